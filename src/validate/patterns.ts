@@ -1,0 +1,49 @@
+import { SwitchyardError } from '../errors/switchyard-error.js';
+
+/**
+ * Strict patterns for everything that reaches Kubernetes, a shell or a file
+ * (DESIGN.md invariant 8). Checked at the edge; the core trusts its inputs.
+ */
+export const COLOURS = ['blue', 'green'] as const;
+export type Colour = (typeof COLOURS)[number];
+
+/** DNS-1123 label, short enough that `<app>-green` and `switchyard-<app>` still fit in 63. */
+export const APP_NAME = /^[a-z]([a-z0-9-]{0,40}[a-z0-9])?$/;
+/** A container image tag: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}, as the OCI distribution spec allows. */
+export const VERSION = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+/** Kubernetes namespace (DNS-1123 label). */
+export const NAMESPACE = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+/** IPv4 dotted quad or a DNS host name. */
+export const NODE_ADDRESS =
+  /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}|[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*)$/;
+/** A node's display name (EC2 Name tag or static name). */
+export const NODE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+
+const describe = (value: string): string =>
+  value.length > 40 ? `${JSON.stringify(value.slice(0, 40))}… (${value.length} characters)` : JSON.stringify(value);
+
+function check(kind: string, pattern: RegExp, value: string, hint: string): string {
+  if (typeof value !== 'string' || !pattern.test(value)) {
+    throw new SwitchyardError('input-invalid', `invalid ${kind} ${describe(String(value))}`, { hint });
+  }
+  return value;
+}
+
+export const checkAppName = (v: string): string =>
+  check('app name', APP_NAME, v, 'use lower-case letters, digits and dashes, starting with a letter (at most 42)');
+export const checkVersion = (v: string): string =>
+  check('version', VERSION, v, 'use letters, digits, ".", "_" and "-" (at most 128), e.g. 20151025.143403');
+export const checkNamespace = (v: string): string =>
+  check('namespace', NAMESPACE, v, 'use lower-case letters, digits and dashes');
+export const checkNodeAddress = (v: string): string =>
+  check('node address', NODE_ADDRESS, v, 'use an IPv4 address or a host name');
+export const checkNodeName = (v: string): string =>
+  check('node name', NODE_NAME, v, 'use letters, digits, ".", "_" and "-"');
+export function checkColour(v: string): Colour {
+  return check('colour', /^(blue|green)$/, v, 'use "blue" or "green"') as Colour;
+}
+
+export const otherColour = (c: Colour): Colour => (c === 'blue' ? 'green' : 'blue');
+
+/** Blue always ends in 0 and green in 1: portBase 30000 gives blue 30000, green 30001. */
+export const colourPort = (portBase: number, colour: Colour): number => portBase + (colour === 'blue' ? 0 : 1);
