@@ -1,0 +1,79 @@
+import type { Colour } from '../validate/patterns.js';
+
+/**
+ * What switchyard knows about one app, kept in the cluster (a ConfigMap
+ * `switchyard-<app>` in the app's namespace), never only in an agent's memory
+ * (DESIGN.md invariant 6). Deadlines are timestamps in the record, so an agent
+ * that restarts carries on from what it reads here.
+ */
+export type Phase =
+  | 'pending'
+  | 'discovering'
+  | 'creating'
+  | 'waiting'
+  | 'verifying'
+  | 'switching'
+  | 'draining'
+  | 'retiring'
+  | 'done'
+  | 'aborted'
+  | 'failed'
+  | 'rolled-back';
+
+export const FINAL_PHASES: readonly Phase[] = ['done', 'aborted', 'failed', 'rolled-back'];
+
+/** Who did something: a Slack user, a CI token's name, a CLI user, or the agent itself. */
+export interface Actor {
+  via: 'slack' | 'ci' | 'cli' | 'agent';
+  id: string;
+  name?: string;
+}
+
+export interface Transition {
+  phase: Phase;
+  at: string; // ISO 8601
+  by?: Actor;
+  note?: string;
+}
+
+export interface DeployRecord {
+  id: string;
+  app: string;
+  kind: 'deploy' | 'rollback';
+  version: string;
+  /** Colour that was live when the deploy started; null for a first deploy. */
+  fromColour: Colour | null;
+  fromVersion: string | null;
+  toColour: Colour;
+  phase: Phase;
+  requestedBy: Actor;
+  requestedAt: string;
+  skipVerify: boolean;
+  /** Deadlines as ISO timestamps: verification times out, drain ends. */
+  verifyUntil?: string;
+  drainUntil?: string;
+  /** Set once the fleet switch committed everywhere. */
+  switchedAt?: string;
+  finishedAt?: string;
+  approvedBy?: Actor;
+  promotedBy?: Actor;
+  abortedBy?: Actor;
+  error?: { code: string; message: string; phase: Phase };
+  transitions: Transition[];
+}
+
+/** Pod template as JSON (a V1PodTemplateSpec), kept to re-create a retired colour. */
+export type PodTemplateJson = Record<string, unknown>;
+
+export interface AppState {
+  app: string;
+  live: { colour: Colour; version: string } | null;
+  previous: { colour: Colour; version: string; template: PodTemplateJson; replicas: number } | null;
+  inFlight: DeployRecord | null;
+  /** Finished deploys, newest first, at most HISTORY_LIMIT. */
+  history: DeployRecord[];
+}
+
+export const HISTORY_LIMIT = 50;
+
+export const emptyAppState = (app: string): AppState => ({ app, live: null, previous: null, inFlight: null, history: [] });
