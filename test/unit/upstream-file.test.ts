@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseUpstream, renderUpstream } from '../../src/fleet/upstream-file.js';
+import { renderUpstreamFile } from '../../src/fleet/nginx-templates.js';
 
 const blueLive = `upstream blogLB {
     server 127.0.0.1:30000;
@@ -87,5 +88,17 @@ describe('renderUpstream', () => {
     expect(parseUpstream(out, 30000, 'f').live).toBe('blue');
     const mixed = text.replace('upstream c {\n server 127.0.0.1:30000 down;', 'upstream c {\n server 127.0.0.1:30000;');
     expect(() => renderUpstream(mixed, 30000, 'green', 'f')).toThrow(/marks blue both up and down/);
+  });
+});
+
+describe('renderUpstreamFile', () => {
+  it.each(['blue', 'green'] as const)('renders %s live from the template', (live) => {
+    const text = renderUpstreamFile({ name: 'blog', portBase: 30000 }, live);
+    expect(text).toContain('upstream blogLB {');
+    expect(parseUpstream(text, 30000, 'f').live).toBe(live);
+  });
+
+  it('refuses a colour that is neither blue nor green before rendering a file with both down', () => {
+    expect(() => renderUpstreamFile({ name: 'blog', portBase: 30000 }, 'red' as never)).toThrow(/both colours down/);
   });
 });

@@ -1,0 +1,48 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Handlebars from 'handlebars';
+import { type Colour, colourPort } from '../validate/patterns.js';
+import { parseUpstream } from './upstream-file.js';
+
+const templatesDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'nginx-templates');
+const compile = (name: string): Handlebars.TemplateDelegate =>
+  Handlebars.compile(readFileSync(join(templatesDir, name), 'utf8'), { noEscape: true, strict: true });
+
+let upstreamTemplate: Handlebars.TemplateDelegate | undefined;
+let vhostTemplate: Handlebars.TemplateDelegate | undefined;
+
+/** The upstream name an app's vhost proxies to: `blogLB` unless config names one. */
+export const upstreamName = (app: { name: string; upstreamName?: string | undefined }): string => app.upstreamName ?? `${app.name}LB`;
+
+/**
+ * Renders an app's upstream file with `live` up and the other colour down.
+ * The result is parsed back before it is returned, so a file with both
+ * colours down (or neither) is refused before it is written anywhere.
+ *
+ * @example
+ * renderUpstreamFile({ name: 'blog', portBase: 30000 }, 'blue')
+ */
+export function renderUpstreamFile(app: { name: string; portBase: number; upstreamName?: string | undefined }, live: Colour): string {
+  upstreamTemplate ??= compile('upstream.conf.hbs');
+  const text = upstreamTemplate({
+    app: app.name,
+    upstream: upstreamName(app),
+    bluePort: colourPort(app.portBase, 'blue'),
+    greenPort: colourPort(app.portBase, 'green'),
+    blueDown: live !== 'blue',
+    greenDown: live !== 'green',
+  });
+  const parsed = parseUpstream(text, app.portBase, `rendered ${app.name}.conf`);
+  if (parsed.live !== live) throw new Error(`upstream template rendered ${parsed.live} live instead of ${live}`);
+  return text;
+}
+
+/** Renders the example vhost that sends outside traffic to the app's upstream. */
+export function renderVhostFile(
+  app: { name: string; upstreamName?: string | undefined },
+  options: { listen: string; serverName: string; backendsDir: string },
+): string {
+  vhostTemplate ??= compile('vhost.conf.hbs');
+  return vhostTemplate({ app: app.name, upstream: upstreamName(app), ...options });
+}

@@ -1,0 +1,270 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { NginxConfig, SshConfig } from '../../config/schema.js';
+import type { FleetNode } from '../../discovery/fleet-node.js';
+import { renderUpstreamFile, renderVhostFile } from '../../fleet/nginx-templates.js';
+import type { Colour } from '../../validate/patterns.js';
+import { type TestApp, frontNginxConfig, responderNginxConfig, sshdConfig } from './node-files.js';
+import { run } from './run.js';
+
+export interface TestFleetOptions {
+  size: number;
+  apps?: TestApp[];
+  /** Colour each app's upstream file starts with. */
+  live?: Colour;
+  /** When set, NodePort responders pass requests to `${upstream}/<app>/<colour>/`. */
+  responderUpstream?: string;
+}
+
+export interface TestNode extends FleetNode {
+  namespace: string;
+  /** The node's own folder, seen from outside its namespaces. */
+  dir: string;
+  holderPid: number;
+}
+
+const NGINX = '/usr/sbin/nginx';
+const SSHD = '/usr/sbin/sshd';
+
+/** Why a test fleet cannot start here, or null when it can. */
+export async function testFleetUnsupported(): Promise<string | null> {
+  if (process.getuid?.() !== 0) return 'needs root (network namespaces, bind mounts)';
+  for (const tool of [NGINX, SSHD, '/usr/bin/ssh-keygen', '/usr/bin/nsenter', '/usr/bin/unshare']) {
+    if (!existsSync(tool)) return `needs ${tool} (install nginx-light, openssh-server, openssh-client, util-linux)`;
+  }
+  try {
+    await run('ip', ['netns', 'list']);
+  } catch {
+    return 'needs iproute2 with network namespace support (ip netns)';
+  }
+  return null;
+}
+
+/**
+ * A fleet of real nodes on one machine: each node is a network namespace with
+ * its own address on a private bridge, its own sshd (own host key, key-only
+ * auth), its own nginx with the apps' upstream files and vhosts, and NodePort
+ * responders on 127.0.0.1 inside the namespace. Everything it starts lives in
+ * its namespaces and is stopped by close().
+ *
+ * @example
+ * const fleet = await TestFleet.start({ size: 3 });
+ * try { ... fleet.nodes, fleet.sshConfig, fleet.nginxConfig ... } finally { await fleet.close(); }
+ */
+export class TestFleet {
+  readonly nodes: TestNode[] = [];
+  readonly apps: TestApp[];
+  readonly root: string;
+  /** Where every node sees its own folder. */
+  readonly mount: string;
+  readonly subnet: string;
+  private readonly id: string;
+  private bridgeUp = false;
+
+  private constructor(root: string, apps: TestApp[], subnet: string, id: string) {
+    this.root = root;
+    this.apps = apps;
+    this.subnet = subnet;
+    this.id = id;
+    this.mount = join(root, 'node');
+  }
+
+  static async start(options: TestFleetOptions): Promise<TestFleet> {
+    const reason = await testFleetUnsupported();
+    if (reason) throw new Error(`cannot start a test fleet: ${reason}`);
+    const root = await mkdtemp(join(tmpdir(), 'switchyard-fleet-'));
+    const id = Math.random().toString(16).slice(2, 6);
+    const fleet = new TestFleet(root, options.apps ?? [{ name: 'blog', portBase: 30000 }], await freeSubnet(), id);
+    try {
+      await fleet.setUp(options);
+    } catch (err) {
+      await fleet.close();
+      throw err;
+    }
+    return fleet;
+  }
+
+  /** The switchyard ssh config for this fleet. */
+  get sshConfig(): SshConfig {
+    return {
+      user: 'root',
+      privateKeyPath: join(this.root, 'client_key'),
+      knownHostsPath: join(this.root, 'known_hosts'),
+      concurrency: 20,
+      sudo: false,
+      connectTimeoutSeconds: 5,
+      commandTimeoutSeconds: 20,
+      keepaliveSeconds: 15,
+    };
+  }
+
+  /** The switchyard nginx config for this fleet: the same paths on every node. */
+  get nginxConfig(): NginxConfig {
+    const flags = `-p ${this.mount}/ -c ${this.mount}/nginx.conf`;
+    return {
+      backendsDir: `${this.mount}/backends.d`,
+      testCommand: `${NGINX} -t -q ${flags}`,
+      reloadCommand: `${NGINX} -s reload ${flags}`,
+      pidFile: `${this.mount}/nginx.pid`,
+      reloadConfirmSeconds: 3,
+    };
+  }
+
+  /** URL of a node's front nginx, which sends traffic to the app's live colour. */
+  url(node: FleetNode, path = '/'): string {
+    return `http://${node.address}${path}`;
+  }
+
+  private async setUp(options: TestFleetOptions): Promise<void> {
+    const bridge = `sy${this.id}br`;
+    await run('ip', ['link', 'add', bridge, 'type', 'bridge']);
+    this.bridgeUp = true;
+    await run('ip', ['addr', 'add', `${this.subnet}.1/24`, 'dev', bridge]);
+    await run('ip', ['link', 'set', bridge, 'up']);
+    await mkdir(this.mount);
+    await mkdir('/run/sshd', { recursive: true });
+    await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'switchyard-test', '-f', join(this.root, 'client_key')]);
+    await writeFile(join(this.root, 'authorized_keys'), await readFile(join(this.root, 'client_key.pub')));
+    for (let i = 1; i <= options.size; i++) this.nodes.push(await this.addNode(i, bridge, options));
+    await this.writeKnownHosts();
+  }
+
+  private async addNode(i: number, bridge: string, options: TestFleetOptions): Promise<TestNode> {
+    const namespace = `sy-${this.id}-${i}`;
+    const [host, peer] = [`sy${this.id}h${i}`, `sy${this.id}n${i}`];
+    const address = `${this.subnet}.${10 + i}`;
+    await run('ip', ['netns', 'add', namespace]);
+    await run('ip', ['link', 'add', host, 'type', 'veth', 'peer', 'name', peer]);
+    await run('ip', ['link', 'set', peer, 'netns', namespace]);
+    await run('ip', ['link', 'set', host, 'master', bridge, 'up']);
+    await run('ip', ['-n', namespace, 'addr', 'add', `${address}/24`, 'dev', peer]);
+    await run('ip', ['-n', namespace, 'link', 'set', peer, 'up']);
+    await run('ip', ['-n', namespace, 'link', 'set', 'lo', 'up']);
+
+    const name = `node-${i}`;
+    const dir = join(this.root, 'nodes', name);
+    await this.writeNodeFiles(dir, name, address, options);
+    const holderPid = await this.startHolder(namespace, dir);
+    const node: TestNode = { name, address, port: 22, namespace, dir, holderPid };
+    await this.inNode(node, NGINX, ['-p', `${this.mount}/`, '-c', `${this.mount}/responders.conf`]);
+    await this.inNode(node, NGINX, ['-p', `${this.mount}/`, '-c', `${this.mount}/nginx.conf`]);
+    await this.startSshd(node);
+    return node;
+  }
+
+  private async writeNodeFiles(dir: string, name: string, address: string, options: TestFleetOptions): Promise<void> {
+    for (const sub of ['backends.d', 'sites', 'logs', 'tmp', 'rtmp', 'releases']) await mkdir(join(dir, sub), { recursive: true });
+    await writeFile(join(dir, 'nginx.conf'), frontNginxConfig(this.mount));
+    await writeFile(join(dir, 'responders.conf'), responderNginxConfig(this.mount, name, this.apps, options.responderUpstream));
+    await writeFile(join(dir, 'sshd_config'), sshdConfig(this.mount, address, join(this.root, 'authorized_keys')));
+    await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', name, '-f', join(dir, 'ssh_host_ed25519_key')]);
+    for (const [index, app] of this.apps.entries()) {
+      await writeFile(join(dir, 'backends.d', `${app.name}.conf`), renderUpstreamFile(app, options.live ?? 'blue'));
+      const listen = index === 0 ? '80 default_server' : '80';
+      await writeFile(join(dir, 'sites', `${app.name}.conf`), renderVhostFile(app, { listen, serverName: app.name, backendsDir: `${this.mount}/backends.d` }));
+    }
+  }
+
+  /**
+   * A process that holds the node's mount namespace, where the node's folder
+   * is bind-mounted at `mount`; everything else in the node is started
+   * inside it with nsenter.
+   */
+  private async startHolder(namespace: string, dir: string): Promise<number> {
+    const child = spawn(
+      'unshare',
+      ['--mount', '--propagation', 'private', 'nsenter', `--net=/run/netns/${namespace}`,
+        'sh', '-c', 'mount --bind "$1" "$2" && touch "$2/.ready" && exec sleep infinity', 'holder', dir, this.mount],
+      { detached: true, stdio: 'ignore' },
+    );
+    child.unref();
+    for (let waited = 0; !existsSync(join(dir, '.ready')); waited += 5) {
+      if (waited > 5000 || child.exitCode !== null) throw new Error(`node namespace ${namespace} did not come up`);
+      await sleep(5);
+    }
+    return child.pid!;
+  }
+
+  /** Runs a program inside a node's network and mount namespaces. */
+  inNode(node: TestNode, file: string, args: readonly string[]): Promise<string> {
+    return run('nsenter', ['-t', String(node.holderPid), '-m', '-n', '--', file, ...args]);
+  }
+
+  async startSshd(node: TestNode): Promise<void> {
+    await this.inNode(node, SSHD, ['-f', `${this.mount}/sshd_config`, '-E', `${this.mount}/logs/sshd.log`]);
+  }
+
+  /** Stops the node's sshd and every session it serves, as a crashed or firewalled node would. */
+  async stopSshd(node: TestNode): Promise<void> {
+    for (const pid of await this.pidsIn(node)) {
+      const comm = await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '');
+      if (comm.trim() === 'sshd') killQuietly(pid, 'SIGKILL');
+    }
+    await rm(join(node.dir, 'sshd.pid'), { force: true });
+  }
+
+  /** Gives the node a new host key, as a rebuilt (or impersonated) node would present. */
+  async replaceHostKey(node: TestNode): Promise<void> {
+    await this.stopSshd(node);
+    await rm(join(node.dir, 'ssh_host_ed25519_key'), { force: true });
+    await rm(join(node.dir, 'ssh_host_ed25519_key.pub'), { force: true });
+    await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(node.dir, 'ssh_host_ed25519_key')]);
+    await this.startSshd(node);
+  }
+
+  /** The pid of a node's front nginx master. */
+  async nginxMaster(node: TestNode): Promise<number> {
+    return Number((await readFile(join(node.dir, 'nginx.pid'), 'utf8')).trim());
+  }
+
+  private async writeKnownHosts(): Promise<void> {
+    const lines = await Promise.all(
+      this.nodes.map(async (n) => {
+        const [type, key] = (await readFile(join(n.dir, 'ssh_host_ed25519_key.pub'), 'utf8')).split(' ');
+        return `${n.address} ${type} ${key}`;
+      }),
+    );
+    await writeFile(join(this.root, 'known_hosts'), `${lines.join('\n')}\n`);
+    await chmod(join(this.root, 'client_key'), 0o600);
+  }
+
+  private async pidsIn(node: TestNode): Promise<number[]> {
+    const out = await run('ip', ['netns', 'pids', node.namespace]).catch(() => '');
+    return out.split('\n').filter(Boolean).map(Number);
+  }
+
+  /** Stops every process in the fleet's namespaces (all of them ours) and removes the namespaces and files. */
+  async close(): Promise<void> {
+    for (const node of this.nodes) {
+      for (const pid of await this.pidsIn(node)) killQuietly(pid, 'SIGKILL');
+      killQuietly(node.holderPid, 'SIGKILL');
+    }
+    await sleep(20);
+    const namespaces = (await readdir('/run/netns').catch(() => [])).filter((n) => n.startsWith(`sy-${this.id}-`));
+    for (const ns of namespaces) await run('ip', ['netns', 'del', ns]).catch(() => undefined);
+    if (this.bridgeUp) await run('ip', ['link', 'del', `sy${this.id}br`]).catch(() => undefined);
+    await rm(this.root, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+function killQuietly(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+/** A /24 in 10.213.0.0/16 that no interface or route on this machine uses. */
+async function freeSubnet(): Promise<string> {
+  const used = await run('ip', ['-4', 'route', 'show', 'table', 'all']);
+  for (let tries = 0; tries < 50; tries++) {
+    const candidate = `10.213.${Math.floor(Math.random() * 256)}`;
+    if (!used.includes(`${candidate}.`)) return candidate;
+  }
+  throw new Error('no free test subnet in 10.213.0.0/16');
+}
