@@ -18,7 +18,6 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_A
  * try { await client.send(command) } catch (err) { throw explainEc2Error(err, { endpoint, region }) }
  */
 export function explainEc2Error(err: unknown, where: Ec2Where): SwitchyardError {
-  if (err instanceof SwitchyardError) return err;
   const e = (err ?? {}) as { name?: string; code?: string; message?: string; errors?: unknown[] };
   const name = e.name ?? '';
   const region = where.region ?? '(unset)';
