@@ -1,0 +1,42 @@
+import type { Actor, AppState, DeployRecord, Phase } from '../state/app-state.js';
+import type { Colour } from '../validate/patterns.js';
+
+/** Where create-colour takes the pod template from; 'previous' is resolved from AppState.previous by the runner. */
+export type CreateFrom = { kind: 'mirror'; colour: Colour } | { kind: 'template' } | { kind: 'previous' };
+
+/** Something the runner does, after the decision's transition is recorded. Each is safe to repeat. */
+export type Action =
+  | { kind: 'create-colour'; colour: Colour; version: string; from: CreateFrom }
+  | { kind: 'wait-ready'; colour: Colour; timeoutMs: number }
+  | { kind: 'smoke'; colour: Colour; path: string; status: number }
+  /** Pause for promote or abort (recorded in state by the service), at most until `until`. */
+  | { kind: 'await-intent'; until: string }
+  | { kind: 'switch'; colour: Colour; reason: 'deploy' | 'revert' }
+  | { kind: 'wait-drained'; until: string }
+  | { kind: 'delete-colour'; colour: Colour };
+
+export type ActionKind = Action['kind'];
+
+/** Record fields a decision may set with its transition. */
+export type RecordPatch = Partial<
+  Pick<DeployRecord, 'fromColour' | 'fromVersion' | 'toColour' | 'verifyUntil' | 'drainUntil' | 'switchedAt' | 'error' | 'abortedBy'>
+>;
+
+/**
+ * The answer of `decide`: the phase to record, what to set with it, and the
+ * actions to take once it is recorded. A decision whose phase equals the
+ * record's and that sets nothing is a continuation: nothing is written.
+ */
+export interface Decision {
+  phase: Phase;
+  actions: Action[];
+  patch?: RecordPatch;
+  /** Who asked for this transition; the agent itself when absent. */
+  by?: Actor;
+  /** Why, in words, kept in the transition and shown to people. */
+  note?: string;
+  /** The app's live colour to record (null: none). Absent: unchanged. */
+  live?: AppState['live'];
+  /** The colour being retired, kept so a rollback can re-create it. */
+  previous?: NonNullable<AppState['previous']>;
+}

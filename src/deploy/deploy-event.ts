@@ -1,0 +1,31 @@
+import type { Actor, DeployRecord, Phase } from '../state/app-state.js';
+import type { Colour } from '../validate/patterns.js';
+
+interface About {
+  app: string;
+  deployId: string;
+}
+
+/**
+ * What a deploy reports as it goes, for the CLI, the logs and Slack. Events
+ * are told, never asked: a listener that throws does not stop the deploy.
+ *
+ * @example
+ * const onEvent = (e: DeployEvent) => { if (e.type === 'pods') bar.update(e.ready, e.desired); };
+ */
+export type DeployEvent =
+  | (About & { type: 'phase'; from: Phase; to: Phase; by: Actor; note?: string; at: string })
+  | (About & { type: 'pods'; colour: Colour; ready: number; desired: number })
+  | (About & { type: 'nodes'; colour: Colour; switched: number; total: number; mixedWindowMs?: number })
+  /** How long the deploy spent in `phase` (this agent's share of it when resumed). */
+  | (About & { type: 'timing'; phase: Phase; ms: number })
+  | (About & { type: 'error'; phase: Phase; code: string; message: string })
+  | (About & { type: 'resumed'; phase: Phase; how: ResumeHow; note?: string })
+  | (About & { type: 'finished'; phase: Phase; record: DeployRecord })
+  /** The runner stopped without finishing (shutdown, lost lock, state unreachable); an agent resumes it later. */
+  | (About & { type: 'stopped'; phase: Phase; reason: string });
+
+/** On resume: carried on from the recorded phase, or unwound because carrying on was unsafe. */
+export type ResumeHow = 'continued' | 'unwound';
+
+export type DeployEventListener = (event: DeployEvent) => void;

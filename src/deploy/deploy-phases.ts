@@ -1,0 +1,46 @@
+import { FINAL_PHASES, type DeployRecord, type Phase } from '../state/app-state.js';
+import type { ReplicaSetView } from './ports.js';
+
+/** Before the switch traffic is untouched: an abort or failure only removes the new colour. */
+export const PRE_SWITCH_PHASES: readonly Phase[] = ['pending', 'discovering', 'creating', 'waiting', 'verifying'];
+
+export const isFinal = (phase: Phase): boolean => FINAL_PHASES.includes(phase);
+export const isPreSwitch = (phase: Phase): boolean => PRE_SWITCH_PHASES.includes(phase);
+
+/**
+ * A record is unwinding once it carries an error, or an abort that arrived
+ * before the switch. Its phase stays the one it failed in until the unwind
+ * ends in 'failed' or 'aborted', so an agent killed while unwinding carries
+ * the unwind on.
+ */
+export const isUnwinding = (r: DeployRecord): boolean =>
+  !isFinal(r.phase) && (r.error !== undefined || (r.abortedBy !== undefined && isPreSwitch(r.phase)));
+
+/**
+ * Whether a pass must read every node's upstream file: to check agreement
+ * before creating anything, to learn where an (interrupted) switch left the
+ * fleet, and to put traffic back while unwinding after the switch.
+ */
+export const needsFleet = (r: DeployRecord): boolean =>
+  r.phase === 'discovering' || r.phase === 'switching' || (isUnwinding(r) && !isPreSwitch(r.phase));
+
+/**
+ * Invariant 1: a colour may take traffic only when all its desired pods are
+ * Ready, counted at the ReplicaSet's current generation.
+ */
+export const isReady = (rs: ReplicaSetView | null | undefined): rs is ReplicaSetView =>
+  rs !== null && rs !== undefined && rs.replicas > 0 && rs.observedGeneration >= rs.generation && rs.readyReplicas >= rs.replicas;
+
+export const readyText = (rs: ReplicaSetView | null | undefined): string =>
+  rs ? `${rs.readyReplicas}/${rs.replicas} Ready` : 'no ReplicaSet';
+
+/**
+ * When the record entered `phase` it is in now: the first transition of the
+ * latest run of transitions in that phase (notes such as "promote requested"
+ * are recorded in the current phase and must not move the deadline).
+ */
+export function enteredAt(r: DeployRecord, phase: Phase): Date | undefined {
+  let at: string | undefined;
+  for (let i = r.transitions.length - 1; i >= 0 && r.transitions[i]!.phase === phase; i--) at = r.transitions[i]!.at;
+  return at === undefined ? undefined : new Date(at);
+}

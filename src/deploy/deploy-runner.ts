@@ -1,0 +1,357 @@
+import type { AppConfig } from '../config/schema.js';
+import type { FleetNode } from '../discovery/fleet-node.js';
+import { asSwitchyardError, SwitchyardError } from '../errors/switchyard-error.js';
+import type { Actor, AppState, DeployRecord, Phase } from '../state/app-state.js';
+import { applyDecision, decisionRecords } from './apply-decision.js';
+import { decide } from './decide.js';
+import type { Action, Decision } from './decision.js';
+import type { DeployEvent, DeployEventListener } from './deploy-event.js';
+import { isFinal, needsFleet } from './deploy-phases.js';
+import type { Colour } from '../validate/patterns.js';
+import { lockHeldError } from './lock-held-error.js';
+import type { ActionFailure, Observation } from './observation.js';
+import type { ClusterPort, Clock, CreateSource, FleetPort, FleetView, LockHolder, LockPort, StatePort, SwitchOutcome } from './ports.js';
+
+/** Everything a runner (and the deploy service) needs, wired once in the entry point. */
+export interface DeployDeps {
+  state: StatePort;
+  lock: LockPort;
+  cluster: ClusterPort;
+  fleet: FleetPort;
+  clock: Clock;
+  /** This agent: the lock holder, and the actor of the transitions it makes on its own. */
+  agent: Actor;
+  onEvent?: DeployEventListener;
+  /** How often a pause re-reads state for promote/abort, and a drain re-checks readiness (default 2000). */
+  pollMs?: number;
+  /** How often the lock is renewed (default 10000; keep it well under the lease's duration). */
+  renewMs?: number;
+  /** Retries of a cluster observation before the runner stops (default 3). */
+  observeRetries?: number;
+}
+
+export interface RunOptions {
+  /** Stops the runner (agent shutdown) without unwinding: the record stays for a resume. */
+  signal?: AbortSignal;
+  /** The caller already holds the app's lock for this deploy. */
+  lockHeld?: boolean;
+  /** Sees the first decision, before it is recorded (resumeInFlight reports from it). */
+  onFirstDecision?: (record: DeployRecord, decision: Decision) => void;
+}
+
+export interface RunResult {
+  /** finished: the record reached a final phase; stopped: it is still in flight for a later resume. */
+  outcome: 'finished' | 'stopped';
+  record: DeployRecord | null;
+  reason?: string;
+}
+
+const sameRecord = (a: DeployRecord | null, b: DeployRecord): boolean => JSON.stringify(a) === JSON.stringify(b);
+const messageOf = (err: unknown): string => asSwitchyardError(err).message;
+
+/**
+ * Carries one in-flight deploy to a final phase: observe, decide, record the
+ * transition in state before acting, act, repeat. Everything it knows lives in
+ * the state record; what it keeps in memory (the nodes, the last switch's
+ * drain evidence, a passed smoke check) is only a shortcut a restarted runner
+ * can do without. The lock is released when it ends, finished or not.
+ *
+ * @example
+ * const result = await new DeployRunner(deps, appConfig, record.id, { lockHeld: true, signal }).run();
+ * if (result.outcome === 'finished') console.log(result.record?.phase);
+ */
+export class DeployRunner {
+  private nodes: FleetNode[] | undefined;
+  private lastSwitch: SwitchOutcome | undefined;
+  private knownFleet: FleetView | undefined;
+  private smokePassed = false;
+  private drained = false;
+  private failure: ActionFailure | undefined;
+  private wake: AbortController | undefined;
+  private phaseSince: number;
+  private readonly holder: LockHolder;
+  private readonly pollMs: number;
+  private readonly deps: DeployDeps;
+  private readonly options: RunOptions;
+  readonly app: AppConfig;
+  readonly deployId: string;
+
+  constructor(deps: DeployDeps, app: AppConfig, deployId: string, options: RunOptions = {}) {
+    this.deps = deps;
+    this.app = app;
+    this.deployId = deployId;
+    this.options = options;
+    this.phaseSince = deps.clock.now().getTime();
+    this.holder = { agent: deps.agent.id, deployId };
+    this.pollMs = deps.pollMs ?? 2000;
+  }
+
+  /** Cuts a pause or wait short so the next pass re-reads state (the service calls it after promote/abort). */
+  nudge(): void {
+    this.wake?.abort();
+  }
+
+  async run(): Promise<RunResult> {
+    const { lock, state } = this.deps;
+    if (!this.options.lockHeld) {
+      const got = await lock.acquire(this.app.name, this.holder);
+      if (!got.acquired) throw lockHeldError(this.app.name, got.holder, (await state.read(this.app.name)).inFlight);
+    }
+    try {
+      return await this.loop();
+    } finally {
+      // A release that fails is harmless: the lease expires on its own.
+      await lock.release(this.app.name, this.holder).catch(() => undefined);
+    }
+  }
+
+  private emit(event: DeployEvent): void {
+    try {
+      this.deps.onEvent?.(event);
+    } catch {
+      // Listeners are told, never asked: a failing one must not stop a deploy.
+    }
+  }
+
+  private about() {
+    return { app: this.app.name, deployId: this.deployId };
+  }
+
+  private stop(phase: Phase, record: DeployRecord | null, reason: string): RunResult {
+    this.emit({ ...this.about(), type: 'stopped', phase, reason });
+    return { outcome: 'stopped', record, reason };
+  }
+
+  private async loop(): Promise<RunResult> {
+    const { clock, state, lock } = this.deps;
+    const renewMs = this.deps.renewMs ?? 10_000;
+    let lastRenew = clock.now().getTime();
+    let first = true;
+    let current: DeployRecord | null = null;
+    for (;;) {
+      const phase = current?.phase ?? 'pending';
+      if (this.options.signal?.aborted) return this.stop(phase, current, 'the agent is shutting down');
+      if (clock.now().getTime() - lastRenew >= renewMs) {
+        if (!(await lock.renew(this.app.name, this.holder).catch(() => false))) {
+          return this.stop(phase, current, `lost the lock of ${this.app.name} to another agent`);
+        }
+        lastRenew = clock.now().getTime();
+      }
+      let appState: AppState;
+      try {
+        appState = await state.read(this.app.name);
+      } catch (err) {
+        return this.stop(phase, current, `could not read the state of ${this.app.name}: ${messageOf(err)}`);
+      }
+      const r = appState.inFlight;
+      if (!r || r.id !== this.deployId) {
+        const done = appState.history.find((h) => h.id === this.deployId) ?? null;
+        return this.stop(done?.phase ?? phase, done, `${this.deployId} is no longer in flight`);
+      }
+      current = r;
+      const observed = await this.observe(r);
+      if (!observed) return this.stop(r.phase, r, `could not read the ReplicaSets of ${this.app.name}`);
+      const d = decide(r, observed, clock.now(), this.app);
+      if (first) this.options.onFirstDecision?.(r, d);
+      first = false;
+      const records = decisionRecords(r, d);
+      if (records) {
+        const now = clock.now();
+        let stale = false;
+        let after: AppState;
+        try {
+          after = await state.update(this.app.name, (s) => {
+            // promote/abort may have landed since the read: decide again on what is there now.
+            stale = !sameRecord(s.inFlight, r);
+            return stale ? s : applyDecision(s, d, now, this.deps.agent);
+          });
+        } catch (err) {
+          return this.stop(r.phase, r, `could not record ${d.phase} for ${this.app.name}: ${messageOf(err)}`);
+        }
+        if (stale) continue;
+        this.recorded(r, d, now);
+        if (isFinal(d.phase)) {
+          const record = after.history.find((h) => h.id === this.deployId) ?? null;
+          this.emit({ ...this.about(), type: 'finished', phase: d.phase, record: record! });
+          return { outcome: 'finished', record };
+        }
+      }
+      this.failure = undefined;
+      await this.act(d.actions, appState);
+      if (d.actions.length === 0 && !records) await clock.sleep(this.pollMs, this.options.signal);
+    }
+  }
+
+  /** Events for a recorded transition; a new phase resets what this process saw happen in the old one. */
+  private recorded(r: DeployRecord, d: Decision, now: Date): void {
+    if (d.patch?.error && d.patch.error.message !== r.error?.message) {
+      const { phase, code, message } = d.patch.error;
+      this.emit({ ...this.about(), type: 'error', phase, code, message });
+    }
+    if (d.phase === r.phase) return;
+    this.emit({ ...this.about(), type: 'timing', phase: r.phase, ms: now.getTime() - this.phaseSince });
+    this.emit({
+      ...this.about(),
+      type: 'phase',
+      from: r.phase,
+      to: d.phase,
+      by: d.by ?? this.deps.agent,
+      at: now.toISOString(),
+      ...(d.note ? { note: d.note } : {}),
+    });
+    this.phaseSince = now.getTime();
+    this.smokePassed = false;
+    this.drained = false;
+  }
+
+  /** One pass's view of the world; undefined when the cluster cannot be read even after retries. */
+  private async observe(r: DeployRecord): Promise<Observation | undefined> {
+    const retries = this.deps.observeRetries ?? 3;
+    let colours;
+    for (let attempt = 0; colours === undefined; attempt++) {
+      try {
+        colours = await this.deps.cluster.observe(this.app);
+      } catch {
+        if (attempt >= retries) return undefined;
+        await this.deps.clock.sleep(this.pollMs, this.options.signal);
+      }
+    }
+    const observed: Observation = {
+      colours,
+      ...(this.drained ? { drained: true } : {}),
+      ...(this.smokePassed ? { smokePassed: true } : {}),
+      ...(this.failure ? { failure: this.failure } : {}),
+    };
+    const known = this.knownFleet;
+    this.knownFleet = undefined;
+    if (!needsFleet(r) || this.failure) return observed;
+    try {
+      // A fresh discovery when a deploy starts; the nodes of this run afterwards.
+      if (r.phase === 'discovering') this.nodes = undefined;
+      observed.fleet = known ?? (await this.deps.fleet.liveColour(await this.ensureNodes(), this.app));
+    } catch (err) {
+      const e = asSwitchyardError(err, 'discovery-failed');
+      observed.failure = { action: 'read-fleet', code: e.code, message: e.message };
+    }
+    return observed;
+  }
+
+  private async ensureNodes(): Promise<FleetNode[]> {
+    this.nodes ??= await this.deps.fleet.discover();
+    return this.nodes;
+  }
+
+  private async act(actions: Action[], appState: AppState): Promise<void> {
+    for (const action of actions) {
+      const wake = new AbortController();
+      this.wake = wake;
+      try {
+        await this.perform(action, appState, AbortSignal.any([wake.signal, ...(this.options.signal ? [this.options.signal] : [])]));
+      } catch (err) {
+        // Woken by promote/abort or stopped by the agent: not a failure, the next pass decides.
+        if (wake.signal.aborted || this.options.signal?.aborted) return;
+        const e = asSwitchyardError(err);
+        this.failure = { action: action.kind, code: e.code, message: e.message };
+        return;
+      } finally {
+        this.wake = undefined;
+      }
+    }
+  }
+
+  private async perform(action: Action, appState: AppState, signal: AbortSignal): Promise<void> {
+    const { cluster, fleet, clock } = this.deps;
+    const app = this.app;
+    switch (action.kind) {
+      case 'create-colour':
+        return cluster.createColour(app, action.colour, action.version, this.source(action, appState));
+      case 'wait-ready':
+        return this.watchingIntent(signal, (s) =>
+          cluster.waitReady(app, action.colour, {
+            timeoutMs: action.timeoutMs,
+            signal: s,
+            onProgress: (ready, desired) => this.emit({ ...this.about(), type: 'pods', colour: action.colour, ready, desired }),
+          }),
+        );
+      case 'smoke':
+        await fleet.smoke(await this.ensureNodes(), app, action.colour, { path: action.path, status: action.status }, signal);
+        this.smokePassed = true;
+        return;
+      case 'await-intent': {
+        const left = new Date(action.until).getTime() - clock.now().getTime();
+        return clock.sleep(Math.max(0, Math.min(this.pollMs, left)), signal);
+      }
+      case 'switch':
+        return this.switch(action.colour, action.reason);
+      case 'wait-drained':
+        return this.waitDrained(new Date(action.until), signal);
+      case 'delete-colour':
+        return cluster.deleteColour(app, action.colour);
+    }
+  }
+
+  private source(action: Extract<Action, { kind: 'create-colour' }>, appState: AppState): CreateSource {
+    if (action.from.kind !== 'previous') return action.from;
+    const prev = appState.previous;
+    if (!prev || prev.colour !== action.colour || prev.version !== action.version) {
+      throw new SwitchyardError('deploy-failed', `no recorded template of ${this.app.name} ${action.version} to re-create ${action.colour} from`, {
+        hint: 'deploy that version instead of rolling back',
+      });
+    }
+    return { kind: 'recorded', template: prev.template, replicas: prev.replicas };
+  }
+
+  private async switch(colour: Colour, reason: 'deploy' | 'revert'): Promise<void> {
+    const nodes = await this.ensureNodes();
+    // Never interrupted by a shutdown: a switch half done is worse than one finished.
+    const outcome = await this.deps.fleet.switchTo(nodes, this.app, colour, {
+      onProgress: (switched, total) => this.emit({ ...this.about(), type: 'nodes', colour, switched, total }),
+    });
+    if (reason === 'deploy') this.lastSwitch = outcome;
+    this.knownFleet = { agreed: colour, nodes: nodes.map((n) => ({ node: n.name, colour })) };
+    const total = nodes.length;
+    this.emit({ ...this.about(), type: 'nodes', colour, switched: total, total, mixedWindowMs: outcome.mixedWindowMs });
+  }
+
+  /**
+   * Waits in slices of pollMs so each pass re-checks the new colour's pods.
+   * Without the switch's evidence (after a restart) or if the fleet cannot
+   * tell, the drain simply lasts until its deadline.
+   */
+  private async waitDrained(until: Date, signal: AbortSignal): Promise<void> {
+    const { clock, fleet } = this.deps;
+    const slice = new Date(Math.min(until.getTime(), clock.now().getTime() + this.pollMs));
+    if (this.lastSwitch && (await fleet.waitDrained(this.lastSwitch, slice, signal).catch(() => false))) {
+      this.drained = true;
+      return;
+    }
+    const left = slice.getTime() - clock.now().getTime();
+    if (left > 0) await clock.sleep(left, signal);
+  }
+
+  /**
+   * Runs a long wait while re-reading state every pollMs, so an abort recorded
+   * by another agent ends the wait instead of waiting out a ten-minute timeout.
+   */
+  private async watchingIntent(signal: AbortSignal, wait: (s: AbortSignal) => Promise<void>): Promise<void> {
+    const done = new AbortController();
+    const watch = (async () => {
+      while (!done.signal.aborted) {
+        await this.deps.clock.sleep(this.pollMs, done.signal);
+        if (done.signal.aborted) return;
+        const r = await this.deps.state.read(this.app.name).then((s) => s.inFlight, () => undefined);
+        if (r && r.id === this.deployId && r.abortedBy) this.nudge();
+      }
+    })();
+    try {
+      await wait(AbortSignal.any([signal, done.signal]));
+    } finally {
+      done.abort();
+      await watch;
+    }
+  }
+}
+
+/** Runs one deploy to a final phase (or until stopped); see DeployRunner. */
+export const runDeploy = (deps: DeployDeps, app: AppConfig, deployId: string, options?: RunOptions): Promise<RunResult> =>
+  new DeployRunner(deps, app, deployId, options).run();

@@ -1,0 +1,26 @@
+import type { ColoursView, FleetView } from './ports.js';
+
+/** The last action failed: what it was and the error it ended with. */
+export interface ActionFailure {
+  action: string;
+  code: string;
+  message: string;
+}
+
+/**
+ * What the world looks like now, as the runner read it for one pass. Only
+ * `colours` is read on every pass; the fleet is read over SSH only where the
+ * decision needs it (see needsFleet), and the rest is what the runner saw its
+ * own actions do in this process.
+ */
+export interface Observation {
+  colours: ColoursView;
+  /** Present when needsFleet(record) is true. */
+  fleet?: FleetView;
+  /** Every node reported its old nginx workers gone (drain by evidence). */
+  drained?: boolean;
+  /** The smoke check passed in the current phase (re-run after a restart: it is only a GET per node). */
+  smokePassed?: boolean;
+  /** The previous pass's action failed. */
+  failure?: ActionFailure;
+}

@@ -1,0 +1,57 @@
+import type { DeployRecord } from '../state/app-state.js';
+import { otherColour, type Colour } from '../validate/patterns.js';
+import type { Decision } from './decision.js';
+import { isPreSwitch, isReady } from './deploy-phases.js';
+import type { Observation } from './observation.js';
+
+/**
+ * The next step of taking a failed or aborted deploy back to a consistent
+ * state: every node on one colour that has all its pods Ready (where one
+ * has), the other colour removed if traffic is not on it, then 'failed' or
+ * 'aborted'. `r` already carries the error or the abort.
+ *
+ * Before the switch traffic was never touched, so only the new colour goes.
+ * After it, traffic goes back to the old colour if that still runs with all
+ * pods Ready; otherwise it stays where it is, since moving it would break
+ * invariant 1.
+ */
+export function unwind(r: DeployRecord, obs: Observation): Decision {
+  const oldColour = r.fromColour ?? otherColour(r.toColour);
+  const by = r.error ? undefined : r.abortedBy;
+  let target: Colour = oldColour;
+  if (!isPreSwitch(r.phase)) {
+    // The fleet is read on the next pass (needsFleet); nothing is safe to do without it.
+    if (!obs.fleet) return { phase: r.phase, actions: [] };
+    target = trafficTarget(r, obs, oldColour);
+    if (obs.fleet.agreed !== target) {
+      return {
+        phase: r.phase,
+        actions: [{ kind: 'switch', colour: target, reason: 'revert' }],
+        note: `putting every node on ${target}`,
+      };
+    }
+  }
+  if (target !== r.toColour && obs.colours[r.toColour]) {
+    return { phase: r.phase, actions: [{ kind: 'delete-colour', colour: r.toColour }], note: `removing ${r.toColour}` };
+  }
+  const final: Decision = { phase: r.abortedBy ? 'aborted' : 'failed', actions: [], ...(by ? { by } : {}) };
+  if (isPreSwitch(r.phase)) return final;
+  return {
+    ...final,
+    live:
+      target === r.toColour
+        ? { colour: r.toColour, version: r.version }
+        : r.fromColour && r.fromVersion
+          ? { colour: r.fromColour, version: r.fromVersion }
+          : null,
+  };
+}
+
+function trafficTarget(r: DeployRecord, obs: Observation, oldColour: Colour): Colour {
+  const agreed = obs.fleet?.agreed ?? null;
+  if (agreed === oldColour) return oldColour;
+  if (r.fromColour && isReady(obs.colours[r.fromColour])) return oldColour;
+  if (agreed === r.toColour) return r.toColour;
+  // Nodes disagree and the old colour cannot serve: end on whichever colour can.
+  return isReady(obs.colours[r.toColour]) ? r.toColour : oldColour;
+}
