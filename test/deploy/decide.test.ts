@@ -1,0 +1,450 @@
+import { describe, expect, it } from 'vitest';
+import { AGENT_ACTOR, decide } from '../../src/deploy/decide.js';
+import type { Decision } from '../../src/deploy/decision.js';
+import type { Observation } from '../../src/deploy/observation.js';
+import type { DeployRecord } from '../../src/state/app-state.js';
+import { alice, appConfig, at, bob, colours, fleet, iso, record, rs } from './fixtures.js';
+
+interface Row {
+  name: string;
+  rec: DeployRecord;
+  obs: Observation;
+  /** Seconds after T0. */
+  now?: number;
+  app?: Record<string, unknown>;
+  /** Matched with toMatchObject; `actions` exactly. */
+  want: Pick<Partial<Decision>, 'phase' | 'actions'> & { noteHas?: string; errorHas?: string; [field: string]: unknown };
+}
+
+const blue1 = rs('v1', 3);
+const green2 = rs('v2', 3);
+const green2Starting = rs('v2', 3, 1);
+const err = (code: string, message: string, phase: DeployRecord['phase']) => ({ error: { code, message, phase } });
+const smoke = { verify: { smoke: { path: '/healthz', status: 200 } } };
+const keep = { retainMinutes: 30 };
+
+function check({ rec, obs, now = 5, app = {}, want }: Row): void {
+  const { noteHas, errorHas, ...exact } = want;
+  const d = decide(rec, obs, at(now), appConfig(app));
+  if (exact.actions) expect(d.actions).toEqual(exact.actions);
+  expect(d).toMatchObject(exact);
+  if (noteHas) expect(d.note).toContain(noteHas);
+  if (errorHas) expect(d.patch?.error?.message).toContain(errorHas);
+}
+
+const rows = (list: Row[]) => list.map((r) => [r.name, r] as const);
+
+describe('decide: pending and discovering', () => {
+  it.each(
+    rows([
+      { name: 'a request moves on to discovery, by whom asked', rec: record('pending'), obs: { colours: colours(blue1, null) }, want: { phase: 'discovering', actions: [], by: alice } },
+      {
+        name: 'nodes agree with the state: create green mirroring blue',
+        rec: record('discovering'),
+        obs: { colours: colours(blue1, null), fleet: fleet('blue') },
+        want: { phase: 'creating', actions: [{ kind: 'create-colour', colour: 'green', version: 'v2', from: { kind: 'mirror', colour: 'blue' } }] },
+      },
+      {
+        name: 'without the fleet read nothing is decided',
+        rec: record('discovering'),
+        obs: { colours: colours(blue1, null) },
+        want: { phase: 'discovering', actions: [] },
+      },
+      {
+        name: 'first deploy: the new colour is the one the nodes do not mark live, from the template',
+        rec: record('discovering', { fromColour: null, fromVersion: null, toColour: 'blue' }),
+        obs: { colours: colours(null, null), fleet: fleet('blue') },
+        want: { phase: 'creating', patch: { toColour: 'green' }, actions: [{ kind: 'create-colour', colour: 'green', version: 'v2', from: { kind: 'template' } }] },
+      },
+      {
+        name: 'state lost but blue runs and is live: adopted as the old colour',
+        rec: record('discovering', { fromColour: null, fromVersion: null }),
+        obs: { colours: colours(blue1, null), fleet: fleet('blue') },
+        want: { phase: 'creating', patch: { fromColour: 'blue', fromVersion: 'v1' }, actions: [{ kind: 'create-colour', colour: 'green', version: 'v2', from: { kind: 'mirror', colour: 'blue' } }] },
+      },
+      {
+        name: 'nodes disagree: fail before anything is created, naming each node',
+        rec: record('discovering'),
+        obs: { colours: colours(blue1, null), fleet: fleet('blue', 'green', 'blue') },
+        want: { phase: 'failed', actions: [], patch: err('fleet-disagrees', 'nodes disagree on the live colour of blog: node-a blue, node-b green, node-c blue', 'discovering') },
+      },
+      {
+        name: 'a node that cannot be read fails the deploy, naming it',
+        rec: record('discovering'),
+        obs: { colours: colours(blue1, null), fleet: fleet('blue', null, 'blue') },
+        want: { phase: 'failed', errorHas: 'node-b (connection refused)' },
+      },
+      {
+        name: 'no nodes found',
+        rec: record('discovering'),
+        obs: { colours: colours(blue1, null), fleet: { agreed: null, nodes: [] } },
+        want: { phase: 'failed', patch: { error: { code: 'discovery-failed', phase: 'discovering' } } },
+      },
+      {
+        name: 'nodes mark green live while the state says blue',
+        rec: record('discovering'),
+        obs: { colours: colours(blue1, null), fleet: fleet('green') },
+        want: { phase: 'failed', errorHas: 'every node marks green live for blog but the state records blue' },
+      },
+      {
+        name: 'nothing to mirror and no template: fail saying so',
+        rec: record('discovering', { fromColour: null, fromVersion: null }),
+        obs: { colours: colours(null, null), fleet: fleet('blue') },
+        app: { template: undefined },
+        want: { phase: 'failed', errorHas: 'no colour of blog runs to mirror' },
+      },
+      {
+        name: 'a green kept from an earlier deploy (retention) gives way to the new version',
+        rec: record('discovering'),
+        obs: { colours: colours(blue1, rs('v0', 3)), fleet: fleet('blue') },
+        want: { phase: 'creating', actions: [{ kind: 'delete-colour', colour: 'green' }, { kind: 'create-colour', colour: 'green', version: 'v2', from: { kind: 'mirror', colour: 'blue' } }] },
+      },
+      {
+        name: 'abort during discovery leaves a retained green alone',
+        rec: record('discovering', { abortedBy: bob }),
+        obs: { colours: colours(blue1, rs('v0', 3)), fleet: fleet('blue') },
+        want: { phase: 'aborted', actions: [], by: bob },
+      },
+    ]),
+  )('%s', (_, row) => check(row));
+});
+
+describe('decide: creating and waiting', () => {
+  it.each(
+    rows([
+      {
+        name: 'green created: wait for its pods with the app readiness timeout',
+        rec: record('creating'),
+        obs: { colours: colours(blue1, green2Starting) },
+        want: { phase: 'waiting', actions: [{ kind: 'wait-ready', colour: 'green', timeoutMs: 600_000 }] },
+      },
+      {
+        name: 'resume in creating before the create landed: create again',
+        rec: record('creating'),
+        obs: { colours: colours(blue1, null) },
+        want: { phase: 'creating', actions: [{ kind: 'create-colour', colour: 'green', version: 'v2', from: { kind: 'mirror', colour: 'blue' } }] },
+      },
+      {
+        name: 'the API server refused the create: fail in creating, nothing to remove',
+        rec: record('creating'),
+        obs: { colours: colours(blue1, null), failure: { action: 'create-colour', code: 'kube-api-failed', message: 'creating ReplicaSet blog/blog-green: 500' } },
+        want: { phase: 'failed', actions: [], patch: err('kube-api-failed', 'creating ReplicaSet blog/blog-green: 500', 'creating') },
+      },
+      {
+        name: 'abort while creating removes green first',
+        rec: record('creating', { abortedBy: bob }),
+        obs: { colours: colours(blue1, green2Starting) },
+        want: { phase: 'creating', actions: [{ kind: 'delete-colour', colour: 'green' }] },
+      },
+      {
+        name: 'abort completes once green is gone, by whom aborted',
+        rec: record('creating', { abortedBy: bob }),
+        obs: { colours: colours(blue1, null) },
+        want: { phase: 'aborted', actions: [], by: bob },
+      },
+      {
+        name: 'resume in waiting: the deadline counts from when waiting was recorded',
+        rec: record('waiting'),
+        obs: { colours: colours(blue1, green2Starting) },
+        now: 100,
+        want: { phase: 'waiting', actions: [{ kind: 'wait-ready', colour: 'green', timeoutMs: 500_000 }] },
+      },
+      {
+        name: 'pods not Ready at the deadline: fail and remove green',
+        rec: record('waiting'),
+        obs: { colours: colours(blue1, green2Starting) },
+        now: 600,
+        want: { phase: 'waiting', actions: [{ kind: 'delete-colour', colour: 'green' }], patch: err('pods-not-ready', 'blog-green has 1/3 Ready after 600s', 'waiting') },
+      },
+      {
+        name: 'a pod in ImagePullBackOff: fail with its reason and remove green',
+        rec: record('waiting'),
+        obs: { colours: colours(blue1, green2Starting), failure: { action: 'wait-ready', code: 'pods-not-ready', message: 'pod blog-green-x7: ImagePullBackOff' } },
+        want: { phase: 'waiting', actions: [{ kind: 'delete-colour', colour: 'green' }], patch: err('pods-not-ready', 'pod blog-green-x7: ImagePullBackOff', 'waiting') },
+      },
+      {
+        name: 'Ready counts of an older generation do not count',
+        rec: record('waiting'),
+        obs: { colours: colours(blue1, rs('v2', 3, 3, 2, 1)) },
+        want: { phase: 'waiting', actions: [{ kind: 'wait-ready', colour: 'green', timeoutMs: 595_000 }] },
+      },
+      {
+        name: 'green disappeared while waiting',
+        rec: record('waiting'),
+        obs: { colours: colours(blue1, null) },
+        want: { phase: 'failed', errorHas: 'ReplicaSet blog-green disappeared' },
+      },
+      {
+        name: 'all Ready: verify, with the verification deadline recorded',
+        rec: record('waiting'),
+        obs: { colours: colours(blue1, green2) },
+        want: { phase: 'verifying', actions: [], patch: { verifyUntil: iso(5 + 4 * 3600) }, noteHas: '3/3 Ready' },
+      },
+      {
+        name: 'all Ready with a smoke check configured: verify by smoke first',
+        rec: record('waiting'),
+        obs: { colours: colours(blue1, green2) },
+        app: smoke,
+        want: { phase: 'verifying', actions: [{ kind: 'smoke', colour: 'green', path: '/healthz', status: 200 }] },
+      },
+      {
+        name: 'all Ready on a rollback: no verification, straight to the switch',
+        rec: record('waiting', { kind: 'rollback', version: 'v0', skipVerify: true }),
+        obs: { colours: colours(blue1, rs('v0', 3)) },
+        want: { phase: 'switching', actions: [{ kind: 'switch', colour: 'green', reason: 'deploy' }] },
+      },
+    ]),
+  )('%s', (_, row) => check(row));
+});
+
+describe('decide: verifying', () => {
+  const verifying = (over: Partial<DeployRecord> = {}) => record('verifying', { verifyUntil: iso(3600), ...over });
+  it.each(
+    rows([
+      {
+        name: 'smoke check first (again after a restart)',
+        rec: verifying(),
+        obs: { colours: colours(blue1, green2) },
+        app: smoke,
+        want: { phase: 'verifying', actions: [{ kind: 'smoke', colour: 'green', path: '/healthz', status: 200 }] },
+      },
+      {
+        name: 'smoke passed: pause for promote until the recorded deadline',
+        rec: verifying(),
+        obs: { colours: colours(blue1, green2), smokePassed: true },
+        app: smoke,
+        want: { phase: 'verifying', actions: [{ kind: 'await-intent', until: iso(3600) }] },
+      },
+      {
+        name: 'smoke failed: fail and remove green, traffic untouched',
+        rec: verifying(),
+        obs: { colours: colours(blue1, green2), failure: { action: 'smoke', code: 'deploy-failed', message: 'GET /healthz on node-b:30001 answered 500' } },
+        app: smoke,
+        want: { phase: 'verifying', actions: [{ kind: 'delete-colour', colour: 'green' }], patch: err('deploy-failed', 'GET /healthz on node-b:30001 answered 500', 'verifying') },
+      },
+      {
+        name: 'promoted: switch, by whom promoted',
+        rec: verifying({ promotedBy: bob }),
+        obs: { colours: colours(blue1, green2) },
+        want: { phase: 'switching', actions: [{ kind: 'switch', colour: 'green', reason: 'deploy' }], by: bob },
+      },
+      {
+        name: 'verification deadline passed: abort, by the agent, removing green',
+        rec: verifying(),
+        obs: { colours: colours(blue1, green2) },
+        now: 3600,
+        want: {
+          phase: 'verifying',
+          actions: [{ kind: 'delete-colour', colour: 'green' }],
+          by: AGENT_ACTOR,
+          patch: { abortedBy: AGENT_ACTOR, ...err('deploy-aborted', `verification of blog v2 timed out at ${iso(3600)} without a promote`, 'verifying') },
+        },
+      },
+      {
+        name: 'timed-out verification ends aborted once green is gone',
+        rec: verifying({ abortedBy: AGENT_ACTOR, ...err('deploy-aborted', 'timed out', 'verifying') }),
+        obs: { colours: colours(blue1, null) },
+        want: { phase: 'aborted', actions: [] },
+      },
+      {
+        name: 'app does not require the pause',
+        rec: verifying(),
+        obs: { colours: colours(blue1, green2) },
+        app: { verify: { required: false } },
+        want: { phase: 'switching', actions: [{ kind: 'switch', colour: 'green', reason: 'deploy' }] },
+      },
+      {
+        name: 'request asked to skip the pause',
+        rec: verifying({ skipVerify: true }),
+        obs: { colours: colours(blue1, green2) },
+        want: { phase: 'switching', actions: [{ kind: 'switch', colour: 'green', reason: 'deploy' }] },
+      },
+      {
+        name: 'green lost Ready pods while verified: fail before any switch',
+        rec: verifying({ promotedBy: bob }),
+        obs: { colours: colours(blue1, rs('v2', 3, 2)) },
+        want: { phase: 'verifying', actions: [{ kind: 'delete-colour', colour: 'green' }], errorHas: 'lost Ready pods while being verified (2/3 Ready)' },
+      },
+      {
+        name: 'abort wins over a promote before the switch',
+        rec: verifying({ promotedBy: bob, abortedBy: alice }),
+        obs: { colours: colours(blue1, green2) },
+        want: { phase: 'verifying', actions: [{ kind: 'delete-colour', colour: 'green' }] },
+      },
+    ]),
+  )('%s', (_, row) => check(row));
+});
+
+describe('decide: switching', () => {
+  it.each(
+    rows([
+      {
+        name: 'fleet on blue and green fully Ready: switch',
+        rec: record('switching'),
+        obs: { colours: colours(blue1, green2), fleet: fleet('blue') },
+        want: { phase: 'switching', actions: [{ kind: 'switch', colour: 'green', reason: 'deploy' }] },
+      },
+      {
+        name: 'invariant 1: never switch to a colour missing Ready pods',
+        rec: record('switching'),
+        obs: { colours: colours(blue1, green2Starting), fleet: fleet('blue') },
+        want: { phase: 'switching', actions: [{ kind: 'delete-colour', colour: 'green' }], patch: { error: { code: 'pods-not-ready', phase: 'switching' } }, errorHas: 'not switching blog to green' },
+      },
+      {
+        name: 'every node on green: drain, recording when and until when, green now live',
+        rec: record('switching'),
+        obs: { colours: colours(blue1, green2), fleet: fleet('green') },
+        want: {
+          phase: 'draining',
+          actions: [{ kind: 'wait-drained', until: iso(35) }],
+          patch: { switchedAt: iso(5), drainUntil: iso(35) },
+          live: { colour: 'green', version: 'v2' },
+        },
+      },
+      {
+        name: 'resume after being killed mid-switch: nodes disagree, all back on blue first',
+        rec: record('switching'),
+        obs: { colours: colours(blue1, green2), fleet: fleet('green', 'blue', 'blue') },
+        want: { phase: 'switching', actions: [{ kind: 'switch', colour: 'blue', reason: 'revert' }], noteHas: 'putting every node back on blue' },
+      },
+      {
+        name: 'a failed switch (the fleet reverted itself): remove green, fail naming the node',
+        rec: record('switching'),
+        obs: {
+          colours: colours(blue1, green2),
+          fleet: fleet('blue'),
+          failure: { action: 'switch', code: 'switch-commit-failed', message: 'nginx -t failed on node-b' },
+        },
+        want: { phase: 'switching', actions: [{ kind: 'delete-colour', colour: 'green' }], patch: err('switch-commit-failed', 'nginx -t failed on node-b', 'switching') },
+      },
+      {
+        name: 'a failed switch is recorded first and the fleet read on the next pass',
+        rec: record('switching'),
+        obs: { colours: colours(blue1, green2), failure: { action: 'switch', code: 'switch-commit-failed', message: 'nginx -t failed on node-b' } },
+        want: { phase: 'switching', actions: [], patch: err('switch-commit-failed', 'nginx -t failed on node-b', 'switching') },
+      },
+      {
+        name: 'after a failed switch, the unwind ends failed with blue live',
+        rec: record('switching', err('switch-commit-failed', 'nginx -t failed on node-b', 'switching')),
+        obs: { colours: colours(blue1, null), fleet: fleet('blue') },
+        want: { phase: 'failed', actions: [], live: { colour: 'blue', version: 'v1' } },
+      },
+      {
+        name: 'an abort arriving once switching is recorded is too late and ignored',
+        rec: record('switching', { abortedBy: bob }),
+        obs: { colours: colours(blue1, green2), fleet: fleet('blue') },
+        want: { phase: 'switching', actions: [{ kind: 'switch', colour: 'green', reason: 'deploy' }] },
+      },
+    ]),
+  )('%s', (_, row) => check(row));
+});
+
+describe('decide: draining, retiring and the switch back', () => {
+  const draining = (over: Partial<DeployRecord> = {}) => record('draining', { switchedAt: iso(0), drainUntil: iso(30), ...over });
+  const lost = err('deploy-failed', 'blog-green lost Ready pods after the switch (1/3 Ready)', 'draining');
+  it.each(
+    rows([
+      { name: 'drain until the recorded deadline', rec: draining(), obs: { colours: colours(blue1, green2) }, want: { phase: 'draining', actions: [{ kind: 'wait-drained', until: iso(30) }] } },
+      {
+        name: 'every node drained early: retire blue, remembering it for a rollback',
+        rec: draining(),
+        obs: { colours: colours(blue1, green2), drained: true },
+        want: { phase: 'retiring', actions: [{ kind: 'delete-colour', colour: 'blue' }], previous: { colour: 'blue', version: 'v1', template: blue1.template, replicas: 3 } },
+      },
+      { name: 'the drain deadline passed: retire blue', rec: draining(), obs: { colours: colours(blue1, green2) }, now: 30, want: { phase: 'retiring', actions: [{ kind: 'delete-colour', colour: 'blue' }] } },
+      { name: 'retention keeps blue', rec: draining(), obs: { colours: colours(blue1, green2) }, now: 30, app: keep, want: { phase: 'retiring', actions: [] } },
+      {
+        name: 'green lost Ready pods while blue still runs: record why, then read the fleet',
+        rec: draining(),
+        obs: { colours: colours(blue1, rs('v2', 3, 1)) },
+        want: { phase: 'draining', actions: [], patch: lost },
+      },
+      {
+        name: 'switching back to blue',
+        rec: draining(lost),
+        obs: { colours: colours(blue1, rs('v2', 3, 1)), fleet: fleet('green') },
+        want: { phase: 'draining', actions: [{ kind: 'switch', colour: 'blue', reason: 'revert' }] },
+      },
+      {
+        name: 'switched back: remove green',
+        rec: draining(lost),
+        obs: { colours: colours(blue1, rs('v2', 3, 1)), fleet: fleet('blue') },
+        want: { phase: 'draining', actions: [{ kind: 'delete-colour', colour: 'green' }] },
+      },
+      {
+        name: 'switched back and green gone: failed, blue live again',
+        rec: draining(lost),
+        obs: { colours: colours(blue1, null), fleet: fleet('blue') },
+        want: { phase: 'failed', actions: [], live: { colour: 'blue', version: 'v1' } },
+      },
+      {
+        name: 'blue is not fully Ready either: traffic stays on green, nothing removed',
+        rec: draining(lost),
+        obs: { colours: colours(rs('v1', 3, 0), rs('v2', 3, 1)), fleet: fleet('green') },
+        want: { phase: 'failed', actions: [], live: { colour: 'green', version: 'v2' } },
+      },
+      {
+        name: 'green lost pods with no old colour left: carry on',
+        rec: draining({ fromColour: null, fromVersion: null }),
+        obs: { colours: colours(null, rs('v2', 3, 2)) },
+        want: { phase: 'draining', actions: [{ kind: 'wait-drained', until: iso(30) }] },
+      },
+      { name: 'retiring: delete blue (again after a restart)', rec: record('retiring'), obs: { colours: colours(blue1, green2) }, want: { phase: 'retiring', actions: [{ kind: 'delete-colour', colour: 'blue' }] } },
+      { name: 'blue gone: done, green live', rec: record('retiring'), obs: { colours: colours(null, green2) }, want: { phase: 'done', actions: [], live: { colour: 'green', version: 'v2' } } },
+      { name: 'retained blue: done, saying so', rec: record('retiring'), obs: { colours: colours(blue1, green2) }, app: keep, want: { phase: 'done', noteHas: 'blog-blue kept 30 min' } },
+      {
+        name: 'deleting blue failed: the deploy stands on green, the error says blue may remain',
+        rec: record('retiring'),
+        obs: { colours: colours(blue1, green2), failure: { action: 'delete-colour', code: 'kube-api-failed', message: 'deleting blog-blue: 500' } },
+        want: { phase: 'failed', live: { colour: 'green', version: 'v2' }, errorHas: 'blog-blue may still exist' },
+      },
+      {
+        name: 'a step of the unwind failing ends failed, naming both errors',
+        rec: record('waiting', err('pods-not-ready', 'pod x: CrashLoopBackOff', 'waiting')),
+        obs: { colours: colours(blue1, green2Starting), failure: { action: 'delete-colour', code: 'kube-api-failed', message: '500' } },
+        want: { phase: 'failed', errorHas: 'pod x: CrashLoopBackOff; then delete-colour failed while unwinding: 500' },
+      },
+      { name: 'a final record has nothing left to do', rec: record('done'), obs: { colours: colours(null, green2) }, want: { phase: 'done', actions: [] } },
+    ]),
+  )('%s', (_, row) => check(row));
+});
+
+describe('decide: rollback', () => {
+  // Live green v2 back to blue v1 (the recorded previous).
+  const rollback = (phase: DeployRecord['phase'], over: Partial<DeployRecord> = {}) =>
+    record(phase, { kind: 'rollback', version: 'v1', fromColour: 'green', fromVersion: 'v2', toColour: 'blue', skipVerify: true, requestedBy: bob, ...over });
+  it.each(
+    rows([
+      {
+        name: 'the previous colour still runs (retention): switch straight back',
+        rec: rollback('discovering'),
+        obs: { colours: colours(blue1, green2), fleet: fleet('green') },
+        want: { phase: 'switching', actions: [{ kind: 'switch', colour: 'blue', reason: 'deploy' }], noteHas: 'switching straight back' },
+      },
+      {
+        name: 'the previous colour is gone: re-create it from the recorded template',
+        rec: rollback('discovering'),
+        obs: { colours: colours(null, green2), fleet: fleet('green') },
+        want: { phase: 'creating', actions: [{ kind: 'create-colour', colour: 'blue', version: 'v1', from: { kind: 'previous' } }] },
+      },
+      {
+        name: 'a previous colour not fully Ready is waited for, never switched to at once',
+        rec: rollback('discovering'),
+        obs: { colours: colours(rs('v1', 3, 1), green2), fleet: fleet('green') },
+        want: { phase: 'waiting', actions: [{ kind: 'wait-ready', colour: 'blue', timeoutMs: 600_000 }] },
+      },
+      {
+        name: 'a colour of another version in the way of a rollback is replaced',
+        rec: rollback('discovering'),
+        obs: { colours: colours(rs('v0', 3), green2), fleet: fleet('green') },
+        want: { phase: 'creating', actions: [{ kind: 'delete-colour', colour: 'blue' }, { kind: 'create-colour', colour: 'blue', version: 'v1', from: { kind: 'previous' } }] },
+      },
+      {
+        name: 'a rollback ends rolled-back',
+        rec: rollback('retiring'),
+        obs: { colours: colours(blue1, null) },
+        want: { phase: 'rolled-back', live: { colour: 'blue', version: 'v1' } },
+      },
+    ]),
+  )('%s', (_, row) => check(row));
+});
