@@ -1,0 +1,100 @@
+import type { V1ConfigMap } from '@kubernetes/client-node';
+import { SwitchyardError } from '../errors/switchyard-error.js';
+import { emptyAppState, HISTORY_LIMIT, type AppState } from '../state/app-state.js';
+import { LABEL_MANAGED_BY, stateConfigMapName } from './colour-names.js';
+import { isConflict, isNotFound, kubeError } from './kube-error.js';
+import type { KubeClients } from './kube-clients.js';
+import { abortableSleep } from './list-watch.js';
+
+export const STATE_KEY = 'state.json';
+
+export interface AppStateStoreOptions {
+  /** Attempts of one update when others write at the same time (409). */
+  maxAttempts?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * The per-app state record, kept in the cluster as JSON in the ConfigMap
+ * `switchyard-<app>` of the app's namespace (DESIGN.md invariant 6). Every
+ * write is compare-and-swap on resourceVersion: the change is re-applied to a
+ * fresh read when another agent wrote first (409).
+ *
+ * @example
+ * const states = new AppStateStore(kube);
+ * const next = await states.updateAppState('blog', 'blog', (s) => ({ ...s, inFlight: record }));
+ */
+export class AppStateStore {
+  private readonly kube: KubeClients;
+  private readonly maxAttempts: number;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(kube: KubeClients, options: AppStateStoreOptions = {}) {
+    this.kube = kube;
+    this.maxAttempts = options.maxAttempts ?? 10;
+    this.sleep = options.sleep ?? ((ms) => abortableSleep(ms, new AbortController().signal));
+  }
+
+  /** The app's record; an empty one when none was written yet. */
+  async readAppState(app: string, namespace: string): Promise<AppState> {
+    const cm = await this.read(app, namespace);
+    return cm ? parse(cm, app, namespace) : emptyAppState(app);
+  }
+
+  /** Applies `change` to the current record and writes it back, retrying on conflicts; returns what was written. */
+  async updateAppState(app: string, namespace: string, change: (s: AppState) => AppState): Promise<AppState> {
+    const name = stateConfigMapName(app);
+    for (let attempt = 1; ; attempt++) {
+      const cm = await this.read(app, namespace);
+      const current = cm ? parse(cm, app, namespace) : emptyAppState(app);
+      const next = change(structuredClone(current));
+      next.history = next.history.slice(0, HISTORY_LIMIT);
+      const data = { [STATE_KEY]: JSON.stringify(next) };
+      try {
+        if (cm) {
+          await this.kube.core.replaceNamespacedConfigMap({ name, namespace, body: { ...cm, data } });
+        } else {
+          await this.kube.core.createNamespacedConfigMap({
+            namespace,
+            body: { metadata: { name, namespace, labels: { app, [LABEL_MANAGED_BY]: 'switchyard' } }, data },
+          });
+        }
+        return next;
+      } catch (err) {
+        if (!isConflict(err)) throw kubeError(err, 'write', `state ConfigMap ${namespace}/${name}`);
+        if (attempt >= this.maxAttempts) {
+          throw new SwitchyardError('kube-conflict', `cannot write state ConfigMap ${namespace}/${name}: still conflicting after ${attempt} attempts`, {
+            hint: 'another agent writes the same app state continuously: check that only one switchyard runs per app',
+            cause: err,
+          });
+        }
+        await this.sleep(Math.min(20 * 2 ** attempt, 500) * (0.5 + Math.random() / 2));
+      }
+    }
+  }
+
+  private async read(app: string, namespace: string): Promise<V1ConfigMap | undefined> {
+    const name = stateConfigMapName(app);
+    try {
+      return await this.kube.core.readNamespacedConfigMap({ name, namespace });
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw kubeError(err, 'read', `state ConfigMap ${namespace}/${name}`);
+    }
+  }
+}
+
+function parse(cm: V1ConfigMap, app: string, namespace: string): AppState {
+  const text = cm.data?.[STATE_KEY];
+  if (text === undefined) return emptyAppState(app);
+  try {
+    const state = JSON.parse(text) as AppState;
+    if (state.app !== app || !Array.isArray(state.history)) throw new Error('not a state record');
+    return state;
+  } catch (err) {
+    throw new SwitchyardError('kube-api-failed', `state ConfigMap ${namespace}/${stateConfigMapName(app)} does not hold a state record for ${app}`, {
+      hint: `inspect it with kubectl get configmap -n ${namespace} ${stateConfigMapName(app)} -o yaml; delete it only if no deploy is in flight`,
+      cause: err,
+    });
+  }
+}

@@ -1,0 +1,67 @@
+import { ApiException } from '@kubernetes/client-node';
+import { SwitchyardError, type ErrorCode } from '../errors/switchyard-error.js';
+
+/**
+ * Wraps what @kubernetes/client-node throws (ApiException with the Status
+ * body, or a network error) into a SwitchyardError naming the action, the
+ * object and the API's answer (code and reason, and the Status message cut
+ * short) — never the raw response body.
+ *
+ * @example
+ * try { await kube.apps.createNamespacedReplicaSet({ namespace, body }); }
+ * catch (err) { throw kubeError(err, 'create', `ReplicaSet blog/blog-green`); }
+ */
+export function kubeError(err: unknown, action: string, object: string): SwitchyardError {
+  if (err instanceof SwitchyardError) return err;
+  const code = statusCode(err);
+  if (code === undefined) {
+    const why = err instanceof Error ? (err as Error & { code?: string }).code ?? err.name : 'error';
+    return new SwitchyardError('kube-api-failed', `cannot ${action} ${object}: the Kubernetes API could not be reached (${why})`, {
+      hint: 'check that the cluster is up and that the kubeconfig (or kubernetes.context) points at it',
+      cause: err,
+    });
+  }
+  const status = statusBody(err);
+  const reason = typeof status?.reason === 'string' ? ` ${status.reason}` : '';
+  const said = typeof status?.message === 'string' ? `: ${shorten(status.message)}` : '';
+  const errorCode: ErrorCode = code === 404 ? 'kube-not-found' : code === 409 ? 'kube-conflict' : 'kube-api-failed';
+  return new SwitchyardError(errorCode, `cannot ${action} ${object}: the Kubernetes API answered ${code}${reason}${said}`, {
+    hint: HINTS[code] ?? (code >= 500 ? 'the API server had a problem; try again, and check its health if it persists' : 'see the agent log for details'),
+    cause: err,
+    details: { status: code, ...(status?.reason ? { reason: status.reason } : {}) },
+  });
+}
+
+const HINTS: Record<number, string> = {
+  401: 'the credentials in the kubeconfig were refused; renew them',
+  403: "switchyard's service account lacks a permission (RBAC); grant it for this namespace",
+  404: 'check the app\'s namespace in the config, and that the object exists',
+  409: 'someone changed it at the same time; try again',
+  410: 'the watch fell too far behind; it is re-listed automatically',
+  422: 'the object was refused as invalid; check the app template',
+  429: 'the API server is rate limiting; try again shortly',
+};
+
+/** The HTTP status of an ApiException, or undefined for network errors. */
+export function statusCode(err: unknown): number | undefined {
+  if (err instanceof ApiException) return err.code;
+  const code = (err as { code?: unknown; statusCode?: unknown } | null)?.statusCode;
+  return typeof code === 'number' ? code : undefined;
+}
+
+export const isNotFound = (err: unknown): boolean => statusCode(err) === 404;
+export const isConflict = (err: unknown): boolean => statusCode(err) === 409;
+
+function statusBody(err: unknown): { reason?: unknown; message?: unknown } | undefined {
+  const body = err instanceof ApiException ? (err.body as unknown) : undefined;
+  if (typeof body === 'string') {
+    try {
+      return JSON.parse(body) as { reason?: unknown; message?: unknown };
+    } catch {
+      return undefined;
+    }
+  }
+  return typeof body === 'object' && body !== null ? (body as { reason?: unknown; message?: unknown }) : undefined;
+}
+
+const shorten = (s: string): string => (s.length > 200 ? `${s.slice(0, 200)}…` : s).replace(/\s+/g, ' ');

@@ -1,0 +1,115 @@
+import type { Watch } from '@kubernetes/client-node';
+
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+interface Listed<T> {
+  items: T[];
+  metadata?: { resourceVersion?: string };
+}
+
+export interface ListWatchOptions<T> {
+  list: () => Promise<Listed<T>>;
+  /** API path of the collection, e.g. `/api/v1/namespaces/blog/pods`. */
+  path: string;
+  query: Record<string, string>;
+  /** After every (re)list: the complete current set. */
+  onSync: (items: T[]) => void;
+  onEvent: (type: WatchEventType, object: T) => void;
+  signal: AbortSignal;
+  /** A list or watch failed; it is retried with backoff. */
+  onError?: (err: unknown) => void;
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+}
+
+/** Sleeps, waking early when the signal aborts. */
+export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+type Outcome = 'ended' | 'expired' | { error: unknown };
+
+/**
+ * List, then watch from the list's resourceVersion; when the server ends the
+ * stream, watch again from the last version seen; when that version is too old
+ * (410 Gone, as an ERROR event or an HTTP answer), list again. Runs until the
+ * signal aborts. This is client-go's reflector, small.
+ *
+ * @example
+ * await listWatch(kube.watch, { list: () => kube.core.listNamespacedPod({ namespace }), path: `/api/v1/namespaces/${namespace}/pods`,
+ *   query: { labelSelector }, onSync, onEvent, signal });
+ */
+export async function listWatch<T extends { metadata?: { resourceVersion?: string } }>(watch: Watch, o: ListWatchOptions<T>): Promise<void> {
+  const sleep = o.sleep ?? abortableSleep;
+  let backoffMs = 50;
+  const failed = async (err: unknown) => {
+    o.onError?.(err);
+    await sleep(backoffMs, o.signal);
+    backoffMs = Math.min(backoffMs * 2, 2000);
+  };
+  while (!o.signal.aborted) {
+    let rv: string;
+    try {
+      const listed = await o.list();
+      rv = listed.metadata?.resourceVersion ?? '';
+      o.onSync(listed.items);
+    } catch (err) {
+      if (!o.signal.aborted) await failed(err);
+      continue;
+    }
+    while (!o.signal.aborted) {
+      const outcome = await watchOnce<T>(watch, o.path, { ...o.query, ...(rv ? { resourceVersion: rv } : {}) }, o.signal, (type, obj) => {
+        rv = obj.metadata?.resourceVersion ?? rv;
+        backoffMs = 50;
+        o.onEvent(type, obj);
+      });
+      if (outcome === 'ended') continue;
+      if (outcome !== 'expired' && !o.signal.aborted) await failed(outcome.error);
+      break;
+    }
+  }
+}
+
+function watchOnce<T>(watch: Watch, path: string, query: Record<string, string>, signal: AbortSignal, onEvent: (type: WatchEventType, obj: T) => void): Promise<Outcome> {
+  return new Promise((resolve) => {
+    let controller: AbortController | undefined;
+    let outcome: Outcome | undefined;
+    const stop = () => controller?.abort();
+    signal.addEventListener('abort', stop, { once: true });
+    const finish = (err: unknown) => {
+      signal.removeEventListener('abort', stop);
+      const status = (err as { statusCode?: number } | null)?.statusCode;
+      if (status === 410) outcome = 'expired';
+      resolve(outcome ?? (err && !signal.aborted ? { error: err } : 'ended'));
+    };
+    watch
+      .watch(
+        path,
+        query,
+        (type: string, obj: unknown) => {
+          if (type === 'ERROR') {
+            outcome = (obj as { code?: number } | null)?.code === 410 ? 'expired' : { error: obj };
+            controller?.abort();
+          } else if (type === 'ADDED' || type === 'MODIFIED' || type === 'DELETED') {
+            onEvent(type, obj as T);
+          }
+        },
+        finish,
+      )
+      .then(
+        (c) => {
+          controller = c;
+          if (signal.aborted || outcome !== undefined) c.abort();
+        },
+        finish,
+      );
+  });
+}

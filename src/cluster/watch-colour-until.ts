@@ -1,0 +1,71 @@
+import { SwitchyardError } from '../errors/switchyard-error.js';
+import type { ColourRef } from './colour-names.js';
+import { watchColourReadiness, type ColourReadiness } from './colour-readiness.js';
+import { asSwitchyardErrorFromKube } from './kube-error-summary.js';
+import { statusCode } from './kube-error.js';
+import type { KubeClients } from './kube-clients.js';
+
+export interface WatchUntilOptions {
+  timeoutMs: number;
+  /** Cancels the wait (the deploy machine's abort). */
+  signal?: AbortSignal;
+  onProgress?: (r: ColourReadiness) => void;
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+}
+
+/**
+ * Watches a colour until `decide` answers 'done' (resolve) or an error
+ * (reject), the timeout passes (reject with `onTimeout`'s error), or the
+ * signal aborts (reject with the signal's reason). The watch is always stopped.
+ */
+export function watchColourUntil(
+  kube: KubeClients,
+  ref: ColourRef,
+  decide: (r: ColourReadiness) => 'done' | SwitchyardError | undefined,
+  onTimeout: (last: ColourReadiness | undefined, lastError: unknown) => SwitchyardError,
+  options: WatchUntilOptions,
+): Promise<ColourReadiness> {
+  return new Promise<ColourReadiness>((resolve, reject) => {
+    const stop = new AbortController();
+    let last: ColourReadiness | undefined;
+    let lastError: unknown;
+    const finish = (outcome: { ok: ColourReadiness } | { err: unknown }) => {
+      if (stop.signal.aborted) return;
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', cancelled);
+      stop.abort();
+      if ('ok' in outcome) resolve(outcome.ok);
+      else reject(outcome.err);
+    };
+    const cancelled = () => finish({ err: abortReason(options.signal!, ref) });
+    const timer = setTimeout(() => finish({ err: onTimeout(last, lastError) }), options.timeoutMs);
+    if (options.signal?.aborted) return cancelled();
+    options.signal?.addEventListener('abort', cancelled, { once: true });
+    watchColourReadiness(
+      kube,
+      ref,
+      (r) => {
+        last = r;
+        options.onProgress?.(r);
+        const verdict = decide(r);
+        if (verdict === 'done') finish({ ok: r });
+        else if (verdict) finish({ err: verdict });
+      },
+      {
+        signal: stop.signal,
+        onError: (err) => {
+          lastError = err;
+          const code = statusCode(err);
+          // Permissions do not fix themselves: stop at once rather than retry until the timeout.
+          if (code === 401 || code === 403) finish({ err: asSwitchyardErrorFromKube(err, ref) });
+        },
+        ...(options.sleep ? { sleep: options.sleep } : {}),
+      },
+    ).catch((err: unknown) => finish({ err }));
+  });
+}
+
+function abortReason(signal: AbortSignal, ref: ColourRef): unknown {
+  if (signal.reason instanceof Error) return signal.reason;
+  return new SwitchyardError('deploy-aborted', `waiting for ${ref.app}-${ref.colour} in ${ref.namespace} was cancelled`);
+}
