@@ -25,7 +25,11 @@ export type DeployEvent =
   /** The runner stopped without finishing (shutdown, lost lock, state unreachable); an agent resumes it later. */
   | (About & { type: 'stopped'; phase: Phase; reason: string });
 
-/** On resume: carried on from the recorded phase, or unwound because carrying on was unsafe. */
-export type ResumeHow = 'continued' | 'unwound';
+/**
+ * On resume: carried on from the recorded phase; put every node back on the
+ * old colour first (killed mid-switch) and then carried on as observed; or
+ * unwound to failed/aborted because carrying on was unsafe.
+ */
+export type ResumeHow = 'continued' | 'reverted' | 'unwound';
 
 export type DeployEventListener = (event: DeployEvent) => void;

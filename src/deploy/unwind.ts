@@ -31,7 +31,9 @@ export function unwind(r: DeployRecord, obs: Observation): Decision {
       };
     }
   }
-  if (target !== r.toColour && obs.colours[r.toColour]) {
+  // Until creating starts, a colour found in the new colour's place was not made by this deploy (retention).
+  const createdNothing = r.phase === 'pending' || r.phase === 'discovering';
+  if (target !== r.toColour && obs.colours[r.toColour] && !createdNothing) {
     return { phase: r.phase, actions: [{ kind: 'delete-colour', colour: r.toColour }], note: `removing ${r.toColour}` };
   }
   const final: Decision = { phase: r.abortedBy ? 'aborted' : 'failed', actions: [], ...(by ? { by } : {}) };

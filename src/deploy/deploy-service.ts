@@ -1,0 +1,306 @@
+import { randomUUID } from 'node:crypto';
+import type { AppConfig } from '../config/schema.js';
+import { asSwitchyardError, SwitchyardError } from '../errors/switchyard-error.js';
+import type { Actor, AppState, DeployRecord, Phase } from '../state/app-state.js';
+import { checkAppName, checkVersion, otherColour, type Colour } from '../validate/patterns.js';
+import { classifyResume } from './classify-resume.js';
+import type { ResumeHow } from './deploy-event.js';
+import { isPreSwitch, isUnwinding } from './deploy-phases.js';
+import { DeployRunner, type DeployDeps, type RunOptions, type RunResult } from './deploy-runner.js';
+import { lockHeldError } from './lock-held-error.js';
+import { planDeploy, type PlanStep } from './plan-deploy.js';
+import type { FleetView, LockHolder } from './ports.js';
+
+export interface DeployServiceDeps extends DeployDeps {
+  apps: AppConfig[];
+  /** Stops every runner this service started (agent shutdown); their deploys stay in flight for a resume. */
+  signal?: AbortSignal;
+  /** Id of a new deploy (default: `<app>-<8 hex>`). */
+  newId?: (app: string) => string;
+}
+
+/** A deploy or rollback that was accepted: its record as first written, and its end. */
+export interface Started {
+  record: DeployRecord;
+  /** Settles when the runner ends; never rejects. */
+  done: Promise<RunResult>;
+}
+
+interface ColourSummary {
+  version: string;
+  replicas: number;
+  readyReplicas: number;
+}
+
+export interface AppStatus {
+  app: string;
+  live: AppState['live'];
+  previous: { colour: Colour; version: string } | null;
+  inFlight: DeployRecord | null;
+  lastFinished: DeployRecord | null;
+  /** Each colour's ReplicaSet now (absent when the cluster could not be read). */
+  colours?: Record<Colour, ColourSummary | null>;
+  /** What each node marks live (absent when the fleet could not be read). */
+  fleet?: FleetView;
+  /** What could not be read, in words. */
+  problems: string[];
+}
+
+export interface DeployPlan {
+  app: string;
+  version: string;
+  nodes: string[];
+  fleet: FleetView;
+  /** Why a deploy would be refused now (another one in flight). */
+  blockedBy?: string;
+  steps: PlanStep[];
+}
+
+export interface ResumeReport {
+  app: string;
+  deployId?: string;
+  /** The phase it was recorded in when this agent started. */
+  phase?: Phase;
+  /** idle: nothing in flight; held-elsewhere: another agent runs it; error: its state could not be read. */
+  how: ResumeHow | 'idle' | 'held-elsewhere' | 'error';
+  note?: string;
+  done?: Promise<RunResult>;
+}
+
+type Intent = 'promotedBy' | 'abortedBy';
+
+/**
+ * The functions every front end calls (Slack, the HTTP API, the CLI); none of
+ * them holds deploy logic. Inputs are checked here, at the edge. Requests
+ * only record intent in the app's state; runners act on it.
+ *
+ * @example
+ * const service = new DeployService({ state, lock, cluster, fleet, clock, agent, apps: config.apps, onEvent });
+ * const { record, done } = await service.deploy('blog', '20151025.143403', { by: { via: 'cli', id: 'alice' } });
+ * await service.promote('blog', { via: 'slack', id: 'U01BOB' });
+ * console.log((await done).record?.phase); // 'done'
+ */
+export class DeployService {
+  private readonly runners = new Map<string, DeployRunner>();
+  private readonly deps: DeployServiceDeps;
+
+  constructor(deps: DeployServiceDeps) {
+    this.deps = deps;
+  }
+
+  /** Starts a deploy of `version`; refused with 'lock-held' while another deploy of the app runs. */
+  async deploy(app: string, version: string, options: { by: Actor; skipVerify?: boolean }): Promise<Started> {
+    checkVersion(version);
+    return await this.start(app, options.by, (s, id, at) => ({
+      ...this.newRecord(s, id, at, options.by, `deploy ${version} requested`),
+      kind: 'deploy',
+      version,
+      skipVerify: options.skipVerify ?? false,
+    }));
+  }
+
+  /** Back to the previous colour: a switch if it still runs, else re-created from its recorded template; no pause. */
+  rollback(app: string, by: Actor): Promise<Started> {
+    return this.start(app, by, (s, id, at) => {
+      if (!s.live || !s.previous || s.previous.colour === s.live.colour) {
+        throw new SwitchyardError('input-invalid', `${app} has no previous version to roll back to`, {
+          hint: 'deploy the version you want instead',
+        });
+      }
+      return {
+        ...this.newRecord(s, id, at, by, `rollback to ${s.previous.version} requested`),
+        kind: 'rollback',
+        version: s.previous.version,
+        toColour: s.previous.colour,
+        skipVerify: true,
+      };
+    });
+  }
+
+  /** Lets a deploy waiting in verification switch (recorded now, acted on by its runner). */
+  promote(app: string, by: Actor): Promise<DeployRecord> {
+    return this.intent(app, by, 'promotedBy');
+  }
+
+  /** Stops a deploy before its switch: the new colour is removed and traffic never moves. */
+  abort(app: string, by: Actor): Promise<DeployRecord> {
+    return this.intent(app, by, 'abortedBy');
+  }
+
+  async status(app: string): Promise<AppStatus> {
+    const config = this.appConfig(app);
+    const s = await this.deps.state.read(app);
+    const status: AppStatus = {
+      app,
+      live: s.live,
+      previous: s.previous ? { colour: s.previous.colour, version: s.previous.version } : null,
+      inFlight: s.inFlight,
+      lastFinished: s.history[0] ?? null,
+      problems: [],
+    };
+    const [colours, fleet] = await Promise.allSettled([
+      this.deps.cluster.observe(config),
+      this.deps.fleet.discover().then((nodes) => this.deps.fleet.liveColour(nodes, config)),
+    ]);
+    if (colours.status === 'fulfilled') {
+      const summary = (c: Colour) => {
+        const rs = colours.value[c];
+        return rs ? { version: rs.version, replicas: rs.replicas, readyReplicas: rs.readyReplicas } : null;
+      };
+      status.colours = { blue: summary('blue'), green: summary('green') };
+    } else status.problems.push(`cluster: ${asSwitchyardError(colours.reason).message}`);
+    if (fleet.status === 'fulfilled') status.fleet = fleet.value;
+    else status.problems.push(`fleet: ${asSwitchyardError(fleet.reason).message}`);
+    return status;
+  }
+
+  /** Finished deploys and rollbacks, newest first, with who did what. */
+  async history(app: string): Promise<DeployRecord[]> {
+    this.appConfig(app);
+    return (await this.deps.state.read(app)).history;
+  }
+
+  /** What deploying `version` would do now, touching nothing (only reads). */
+  async plan(app: string, version: string): Promise<DeployPlan> {
+    checkVersion(version);
+    const config = this.appConfig(app);
+    const { state, cluster, fleet, clock, agent } = this.deps;
+    const s = await state.read(app);
+    const [colours, nodes] = await Promise.all([cluster.observe(config), fleet.discover()]);
+    const view = await fleet.liveColour(nodes, config);
+    const now = clock.now();
+    const record: DeployRecord = {
+      ...this.newRecord(s, `${app}-plan`, now.toISOString(), agent, `plan of ${version}`),
+      kind: 'deploy',
+      version,
+      skipVerify: false,
+    };
+    return {
+      app,
+      version,
+      nodes: nodes.map((n) => n.name),
+      fleet: view,
+      ...(s.inFlight ? { blockedBy: lockHeldError(app, null, s.inFlight).message } : {}),
+      steps: planDeploy({ ...record, phase: 'discovering' }, { colours, fleet: view }, now, config, s.previous),
+    };
+  }
+
+  /**
+   * For an agent that starts: takes over each app's in-flight deploy from its
+   * recorded phase, and reports per app whether it carried on, put the fleet
+   * back first, or unwound it (also as a 'resumed' event). Deploys another
+   * live agent holds are left to it.
+   */
+  resumeInFlight(): Promise<ResumeReport[]> {
+    return Promise.all(this.deps.apps.map((app) => this.resumeApp(app)));
+  }
+
+  private async resumeApp(app: AppConfig): Promise<ResumeReport> {
+    const { state, lock, agent } = this.deps;
+    let r: DeployRecord | null;
+    try {
+      r = (await state.read(app.name)).inFlight;
+      if (!r) return { app: app.name, how: 'idle' };
+      const got = await lock.acquire(app.name, { agent: agent.id, deployId: r.id, by: r.requestedBy });
+      if (!got.acquired) {
+        return { app: app.name, deployId: r.id, phase: r.phase, how: 'held-elsewhere', note: `held by ${got.holder.agent}` };
+      }
+    } catch (err) {
+      return { app: app.name, how: 'error', note: asSwitchyardError(err).message };
+    }
+    const record = r;
+    let first!: (v: { how: ResumeHow; note?: string }) => void;
+    const firstDecision = new Promise<{ how: ResumeHow; note?: string }>((resolve) => (first = resolve));
+    const done = this.run(app, record.id, (rec, d) => first({ how: classifyResume(rec, d), ...(d.note ? { note: d.note } : {}) }));
+    const how = await Promise.race([firstDecision, done.then((res) => ({ how: 'error' as const, note: res.reason }))]);
+    const report: ResumeReport = { app: app.name, deployId: record.id, phase: record.phase, ...how, done };
+    if (how.how !== 'error') {
+      this.deps.onEvent?.({ type: 'resumed', app: app.name, deployId: record.id, phase: record.phase, how: how.how, ...(how.note ? { note: how.note } : {}) });
+    }
+    return report;
+  }
+
+  private appConfig(app: string): AppConfig {
+    checkAppName(app);
+    const config = this.deps.apps.find((a) => a.name === app);
+    if (!config) {
+      throw new SwitchyardError('input-invalid', `unknown app "${app}"`, {
+        hint: `known apps: ${this.deps.apps.map((a) => a.name).join(', ')}`,
+      });
+    }
+    return config;
+  }
+
+  private newRecord(s: AppState, id: string, at: string, by: Actor, note: string) {
+    return {
+      id,
+      app: s.app,
+      fromColour: s.live?.colour ?? null,
+      fromVersion: s.live?.version ?? null,
+      // With nothing live yet, discovery picks the colour the nodes do not mark live.
+      toColour: s.live ? otherColour(s.live.colour) : ('green' as Colour),
+      phase: 'pending' as const,
+      requestedBy: by,
+      requestedAt: at,
+      transitions: [{ phase: 'pending' as const, at, by, note }],
+    };
+  }
+
+  /** Takes the lock, records the request as pending, and starts its runner. */
+  private async start(app: string, by: Actor, make: (s: AppState, id: string, at: string) => DeployRecord): Promise<Started> {
+    const config = this.appConfig(app);
+    const { lock, state, clock } = this.deps;
+    const id = this.deps.newId?.(app) ?? `${app}-${randomUUID().slice(0, 8)}`;
+    const holder: LockHolder = { agent: this.deps.agent.id, deployId: id, by };
+    const got = await lock.acquire(app, holder);
+    if (!got.acquired) throw lockHeldError(app, got.holder, (await state.read(app)).inFlight);
+    try {
+      const at = clock.now().toISOString();
+      const after = await state.update(app, (s) => {
+        if (s.inFlight) throw lockHeldError(app, null, s.inFlight);
+        return { ...s, inFlight: make(s, id, at) };
+      });
+      return { record: after.inFlight!, done: this.run(config, id) };
+    } catch (err) {
+      await lock.release(app, holder).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private run(app: AppConfig, id: string, onFirstDecision?: RunOptions['onFirstDecision']): Promise<RunResult> {
+    const runner = new DeployRunner(this.deps, app, id, {
+      lockHeld: true,
+      ...(this.deps.signal ? { signal: this.deps.signal } : {}),
+      ...(onFirstDecision ? { onFirstDecision } : {}),
+    });
+    this.runners.set(app.name, runner);
+    return runner
+      .run()
+      .catch((err: unknown): RunResult => ({ outcome: 'stopped', record: null, reason: asSwitchyardError(err).message }))
+      .finally(() => {
+        if (this.runners.get(app.name) === runner) this.runners.delete(app.name);
+      });
+  }
+
+  private async intent(app: string, by: Actor, field: Intent): Promise<DeployRecord> {
+    this.appConfig(app);
+    const verb = field === 'promotedBy' ? 'promote' : 'abort';
+    const at = this.deps.clock.now().toISOString();
+    const after = await this.deps.state.update(app, (s) => {
+      const r = s.inFlight;
+      if (!r) throw new SwitchyardError('input-invalid', `no deploy of ${app} in flight to ${verb}`, { hint: `see: switchyard status ${app}` });
+      if (!isPreSwitch(r.phase) || isUnwinding(r)) {
+        throw new SwitchyardError('input-invalid', `too late to ${verb} ${r.id} of ${app}: it is ${isUnwinding(r) ? 'unwinding' : r.phase}`, {
+          hint: field === 'abortedBy' && !isUnwinding(r) ? 'roll back once it is done' : 'wait for it to finish',
+        });
+      }
+      if (field === 'promotedBy' && r.kind === 'rollback') {
+        throw new SwitchyardError('input-invalid', `${r.id} of ${app} is a rollback: it does not wait for a promote`);
+      }
+      const transitions = [...r.transitions, { phase: r.phase, at, by, note: `${verb} requested` }];
+      return { ...s, inFlight: { ...r, [field]: by, transitions } };
+    });
+    this.runners.get(app)?.nudge();
+    return after.inFlight!;
+  }
+}
