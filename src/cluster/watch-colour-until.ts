@@ -66,6 +66,7 @@ export function watchColourUntil(
 }
 
 function abortReason(signal: AbortSignal, ref: ColourRef): unknown {
-  if (signal.reason instanceof Error) return signal.reason;
+  // The deploy machine may abort with its own error; a bare abort() becomes one that names the colour.
+  if (signal.reason instanceof SwitchyardError) return signal.reason;
   return new SwitchyardError('deploy-aborted', `waiting for ${ref.app}-${ref.colour} in ${ref.namespace} was cancelled`);
 }

@@ -18,7 +18,8 @@ export function renderKubeconfig({ server, namespace, name = 'switchyard-stand-i
   return stringify({
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [{ name, cluster: { server } }],
+    // client-node 1.x refuses plain http unless TLS verification is declared off; there is no TLS on loopback.
+    clusters: [{ name, cluster: { server, 'insecure-skip-tls-verify': true } }],
     users: [{ name, user: {} }],
     contexts: [{ name, context: { cluster: name, user: name, ...(namespace ? { namespace } : {}) } }],
     'current-context': name,
