@@ -30,11 +30,14 @@ mv -f -- "$3.tmp" "$3"`;
  * the reload took. A reload's exit status proves nothing (nginx -s reload and
  * service nginx reload return 0 even when the master then fails to apply the
  * config), so the proof is a new generation of worker processes under the
- * master. Where the test or the confirmation fails, the backup goes back in.
+ * master, and every old worker marked "shutting down": until an old worker
+ * has taken the signal it still accepts new connections with the old
+ * config. Where the test or the confirmation fails, the backup goes back in.
  * $1 live file, $3 backup, $4 test command, $5 reload command, $6 pid file,
  * $7 milliseconds to wait for new workers.
  */
-const TEST_RELOAD_CONFIRM = `restore() { cp -p -- "$3" "$1.restore" && mv -f -- "$1.restore" "$1"; }
+const TEST_RELOAD_CONFIRM = `live=$1 backup=$3
+restore() { cp -p -- "$backup" "$live.restore" && mv -f -- "$live.restore" "$live"; }
 if ! out=$(sh -c "$4" 2>&1); then
   restore
   printf '@nginx-test-failed\\n%s\\n' "$out"
@@ -51,9 +54,13 @@ if ! out=$(sh -c "$5" 2>&1); then
 fi
 end=$(( $(date +%s%N) / 1000000 + $7 ))
 while :; do
-  for p in $(ps -o pid= --ppid "$master"); do
-    case "$old" in *" $p "*) ;; *) echo "@reload-done $(date +%s%N)"; echo "@old-workers$old"; exit 0 ;; esac
-  done
+  state=$(ps -o pid=,args= --ppid "$master" | awk -v old="$old" '
+    BEGIN { n = split(old, o, " "); for (i = 1; i <= n; i++) was[o[i]] = 1 }
+    { if ($1 in was) { if ($0 !~ /shutting down/) busy = 1 } else fresh = 1 }
+    END { print (fresh && !busy) ? "applied" : "waiting" }')
+  if [ "$state" = applied ]; then
+    echo "@reload-done $(date +%s%N)"; echo "@old-workers$old"; exit 0
+  fi
   if [ "$(( $(date +%s%N) / 1000000 ))" -ge "$end" ]; then
     restore
     echo "@reload-not-applied: no new nginx workers after $7 ms; the master kept its old config (see nginx's error log)"

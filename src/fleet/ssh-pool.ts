@@ -78,9 +78,9 @@ export class SshPool {
     });
   }
 
-  /** Runs fn for every node, at most `concurrency` at once; never rejects. */
-  forEach<T>(nodes: readonly FleetNode[], fn: (node: FleetNode) => Promise<T>): Promise<PromiseSettledResult<T>[]> {
-    return Promise.allSettled(nodes.map((node) => this.limit(() => fn(node))));
+  /** Runs fn for every item (a node, or work about one), at most `concurrency` at once; never rejects. */
+  forEach<I, T>(items: readonly I[], fn: (item: I) => Promise<T>): Promise<PromiseSettledResult<T>[]> {
+    return Promise.allSettled(items.map((item) => this.limit(() => fn(item))));
   }
 
   connect(node: FleetNode): Promise<NodeSSH> {
@@ -182,7 +182,14 @@ export class SshPool {
       return { stdout: result.stdout, stderr: result.stderr, code: result.code };
     } catch (err) {
       if (err instanceof SwitchyardError) throw err;
-      throw new SwitchyardError('ssh-command-failed', `${label(node)}: ${(err as Error).message}`, { cause: err });
+      const e = err as Error & { code?: string };
+      if (['ECONNRESET', 'EPIPE', 'ETIMEDOUT'].includes(e.code ?? '') || /not connected|no response from server/i.test(e.message)) {
+        throw new SwitchyardError('ssh-connect-failed', `${label(node)}: SSH connection lost (${e.code ?? e.message})`, {
+          hint: 'check that the node and its sshd are up; then try again',
+          cause: err,
+        });
+      }
+      throw new SwitchyardError('ssh-command-failed', `${label(node)}: ${e.message}`, { cause: err });
     } finally {
       clearTimeout(timer);
     }

@@ -1,6 +1,7 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -31,13 +32,13 @@ const NGINX = '/usr/sbin/nginx';
 const SSHD = '/usr/sbin/sshd';
 
 /** Why a test fleet cannot start here, or null when it can. */
-export async function testFleetUnsupported(): Promise<string | null> {
+export function testFleetUnsupported(): string | null {
   if (process.getuid?.() !== 0) return 'needs root (network namespaces, bind mounts)';
   for (const tool of [NGINX, SSHD, '/usr/bin/ssh-keygen', '/usr/bin/nsenter', '/usr/bin/unshare']) {
     if (!existsSync(tool)) return `needs ${tool} (install nginx-light, openssh-server, openssh-client, util-linux)`;
   }
   try {
-    await run('ip', ['netns', 'list']);
+    execFileSync('ip', ['netns', 'list'], { stdio: 'ignore' });
   } catch {
     return 'needs iproute2 with network namespace support (ip netns)';
   }
@@ -74,7 +75,7 @@ export class TestFleet {
   }
 
   static async start(options: TestFleetOptions): Promise<TestFleet> {
-    const reason = await testFleetUnsupported();
+    const reason = testFleetUnsupported();
     if (reason) throw new Error(`cannot start a test fleet: ${reason}`);
     const root = await mkdtemp(join(tmpdir(), 'switchyard-fleet-'));
     const id = Math.random().toString(16).slice(2, 6);
@@ -196,6 +197,11 @@ export class TestFleet {
 
   async startSshd(node: TestNode): Promise<void> {
     await this.inNode(node, SSHD, ['-f', `${this.mount}/sshd_config`, '-E', `${this.mount}/logs/sshd.log`]);
+    // sshd may return before it listens; a node is up once it accepts.
+    for (let waited = 0; !(await accepts(node.address, 22)); waited += 10) {
+      if (waited > 5000) throw new Error(`sshd on ${node.name} did not start listening`);
+      await sleep(10);
+    }
   }
 
   /** Stops the node's sshd and every session it serves, as a crashed or firewalled node would. */
@@ -249,6 +255,17 @@ export class TestFleet {
     if (this.bridgeUp) await run('ip', ['link', 'del', `sy${this.id}br`]).catch(() => undefined);
     await rm(this.root, { recursive: true, force: true }).catch(() => undefined);
   }
+}
+
+function accepts(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port, timeout: 500 });
+    const done = (ok: boolean): void => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.once('connect', () => done(true)).once('error', () => done(false)).once('timeout', () => done(false));
+  });
 }
 
 function killQuietly(pid: number, signal: NodeJS.Signals): void {

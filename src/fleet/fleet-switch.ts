@@ -1,0 +1,354 @@
+import type { NginxConfig } from '../config/schema.js';
+import type { FleetNode } from '../discovery/fleet-node.js';
+import { SwitchyardError } from '../errors/switchyard-error.js';
+import { type Logger, silentLogger } from '../log/logger.js';
+import type { Colour } from '../validate/patterns.js';
+import {
+  CLEAN_RELEASES,
+  COMMIT_UPSTREAM,
+  DISCARD_STAGED,
+  POST_DEPLOY,
+  READ_UPSTREAM,
+  REVERT_UPSTREAM,
+  STAGE_UPSTREAM,
+  WAIT_DRAINED,
+  reports,
+} from './remote-scripts.js';
+import type { SshPool } from './ssh-pool.js';
+import { parseUpstream, renderUpstream } from './upstream-file.js';
+
+/** The part of an app's config the fleet needs. */
+export interface FleetApp {
+  name: string;
+  portBase: number;
+}
+
+export interface NodeSwitchReport {
+  node: string;
+  from: Colour;
+  /** False where the node already served the target colour. */
+  changed: boolean;
+  prepareMs: number;
+  commitMs: number;
+  /** Remote clock, epoch ms: when the reload was sent and when new workers were seen. */
+  reloadStartedAt?: number;
+  reloadConfirmedAt?: number;
+  /** Workers of the previous generation; they exit once their in-flight requests end. */
+  oldWorkers: number[];
+}
+
+export interface SwitchResult {
+  app: string;
+  from: Colour;
+  to: Colour;
+  nodes: NodeSwitchReport[];
+  prepareMs: number;
+  commitMs: number;
+  /** From the first node's reload to the last node's confirmed reload: how long nodes served different colours. */
+  mixedWindowMs: number;
+}
+
+export interface LiveColours {
+  /** The colour every node marks live, or null when they disagree or some could not be read. */
+  agreed: Colour | null;
+  nodes: Array<{ node: string; colour?: Colour; error?: string }>;
+}
+
+export interface DrainReport {
+  node: string;
+  /** True once every old worker exited; false when the deadline came first or the node could not be asked. */
+  drained: boolean;
+  afterMs: number;
+  error?: string;
+}
+
+export interface AfterSwitchReport {
+  node: string;
+  ok: boolean;
+  /** Release folders removed by clean-up. */
+  removed: string[];
+  error?: string;
+}
+
+/** What runs on each node once traffic moved: the app's post-deploy command and release clean-up. */
+export interface AfterSwitchApp {
+  name: string;
+  postDeployCommand?: string | undefined;
+  releasesDir?: string | undefined;
+  keepReleases?: number | undefined;
+}
+
+export type FleetEvent =
+  | { kind: 'prepared' | 'switched' | 'reverted' | 'drained'; node: string; done: number; total: number }
+  | { kind: 'switch-failed'; node: string; error: string };
+
+interface NodeFailure {
+  node: FleetNode;
+  error: string;
+}
+
+const upstreamPath = (nginx: NginxConfig, app: FleetApp): string => `${nginx.backendsDir}/${app.name}.conf`;
+
+/**
+ * Makes one colour live on every node, in two phases, so that all nodes end
+ * on the same colour (DESIGN.md invariant 2) and nginx only ever runs a
+ * config that passes `nginx -t` (invariant 3).
+ *
+ * prepare (every node in parallel): read the upstream file, check that all
+ * nodes agree on the live colour, stage the new file beside the live one
+ * and keep a backup. A node that cannot be reached stops the switch here,
+ * before anything changed.
+ *
+ * commit (every node in parallel): rename the staged file in, `nginx -t`,
+ * reload, and confirm the reload by a new generation of workers. If any node
+ * fails, every node that did switch is put back and reloaded.
+ *
+ * @example
+ * const fleet = new FleetSwitch({ pool, nginx: config.nginx });
+ * const result = await fleet.switchTo(nodes, { name: 'blog', portBase: 30000 }, 'green');
+ * console.log(result.mixedWindowMs);
+ */
+export class FleetSwitch {
+  private readonly pool: SshPool;
+  private readonly nginx: NginxConfig;
+  private readonly log: Logger;
+  private readonly onEvent: (event: FleetEvent) => void;
+  private readonly now: () => number;
+
+  constructor(options: { pool: SshPool; nginx: NginxConfig; log?: Logger; onEvent?: (event: FleetEvent) => void; now?: () => number }) {
+    this.pool = options.pool;
+    this.nginx = options.nginx;
+    this.log = options.log ?? silentLogger;
+    this.onEvent = options.onEvent ?? (() => undefined);
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Reads which colour each node marks live. */
+  async readLive(nodes: readonly FleetNode[], app: FleetApp): Promise<LiveColours> {
+    const settled = await this.pool.forEach(nodes, (node) => this.readNode(node, app));
+    const result = settled.map((s, i) =>
+      s.status === 'fulfilled' ? { node: nodes[i]!.name, colour: s.value.live } : { node: nodes[i]!.name, error: message(s.reason) },
+    );
+    const colours = new Set(result.map((r) => r.colour));
+    const agreed = colours.size === 1 && !colours.has(undefined) ? [...colours][0]! : null;
+    return { agreed, nodes: result };
+  }
+
+  private async readNode(node: FleetNode, app: FleetApp): Promise<{ text: string; live: Colour }> {
+    const path = upstreamPath(this.nginx, app);
+    const res = await this.pool.exec(node, READ_UPSTREAM, [path]);
+    if (res.code !== 0) {
+      throw new SwitchyardError(res.code === 3 ? 'upstream-missing' : 'ssh-command-failed', `cannot read ${path}: ${res.stderr.trim() || `exit ${res.code}`}`);
+    }
+    return { text: res.stdout, live: parseUpstream(res.stdout, app.portBase, path).live };
+  }
+
+  /**
+   * Switches every node to `to`. Nodes already there are left alone, so a
+   * repeated switch changes nothing. With `repair`, nodes that disagree are
+   * all brought to `to` (used to unwind a switch that was interrupted).
+   */
+  async switchTo(nodes: readonly FleetNode[], app: FleetApp, to: Colour, options: { repair?: boolean } = {}): Promise<SwitchResult> {
+    if (nodes.length === 0) throw new SwitchyardError('switch-prepare-failed', `no nodes to switch ${app.name} on`, { hint: 'check discovery' });
+    const path = upstreamPath(this.nginx, app);
+    const staged = `${path}.staged`;
+    const backup = `${path}.switchyard-backup`;
+    const prepareStart = performance.now();
+
+    // Phase 1a: read every node.
+    const reads = await this.pool.forEach(nodes, async (node) => {
+      const started = performance.now();
+      return { node, ...(await this.readNode(node, app)), started };
+    });
+    const unreadable = failures(reads, nodes);
+    if (unreadable.length > 0) throw prepareError(app, unreadable, 'nothing was changed on any node');
+    const read = reads.map((r) => (r as PromiseFulfilledResult<{ node: FleetNode; text: string; live: Colour; started: number }>).value);
+    const byColour = groupBy(read, (r) => r.live);
+    if (byColour.size > 1 && !options.repair) {
+      const list = [...byColour].map(([colour, rs]) => `${colour} on ${rs.map((r) => r.node.name).join(', ')}`).join('; ');
+      throw new SwitchyardError('fleet-disagrees', `nodes disagree on ${app.name}'s live colour: ${list}; nothing was changed`, {
+        hint: `find out why (a manual edit or an interrupted switch), then run \`switchyard rollback ${app.name}\` or fix ${path} by hand`,
+        details: { colours: Object.fromEntries([...byColour].map(([c, rs]) => [c, rs.map((r) => r.node.name)])) },
+      });
+    }
+    const from: Colour = read.find((r) => r.live !== to)?.live ?? to;
+    const pending = read.filter((r) => r.live !== to);
+
+    // Phase 1b: stage the new file and keep a backup on every node that changes.
+    const stages = await this.pool.forEach(pending, async (r) => {
+      const text = renderUpstream(r.text, app.portBase, to, `${r.node.name}:${path}`);
+      const res = await this.pool.exec(r.node, STAGE_UPSTREAM, [path, staged, backup], { stdin: text });
+      if (res.code !== 0) throw new Error(`cannot stage ${staged}: ${res.stderr.trim() || `exit ${res.code}`}`);
+      return performance.now() - r.started;
+    });
+    const unstaged = failures(stages, pending.map((r) => r.node));
+    if (unstaged.length > 0) {
+      await this.pool.forEach(pending, (r) => this.pool.exec(r.node, DISCARD_STAGED, [staged]));
+      throw prepareError(app, unstaged, 'staged files were removed; the live files were not touched');
+    }
+    stages.forEach((_, i) => this.onEvent({ kind: 'prepared', node: pending[i]!.node.name, done: i + 1, total: pending.length }));
+    const prepareMs = performance.now() - prepareStart;
+
+    // Phase 2: commit everywhere; put back the nodes that switched if any did not.
+    const commitStart = performance.now();
+    let switched = 0;
+    const commits = await this.pool.forEach(pending, async (r) => {
+      const started = performance.now();
+      const report = await this.runReload(r.node, COMMIT_UPSTREAM, [path, staged, backup]);
+      this.onEvent({ kind: 'switched', node: r.node.name, done: ++switched, total: pending.length });
+      return { ...report, commitMs: performance.now() - started };
+    });
+    const commitMs = performance.now() - commitStart;
+    const failed = failures(commits, pending.map((r) => r.node));
+    if (failed.length > 0) {
+      for (const f of failed) this.onEvent({ kind: 'switch-failed', node: f.node.name, error: f.error });
+      const committed = pending.filter((_, i) => commits[i]!.status === 'fulfilled').map((r) => r.node);
+      throw await this.revert(app, committed, failed, from, to, { path, staged, backup });
+    }
+
+    const nodeReports: NodeSwitchReport[] = read.map((r) => {
+      const i = pending.indexOf(r);
+      const prepared = i >= 0 ? (stages[i] as PromiseFulfilledResult<number>).value : performance.now() - r.started;
+      if (i < 0) return { node: r.node.name, from: r.live, changed: false, prepareMs: prepared, commitMs: 0, oldWorkers: [] };
+      const c = (commits[i] as PromiseFulfilledResult<ReloadReport & { commitMs: number }>).value;
+      return { node: r.node.name, from: r.live, changed: true, prepareMs: prepared, ...c };
+    });
+    const starts = nodeReports.flatMap((n) => n.reloadStartedAt ?? []);
+    const ends = nodeReports.flatMap((n) => n.reloadConfirmedAt ?? []);
+    const mixedWindowMs = starts.length > 0 ? Math.max(...ends) - Math.min(...starts) : 0;
+    const result: SwitchResult = { app: app.name, from, to, nodes: nodeReports, prepareMs, commitMs, mixedWindowMs };
+    this.log.info({ app: app.name, from, to, prepareMs, commitMs, mixedWindowMs, changed: pending.length }, 'fleet switched');
+    return result;
+  }
+
+  private async revert(
+    app: FleetApp,
+    committed: FleetNode[],
+    failed: NodeFailure[],
+    from: Colour,
+    to: Colour,
+    files: { path: string; staged: string; backup: string },
+  ): Promise<SwitchyardError> {
+    let reverted = 0;
+    const reverts = await this.pool.forEach(committed, async (node) => {
+      await this.runReload(node, REVERT_UPSTREAM, [files.path, files.staged, files.backup]);
+      this.onEvent({ kind: 'reverted', node: node.name, done: ++reverted, total: committed.length });
+    });
+    // A node whose commit failed may still hold its staged file.
+    await this.pool.forEach(failed.map((f) => f.node), (node) => this.pool.exec(node, DISCARD_STAGED, [files.staged]));
+    const stuck = failures(reverts, committed);
+    const why = failed.map((f) => `${f.node.name}: ${f.error}`).join('; ');
+    const putBack = committed.length === 0 ? 'no node had switched' : `${committed.length - stuck.length} switched node(s) put back on ${from}`;
+    const stuckText = stuck.length > 0 ? `; COULD NOT PUT BACK ${stuck.map((s) => `${s.node.name} (${s.error})`).join(', ')}` : '';
+    this.log.error({ app: app.name, from, to, failed, stuck }, 'fleet switch failed');
+    return new SwitchyardError('switch-commit-failed', `switching ${app.name} to ${to} failed on ${why}; ${putBack}${stuckText}`, {
+      hint: stuck.length > 0
+        ? `nodes now disagree: fix the named nodes, then run \`switchyard rollback ${app.name}\``
+        : `every node still serves ${from}; fix the named node(s) and deploy again`,
+      details: { failed: failed.map((f) => ({ node: f.node.name, error: f.error })), revertFailed: stuck.map((s) => s.node.name) },
+    });
+  }
+
+  /**
+   * Drain by evidence: waits on every switched node until the previous
+   * generation of nginx workers has exited (each exits once its in-flight
+   * requests end), or until the deadline, whichever comes first.
+   */
+  async waitDrained(nodes: readonly FleetNode[], result: SwitchResult, until: Date): Promise<DrainReport[]> {
+    const started = performance.now();
+    const draining = result.nodes.filter((n) => n.changed && n.oldWorkers.length > 0);
+    const byName = new Map(nodes.map((n) => [n.name, n]));
+    let done = 0;
+    const settled = await this.pool.forEach(draining, async (report): Promise<DrainReport> => {
+      const node = byName.get(report.node);
+      if (!node) throw new Error(`node ${report.node} is not in the node list`);
+      const remainingMs = Math.max(0, until.getTime() - this.now());
+      const res = await this.pool.exec(node, WAIT_DRAINED, [this.nginx.pidFile, report.oldWorkers.join(' '), String(Math.round(remainingMs))], {
+        timeoutMs: remainingMs + 10_000,
+      });
+      const drained = reports(res.stdout).has('drained');
+      if (drained) this.onEvent({ kind: 'drained', node: report.node, done: ++done, total: draining.length });
+      return { node: report.node, drained, afterMs: performance.now() - started };
+    });
+    return settled.map((s, i) =>
+      s.status === 'fulfilled' ? s.value : { node: draining[i]!.node, drained: false, afterMs: performance.now() - started, error: message(s.reason) },
+    );
+  }
+
+  /**
+   * Runs the app's post-deploy command and keeps the newest N release folders
+   * on every node. Failures are reported per node; traffic has already moved,
+   * so they do not undo the switch.
+   */
+  async afterSwitch(nodes: readonly FleetNode[], app: AfterSwitchApp): Promise<AfterSwitchReport[]> {
+    const settled = await this.pool.forEach(nodes, async (node): Promise<AfterSwitchReport> => {
+      if (app.postDeployCommand) {
+        const res = await this.pool.exec(node, POST_DEPLOY, [app.postDeployCommand]);
+        if (res.code !== 0) throw new Error(`post-deploy command exited ${res.code}: ${(res.stderr || res.stdout).trim().split('\n')[0]}`);
+      }
+      let removed: string[] = [];
+      if (app.releasesDir && app.keepReleases) {
+        const res = await this.pool.exec(node, CLEAN_RELEASES, [app.releasesDir, String(app.keepReleases)]);
+        if (res.code !== 0) throw new Error(`release clean-up in ${app.releasesDir} exited ${res.code}: ${res.stderr.trim()}`);
+        removed = res.stdout.split('\n').filter((l) => l.startsWith('@removed ')).map((l) => l.slice('@removed '.length));
+      }
+      return { node: node.name, ok: true, removed };
+    });
+    return settled.map((s, i) => (s.status === 'fulfilled' ? s.value : { node: nodes[i]!.name, ok: false, removed: [], error: message(s.reason) }));
+  }
+
+  /** Runs a commit or revert script and reads its report; rejects with the reason the node gave. */
+  private async runReload(node: FleetNode, script: string, files: string[]): Promise<ReloadReport> {
+    const confirmMs = String(Math.round(this.nginx.reloadConfirmSeconds * 1000));
+    const res = await this.pool.exec(node, script, [...files, this.nginx.testCommand, this.nginx.reloadCommand, this.nginx.pidFile, confirmMs]);
+    const seen = reports(res.stdout);
+    if (res.code !== 0) throw new Error(describeReloadFailure(res.code, res.stdout, seen, res.stderr));
+    const ns = (key: string): number | undefined => (seen.has(key) ? Number(BigInt(seen.get(key)!) / 1_000_000n) : undefined);
+    return {
+      reloadStartedAt: ns('reload-start'),
+      reloadConfirmedAt: ns('reload-done'),
+      oldWorkers: (seen.get('old-workers') ?? '').split(/\s+/).filter(Boolean).map(Number),
+    };
+  }
+}
+
+interface ReloadReport {
+  reloadStartedAt: number | undefined;
+  reloadConfirmedAt: number | undefined;
+  oldWorkers: number[];
+}
+
+function describeReloadFailure(code: number, stdout: string, seen: Map<string, string>, stderr: string): string {
+  if (seen.has('nginx-test-failed')) {
+    const detail = stdout.split('\n').find((l) => /emerg|error|failed/i.test(l) && !l.startsWith('@')) ?? 'see nginx -t';
+    return `nginx -t failed, backup restored (${detail.replace(/^nginx: /, '').trim()})`;
+  }
+  for (const key of ['reload-not-applied', 'changed-since-prepare', 'nginx-not-running']) {
+    if (seen.has(key)) return `${key.replace(/-/g, ' ')}: ${seen.get(key)}`;
+  }
+  if (seen.has('reload-failed')) return `reload command failed, backup restored (${stdout.split('\n').slice(1).join(' ').trim()})`;
+  return `exit ${code}${stderr.trim() ? `: ${stderr.trim().split('\n')[0]}` : ''}`;
+}
+
+function failures<T>(settled: PromiseSettledResult<T>[], nodes: readonly FleetNode[]): NodeFailure[] {
+  return settled.flatMap((s, i) => (s.status === 'rejected' ? [{ node: nodes[i]!, error: message(s.reason) }] : []));
+}
+
+function prepareError(app: FleetApp, failed: NodeFailure[], outcome: string): SwitchyardError {
+  return new SwitchyardError('switch-prepare-failed', `cannot prepare ${app.name} on ${failed.map((f) => `${f.node.name}: ${f.error}`).join('; ')}; ${outcome}`, {
+    hint: 'fix or remove the named node(s) and try again',
+    details: { failed: failed.map((f) => ({ node: f.node.name, error: f.error })) },
+  });
+}
+
+/** SSH errors already name the node; strip that so messages do not repeat it. */
+function message(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return text.replace(/^\S+ \(\S+:\d+\): /, '');
+}
+
+function groupBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, T[]> {
+  const groups = new Map<K, T[]>();
+  for (const item of items) groups.set(key(item), [...(groups.get(key(item)) ?? []), item]);
+  return groups;
+}

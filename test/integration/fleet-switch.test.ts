@@ -1,0 +1,187 @@
+import { existsSync } from 'node:fs';
+import { appendFile, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, expect, it } from 'vitest';
+import type { SwitchyardError } from '../../src/errors/switchyard-error.js';
+import { FleetSwitch } from '../../src/fleet/fleet-switch.js';
+import { parseUpstream } from '../../src/fleet/upstream-file.js';
+import { type FleetUnderTest, blog, describeOnFleet, servedBy, servedByAll, startFleet, upstreamFile } from '../support/fleet.js';
+
+async function failure(p: Promise<unknown>): Promise<SwitchyardError> {
+  try {
+    await p;
+  } catch (err) {
+    return err as SwitchyardError;
+  }
+  throw new Error('expected the switch to fail');
+}
+
+describeOnFleet('fleet switch on real nginx and sshd nodes', () => {
+  let t: FleetUnderTest | undefined;
+  afterEach(async () => {
+    await t?.close();
+    t = undefined;
+  });
+
+  it('switches blue → green → blue on every node, seen through each node\'s nginx', async () => {
+    t = await startFleet({ size: 3 });
+    const { fleet, switcher } = t;
+    expect(await servedByAll(fleet)).toEqual(['blog blue', 'blog blue', 'blog blue']);
+
+    const toGreen = await switcher.switchTo(fleet.nodes, blog, 'green');
+    expect(toGreen).toMatchObject({ from: 'blue', to: 'green' });
+    expect(toGreen.nodes.every((n) => n.changed && n.oldWorkers.length > 0)).toBe(true);
+    expect(toGreen.mixedWindowMs).toBeGreaterThanOrEqual(0);
+    expect(await servedByAll(fleet)).toEqual(['blog green', 'blog green', 'blog green']);
+    expect((await switcher.readLive(fleet.nodes, blog)).agreed).toBe('green');
+
+    await switcher.switchTo(fleet.nodes, blog, 'blue');
+    expect(await servedByAll(fleet)).toEqual(['blog blue', 'blog blue', 'blog blue']);
+    for (const node of fleet.nodes) {
+      expect(existsSync(join(node.dir, 'backends.d', 'blog.conf.staged'))).toBe(false);
+      expect(existsSync(join(node.dir, 'backends.d', 'blog.conf.switchyard-backup'))).toBe(true);
+    }
+  });
+
+  it('changes nothing when switching to the colour already live', async () => {
+    t = await startFleet({ size: 3 });
+    const before = await Promise.all(t.fleet.nodes.map((n) => t!.fleet.nginxMaster(n)));
+    const result = await t.switcher.switchTo(t.fleet.nodes, blog, 'blue');
+    expect(result.nodes.map((n) => n.changed)).toEqual([false, false, false]);
+    expect(result.mixedWindowMs).toBe(0);
+    expect(await Promise.all(t.fleet.nodes.map((n) => t!.fleet.nginxMaster(n)))).toEqual(before);
+    expect(existsSync(join(t.fleet.nodes[0]!.dir, 'backends.d', 'blog.conf.switchyard-backup'))).toBe(false);
+  });
+
+  it('keeps every other line of the upstream file as it was', async () => {
+    t = await startFleet({ size: 3 });
+    const rich = `# hand-tuned\nupstream blogLB {\n    keepalive 8;\n    server 127.0.0.1:30000   weight=3 max_fails=2;  # blue\n    server 127.0.0.1:30001 weight=3 down;\n}\nupstream spare { server 127.0.0.1:30000; }\n`;
+    for (const node of t.fleet.nodes) await writeFile(join(node.dir, 'backends.d', 'blog.conf'), rich);
+    await t.switcher.switchTo(t.fleet.nodes, blog, 'green');
+    const expected = rich.replace('max_fails=2;', 'max_fails=2 down;').replace('weight=3 down;', 'weight=3;').replace('spare { server 127.0.0.1:30000;', 'spare { server 127.0.0.1:30000 down;');
+    for (const node of t.fleet.nodes) expect(await upstreamFile(node)).toBe(expected);
+    expect(await servedByAll(t.fleet)).toEqual(['blog green', 'blog green', 'blog green']);
+  });
+
+  it('stops before changing anything when a node\'s sshd is down during prepare', async () => {
+    t = await startFleet({ size: 3 });
+    const { fleet, switcher } = t;
+    await switcher.readLive(fleet.nodes, blog); // connections are open, as in a deploy
+    await fleet.stopSshd(fleet.nodes[1]!);
+    const err = await failure(switcher.switchTo(fleet.nodes, blog, 'green'));
+    expect(err.code).toBe('switch-prepare-failed');
+    // The open connection drops with sshd; a new one is refused.
+    expect(err.message).toMatch(/cannot prepare blog on node-2: (SSH connection lost|cannot connect over SSH: connection refused)/);
+    expect(err.message).toContain('nothing was changed');
+    expect(await servedByAll(fleet)).toEqual(['blog blue', 'blog blue', 'blog blue']);
+    for (const node of fleet.nodes) {
+      expect(parseUpstream(await upstreamFile(node), 30000, 'f').live).toBe('blue');
+      expect(existsSync(join(node.dir, 'backends.d', 'blog.conf.staged'))).toBe(false);
+    }
+  });
+
+  it('puts every node back when nginx -t fails on one node during commit', async () => {
+    t = await startFleet({ size: 3 });
+    const { fleet, switcher } = t;
+    const broken = fleet.nodes[1]!;
+    const conf = join(broken.dir, 'nginx.conf');
+    const good = await readFile(conf, 'utf8');
+    await appendFile(conf, 'this is not nginx;\n');
+
+    const err = await failure(switcher.switchTo(fleet.nodes, blog, 'green'));
+    expect(err.code).toBe('switch-commit-failed');
+    expect(err.message).toMatch(/switching blog to green failed on node-2: nginx -t failed, backup restored/);
+    expect(err.message).toContain('2 switched node(s) put back on blue');
+    expect(err.hint).toMatch(/every node still serves blue/);
+    expect(await servedByAll(fleet)).toEqual(['blog blue', 'blog blue', 'blog blue']);
+    for (const node of fleet.nodes) expect(parseUpstream(await upstreamFile(node), 30000, 'f').live).toBe('blue');
+
+    // The file switchyard wrote is never left in place: with the operator's
+    // breakage fixed, every node's config passes nginx -t.
+    await writeFile(conf, good);
+    for (const node of fleet.nodes) await fleet.inNode(node, 'sh', ['-c', fleet.nginxConfig.testCommand]);
+  });
+
+  it('detects a reload that nginx accepts but cannot apply, and puts every node back', async () => {
+    t = await startFleet({ size: 3 }, { reloadConfirmSeconds: 1 });
+    const { fleet, switcher } = t;
+    const node = fleet.nodes[2]!;
+    // 127.0.0.1:30000 is taken by the node's NodePort responder: nginx -t
+    // passes (it does not bind), `nginx -s reload` exits 0, the master fails to bind.
+    const site = join(node.dir, 'sites', 'blog.conf');
+    await writeFile(site, (await readFile(site, 'utf8')).replace('listen 80 default_server;', 'listen 80 default_server;\n    listen 127.0.0.1:30000;'));
+    await fleet.inNode(node, 'sh', ['-c', fleet.nginxConfig.testCommand]);
+
+    const err = await failure(switcher.switchTo(fleet.nodes, blog, 'green'));
+    expect(err.code).toBe('switch-commit-failed');
+    expect(err.message).toMatch(/node-3: reload not applied: no new nginx workers after 1000 ms/);
+    expect(await servedByAll(fleet)).toEqual(['blog blue', 'blog blue', 'blog blue']);
+    for (const n of fleet.nodes) expect(parseUpstream(await upstreamFile(n), 30000, 'f').live).toBe('blue');
+  });
+
+  it('refuses a changed host key and an unknown host with a clear message', async () => {
+    t = await startFleet({ size: 3 });
+    const { fleet, pool } = t;
+    await fleet.replaceHostKey(fleet.nodes[0]!);
+    const switcher = new FleetSwitch({ pool, nginx: fleet.nginxConfig });
+    const err = await failure(switcher.switchTo(fleet.nodes, blog, 'green'));
+    expect(err.code).toBe('switch-prepare-failed');
+    expect(err.message).toMatch(/node-1: host key changed \(offered SHA256:[A-Za-z0-9+/]{43}\), connection refused/);
+    expect(await servedByAll(fleet)).toEqual(['blog blue', 'blog blue', 'blog blue']);
+
+    const direct = await failure(pool.connect(fleet.nodes[0]!));
+    expect(direct.code).toBe('ssh-host-key-mismatch');
+    expect(direct.hint).toMatch(/known_hosts/);
+    const stranger = await failure(pool.connect({ name: 'stranger', address: '10.213.0.99', port: 22 }));
+    expect(stranger.code).toBe('ssh-host-key-unknown');
+    expect(stranger.message).toMatch(/no host key for 10\.213\.0\.99 in .*known_hosts/);
+  });
+
+  it('refuses a node whose file marks both colours down, before any write', async () => {
+    t = await startFleet({ size: 3 });
+    const { fleet, switcher } = t;
+    const path = join(fleet.nodes[1]!.dir, 'backends.d', 'blog.conf');
+    await writeFile(path, (await readFile(path, 'utf8')).replace('30000;', '30000 down;'));
+    const err = await failure(switcher.switchTo(fleet.nodes, blog, 'green'));
+    expect(err.message).toMatch(/node-2: .*blog\.conf has both colours down/);
+    for (const node of fleet.nodes) expect(existsSync(join(node.dir, 'backends.d', 'blog.conf.staged'))).toBe(false);
+    expect(await servedBy(fleet, fleet.nodes[0]!)).toBe('blog blue');
+  });
+
+  it('names the nodes that disagree, and brings them together on request', async () => {
+    t = await startFleet({ size: 3 });
+    const { fleet, switcher } = t;
+    await switcher.switchTo([fleet.nodes[2]!], blog, 'green');
+    const err = await failure(switcher.switchTo(fleet.nodes, blog, 'green'));
+    expect(err.code).toBe('fleet-disagrees');
+    expect(err.message).toContain("nodes disagree on blog's live colour: blue on node-1, node-2; green on node-3");
+    const repaired = await switcher.switchTo(fleet.nodes, blog, 'blue', { repair: true });
+    expect(repaired.nodes.map((n) => n.changed)).toEqual([false, false, true]);
+    expect(await servedByAll(fleet)).toEqual(['blog blue', 'blog blue', 'blog blue']);
+  });
+
+  it('reports each node drained once its old workers exit, and runs post-deploy and release clean-up', async () => {
+    t = await startFleet({ size: 3 });
+    const { fleet, switcher } = t;
+    for (const node of fleet.nodes) {
+      for (const r of ['r1', 'r2', 'r3', 'r4']) await fleet.inNode(node, 'mkdir', ['-p', `${fleet.mount}/releases/${r}`]);
+      await fleet.inNode(node, 'touch', ['-d', '2020-01-01', `${fleet.mount}/releases/r1`]);
+    }
+    const result = await switcher.switchTo(fleet.nodes, blog, 'green');
+    const drained = await switcher.waitDrained(fleet.nodes, result, new Date(Date.now() + 20_000));
+    expect(drained.map((d) => [d.node, d.drained])).toEqual([['node-1', true], ['node-2', true], ['node-3', true]]);
+
+    const after = await switcher.afterSwitch(fleet.nodes, {
+      name: 'blog',
+      postDeployCommand: `echo deployed > ${fleet.mount}/post-deploy.txt`,
+      releasesDir: `${fleet.mount}/releases`,
+      keepReleases: 2,
+    });
+    expect(after.every((a) => a.ok && a.removed.length === 2)).toBe(true);
+    expect(after[0]!.removed).toContain(`${fleet.mount}/releases/r1`);
+    for (const node of fleet.nodes) expect(await readFile(join(node.dir, 'post-deploy.txt'), 'utf8')).toBe('deployed\n');
+
+    const failing = await switcher.afterSwitch(fleet.nodes, { name: 'blog', postDeployCommand: 'exit 7' });
+    expect(failing.map((a) => a.error)).toEqual(Array(3).fill('post-deploy command exited 7: '));
+  });
+});

@@ -1,0 +1,73 @@
+import { readFile } from 'node:fs/promises';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { describe, it } from 'vitest';
+import { FleetSwitch } from '../../src/fleet/fleet-switch.js';
+import { SshPool } from '../../src/fleet/ssh-pool.js';
+import { TestFleet, type TestFleetOptions, type TestNode, testFleetUnsupported } from '../../src/sandbox/fleet/test-fleet.js';
+
+export const blog = { name: 'blog', portBase: 30000 };
+
+/**
+ * A describe block that needs real nodes (root, network namespaces, nginx,
+ * sshd). Where those are missing it is skipped with the reason, except in CI
+ * (CI=true), where it fails instead, so a CI machine without them cannot pass
+ * by running nothing.
+ */
+export function describeOnFleet(name: string, body: () => void): void {
+  const reason = testFleetUnsupported();
+  if (!reason) {
+    describe(name, body);
+  } else if (process.env.CI === 'true') {
+    describe(name, () => it('has what real test nodes need', () => {
+      throw new Error(`cannot run on real nodes: ${reason}`);
+    }));
+  } else {
+    describe.skip(`${name} (skipped: ${reason})`, body);
+  }
+}
+
+export interface FleetUnderTest {
+  fleet: TestFleet;
+  pool: SshPool;
+  switcher: FleetSwitch;
+  close(): Promise<void>;
+}
+
+export async function startFleet(options: TestFleetOptions, nginx: { reloadConfirmSeconds?: number } = {}): Promise<FleetUnderTest> {
+  const fleet = await TestFleet.start(options);
+  const pool = await SshPool.fromConfig(fleet.sshConfig);
+  const switcher = new FleetSwitch({ pool, nginx: { ...fleet.nginxConfig, ...nginx } });
+  return {
+    fleet,
+    pool,
+    switcher,
+    async close() {
+      await pool.close();
+      await fleet.close();
+    },
+  };
+}
+
+/**
+ * Asks a node's nginx which colour answers, on a new connection (fetch would
+ * reuse a kept-alive one, which an old worker may still be serving).
+ */
+export function servedBy(_fleet: TestFleet, node: TestNode, host = 'blog'): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: node.address, port: 80, path: '/', agent: false, headers: { host }, timeout: 5000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (c: string) => (body += c)).on('end', () => {
+        if (res.statusCode === 200) resolve(body.trim());
+        else reject(new Error(`${node.name} answered ${res.statusCode}: ${body.trim()}`));
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error(`${node.name} did not answer within 5 s`))).on('error', reject).end();
+  });
+}
+
+export async function servedByAll(fleet: TestFleet, host = 'blog'): Promise<string[]> {
+  return Promise.all(fleet.nodes.map((n) => servedBy(fleet, n, host)));
+}
+
+export const upstreamFile = (node: TestNode, app = 'blog'): Promise<string> => readFile(join(node.dir, 'backends.d', `${app}.conf`), 'utf8');
