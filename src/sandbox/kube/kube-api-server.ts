@@ -41,7 +41,8 @@ export class KubeApiServer {
   readonly faults = new FaultInjector();
   readonly unserved: UnservedRequest[] = [];
   private readonly server: Server;
-  private readonly watches = new Set<ServerResponse>();
+  /** Open watch streams, each with the function that ends it and stops its subscription. */
+  private readonly watches = new Map<ServerResponse, () => void>();
   private readonly store: KubeStore;
   private readonly options: KubeApiServerOptions;
 
@@ -65,7 +66,7 @@ export class KubeApiServer {
   /** Ends every open watch stream, as an API server does on restart or timeout; clients must re-establish them. */
   closeWatches(): number {
     const n = this.watches.size;
-    for (const res of [...this.watches]) res.end();
+    for (const end of [...this.watches.values()]) end();
     return n;
   }
 
@@ -164,7 +165,7 @@ export class KubeApiServer {
     const backlog = rv && rv !== '0' ? this.store.eventsAfter(Number(rv)) : undefined;
     res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
     res.flushHeaders();
-    const write = (type_: string, object: unknown) => res.write(JSON.stringify({ type: type_, object }) + '\n');
+    const write = (type_: string, object: unknown) => !res.writableEnded && res.write(JSON.stringify({ type: type_, object }) + '\n');
     const emit = (e: StoreEvent) => {
       if (e.resource !== type) return;
       const now = matches(e.object);
@@ -184,14 +185,16 @@ export class KubeApiServer {
     if (backlog) backlog.forEach(emit);
     else for (const o of this.store.list(type.plural, namespace).items.filter(matches)) write('ADDED', table ? toTable(type, [o], o.metadata.resourceVersion) : o);
     const off = this.store.subscribe(emit);
-    this.watches.add(res);
     const timeout = Number(q.get('timeoutSeconds') ?? 0);
-    const timer = timeout > 0 ? setTimeout(() => res.end(), timeout * 1000) : undefined;
-    res.on('close', () => {
+    const end = () => {
       off();
-      if (timer) clearTimeout(timer);
+      clearTimeout(timer);
       this.watches.delete(res);
-    });
+      res.end();
+    };
+    const timer = setTimeout(end, timeout > 0 ? timeout * 1000 : 2 ** 31 - 1);
+    this.watches.set(res, end);
+    res.on('close', end);
   }
 
   private unsupported(req: IncomingMessage, res: ServerResponse, path: string, status: 404 | 405): void {
