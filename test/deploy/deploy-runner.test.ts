@@ -1,0 +1,201 @@
+import { describe, expect, it } from 'vitest';
+import { runDeploy } from '../../src/deploy/deploy-runner.js';
+import { DeployService } from '../../src/deploy/deploy-service.js';
+import { SwitchyardError } from '../../src/errors/switchyard-error.js';
+import { alice, bob } from './fixtures.js';
+import { world } from './fake-ports.js';
+
+/** `before` appears in the journal, and earlier than `after`. */
+function expectBefore(journal: string[], before: string, after: string): void {
+  expect(journal).toContain(before);
+  expect(journal).toContain(after);
+  expect(journal.indexOf(before)).toBeLessThan(journal.indexOf(after));
+}
+
+describe('DeployRunner', () => {
+  it('runs a deploy to done, recording each phase before acting on it', async () => {
+    const w = world();
+    w.when('verifying', () => void w.service.promote('blog', bob));
+    const { record, done } = await w.service.deploy('blog', 'v2', { by: alice });
+    expect(record).toMatchObject({ phase: 'pending', fromColour: 'blue', toColour: 'green', requestedBy: alice });
+    const result = await done;
+
+    expect(result.outcome).toBe('finished');
+    expect(w.phases()).toEqual(['discovering', 'creating', 'waiting', 'verifying', 'switching', 'draining', 'retiring', 'done']);
+    expectBefore(w.journal, 'state creating', 'cluster create green v2 mirror blue');
+    expectBefore(w.journal, 'state waiting', 'cluster wait green');
+    expectBefore(w.journal, 'state switching', 'fleet switch green');
+    expectBefore(w.journal, 'state retiring', 'cluster delete blue');
+    expect(w.journal[0]).toBe('lock acquire blog');
+    expect(w.journal.at(-1)).toBe('lock release blog');
+    expect(w.lock.holders.size).toBe(0);
+
+    const s = await w.state.read('blog');
+    expect(s.inFlight).toBeNull();
+    expect(s.live).toEqual({ colour: 'green', version: 'v2' });
+    expect(s.previous).toMatchObject({ colour: 'blue', version: 'v1', replicas: 3 });
+    expect(s.history[0]).toMatchObject({ id: 'blog-1', phase: 'done', promotedBy: bob, finishedAt: expect.any(String) });
+    const switching = s.history[0]!.transitions.find((t) => t.phase === 'switching');
+    expect(switching?.by).toEqual(bob);
+    expect(w.cluster.colours).toMatchObject({ blue: null, green: { version: 'v2', readyReplicas: 3 } });
+    expect([...w.fleet.live.values()]).toEqual(['green', 'green', 'green']);
+
+    expect(w.events).toContainEqual(expect.objectContaining({ type: 'pods', colour: 'green', ready: 3, desired: 3 }));
+    expect(w.events).toContainEqual(expect.objectContaining({ type: 'nodes', colour: 'green', switched: 3, total: 3, mixedWindowMs: 4 }));
+    const timed = w.events.flatMap((e) => (e.type === 'timing' ? [e.phase] : []));
+    expect(timed).toEqual(['pending', 'discovering', 'creating', 'waiting', 'verifying', 'switching', 'draining', 'retiring']);
+    const waiting = w.events.find((e) => e.type === 'timing' && e.phase === 'waiting');
+    expect(waiting).toMatchObject({ ms: 3000 });
+    expect(w.events.at(-1)).toMatchObject({ type: 'finished', phase: 'done' });
+  });
+
+  it('ends the drain as soon as every node reports its old workers gone', async () => {
+    const w = world({ app: { verify: { required: false } } });
+    await (await w.service.deploy('blog', 'v2', { by: alice })).done;
+    const drain = w.events.find((e) => e.type === 'timing' && e.phase === 'draining');
+    expect(drain).toMatchObject({ ms: 500 });
+  });
+
+  it('takes the lock itself when run directly, and refuses while another holds it', async () => {
+    const w = world();
+    await w.lock.acquire('blog', { agent: 'agent-2', deployId: 'blog-9', by: bob });
+    const err = await runDeploy(w.deps, w.app, 'blog-1').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SwitchyardError);
+    expect(err).toMatchObject({ code: 'lock-held', message: expect.stringContaining('held by agent-2') });
+  });
+
+  it('abort at verifying removes green and never touches the fleet', async () => {
+    const w = world();
+    w.when('verifying', () => void w.service.abort('blog', bob));
+    const result = await (await w.service.deploy('blog', 'v2', { by: alice })).done;
+    expect(result.record).toMatchObject({ phase: 'aborted', abortedBy: bob });
+    expect(w.journal.filter((j) => j.startsWith('fleet switch'))).toEqual([]);
+    expect(w.cluster.colours.green).toBeNull();
+    expect((await w.state.read('blog')).live).toEqual({ colour: 'blue', version: 'v1' });
+    expect(w.lock.holders.size).toBe(0);
+  });
+
+  it('abort during a long wait for pods ends the wait at once', async () => {
+    const w = world();
+    w.cluster.readyAfterMs = 600_000;
+    w.when('waiting', () => void w.service.abort('blog', bob));
+    const result = await (await w.service.deploy('blog', 'v2', { by: alice })).done;
+    expect(result.record?.phase).toBe('aborted');
+    expect(w.clock.now().getTime() - Date.parse(result.record!.requestedAt)).toBeLessThan(10_000);
+  });
+
+  it('a pod in ImagePullBackOff fails the deploy in waiting and removes green', async () => {
+    const w = world();
+    w.cluster.fail.set('wait green', new SwitchyardError('pods-not-ready', 'pod blog-green-x7: ImagePullBackOff (blog:v2 not found)'));
+    const result = await (await w.service.deploy('blog', 'v2', { by: alice })).done;
+    expect(result.record).toMatchObject({
+      phase: 'failed',
+      error: { code: 'pods-not-ready', phase: 'waiting', message: 'pod blog-green-x7: ImagePullBackOff (blog:v2 not found)' },
+    });
+    expect(w.events).toContainEqual(expect.objectContaining({ type: 'error', phase: 'waiting', code: 'pods-not-ready' }));
+    expect(w.cluster.colours.green).toBeNull();
+    expect(w.cluster.colours.blue).not.toBeNull();
+  });
+
+  it('pods that never get Ready fail at the readiness timeout', async () => {
+    const w = world({ app: { readyTimeout: '2m' } });
+    w.cluster.neverReady = true;
+    const result = await (await w.service.deploy('blog', 'v2', { by: alice })).done;
+    expect(result.record).toMatchObject({ phase: 'failed', error: { phase: 'waiting', code: 'pods-not-ready' } });
+    expect(w.cluster.colours.green).toBeNull();
+  });
+
+  it('the API server refusing the create fails in creating', async () => {
+    const w = world();
+    w.cluster.fail.set('create green', new SwitchyardError('kube-api-failed', 'creating ReplicaSet blog/blog-green: 500 Internal Server Error'));
+    const result = await (await w.service.deploy('blog', 'v2', { by: alice })).done;
+    expect(result.record).toMatchObject({ phase: 'failed', error: { phase: 'creating', code: 'kube-api-failed' } });
+    expect(w.cluster.colours.green).toBeNull();
+  });
+
+  it('a switch failing on one node leaves every node on blue, removes green and names the node', async () => {
+    const w = world({ app: { verify: { required: false } } });
+    w.fleet.failSwitchOn = 'node-b';
+    const result = await (await w.service.deploy('blog', 'v2', { by: alice })).done;
+    expect(result.record).toMatchObject({ phase: 'failed', error: { phase: 'switching', code: 'switch-commit-failed', message: expect.stringContaining('node-b') } });
+    expect([...w.fleet.live.values()]).toEqual(['blue', 'blue', 'blue']);
+    expect(w.cluster.colours).toMatchObject({ blue: { version: 'v1' }, green: null });
+    expect((await w.state.read('blog')).live).toEqual({ colour: 'blue', version: 'v1' });
+  });
+
+  it('a failed smoke check fails verification before any switch', async () => {
+    const w = world({ app: { verify: { smoke: { path: '/healthz' } } } });
+    w.fleet.failSmokeOn = 'node-c';
+    const result = await (await w.service.deploy('blog', 'v2', { by: alice })).done;
+    expect(result.record).toMatchObject({ phase: 'failed', error: { phase: 'verifying', message: expect.stringContaining('node-c') } });
+    expect(w.journal.filter((j) => j.startsWith('fleet switch'))).toEqual([]);
+  });
+
+  it('verification that times out aborts, by the agent', async () => {
+    const w = world({ app: { verify: { timeout: '1m', smoke: { path: '/healthz' } } } });
+    const result = await (await w.service.deploy('blog', 'v2', { by: alice })).done;
+    expect(result.record).toMatchObject({ phase: 'aborted', abortedBy: { via: 'agent' }, error: { code: 'deploy-aborted' } });
+    expect(w.journal).toContain('fleet smoke green');
+    expect(w.cluster.colours.green).toBeNull();
+  });
+
+  it('green losing Ready pods while draining: traffic goes back to blue and the deploy fails saying why', async () => {
+    const w = world({ app: { verify: { required: false }, drainSeconds: 30 } });
+    w.fleet.drainMs = 60_000;
+    w.fleet.onDrain = () => {
+      w.cluster.colours.green!.readyReplicas = 1;
+    };
+    const result = await (await w.service.deploy('blog', 'v2', { by: alice })).done;
+    expect(result.record).toMatchObject({
+      phase: 'failed',
+      error: { phase: 'draining', message: 'blog-green lost Ready pods after the switch (1/3 Ready)' },
+    });
+    expect(w.journal.filter((j) => j.startsWith('fleet switch'))).toEqual(['fleet switch green', 'fleet switch blue']);
+    expect([...w.fleet.live.values()]).toEqual(['blue', 'blue', 'blue']);
+    expect(w.cluster.colours).toMatchObject({ blue: { version: 'v1' }, green: null });
+    expect((await w.state.read('blog')).live).toEqual({ colour: 'blue', version: 'v1' });
+  });
+
+  it('never acts on a phase it could not record', async () => {
+    const w = world();
+    w.state.failWrite = (next) => next.inFlight?.phase === 'creating';
+    const result = await (await w.service.deploy('blog', 'v2', { by: alice })).done;
+    expect(result).toMatchObject({ outcome: 'stopped', reason: expect.stringContaining('could not record creating') });
+    expect(w.journal.some((j) => j.startsWith('cluster create'))).toBe(false);
+    expect((await w.state.read('blog')).inFlight?.phase).toBe('discovering');
+    expect(w.lock.holders.size).toBe(0);
+    expect(w.events.at(-1)).toMatchObject({ type: 'stopped', phase: 'discovering' });
+  });
+
+  it('stops on the agent signal, leaving the deploy recorded for a resume', async () => {
+    const w2 = world();
+    const shutdown = new AbortController();
+    w2.when('verifying', () => shutdown.abort());
+    const service = new DeployService({ ...w2.deps, apps: [w2.app], signal: shutdown.signal, newId: () => 'blog-7' });
+    const result = await (await service.deploy('blog', 'v2', { by: alice })).done;
+    expect(result).toMatchObject({ outcome: 'stopped', reason: 'the agent is shutting down' });
+    expect((await w2.state.read('blog')).inFlight).toMatchObject({ id: 'blog-7', phase: 'verifying' });
+    expect(w2.cluster.colours.green).toMatchObject({ readyReplicas: 3 });
+    expect(w2.lock.holders.size).toBe(0);
+  });
+
+  it('stops when its lock was taken over, touching nothing more', async () => {
+    const w = world({ app: { verify: { timeout: '1h' } } });
+    const service = new DeployService({ ...w.deps, renewMs: 5000, apps: [w.app] });
+    w.when('verifying', () => {
+      w.lock.lost = true;
+    });
+    const result = await (await service.deploy('blog', 'v2', { by: alice })).done;
+    expect(result).toMatchObject({ outcome: 'stopped', reason: 'lost the lock of blog to another agent' });
+    expect(w.cluster.colours.green).not.toBeNull();
+    expect(w.journal.filter((j) => j.startsWith('fleet switch'))).toEqual([]);
+  });
+
+  it('stops when the cluster cannot be read, after retries', async () => {
+    const w = world();
+    w.when('waiting', () => w.cluster.fail.set('observe', new SwitchyardError('kube-api-failed', 'listing ReplicaSets: 503')));
+    const result = await (await w.service.deploy('blog', 'v2', { by: alice })).done;
+    expect(result).toMatchObject({ outcome: 'stopped', reason: 'could not read the ReplicaSets of blog' });
+    expect((await w.state.read('blog')).inFlight?.phase).toBe('waiting');
+  });
+});
