@@ -68,6 +68,7 @@ export class DeployRunner {
   private drained = false;
   private failure: ActionFailure | undefined;
   private wake: AbortController | undefined;
+  private lockLost = false;
   private phaseSince: number;
   private readonly holder: LockHolder;
   private readonly pollMs: number;
@@ -97,11 +98,34 @@ export class DeployRunner {
       const got = await lock.acquire(this.app.name, this.holder);
       if (!got.acquired) throw lockHeldError(this.app.name, got.holder, (await state.read(this.app.name)).inFlight);
     }
+    const stopRenewing = new AbortController();
+    const renewing = this.keepLock(stopRenewing.signal);
     try {
       return await this.loop();
     } finally {
+      stopRenewing.abort();
+      await renewing;
       // A release that fails is harmless: the lease expires on its own.
       await lock.release(this.app.name, this.holder).catch(() => undefined);
+    }
+  }
+
+  /**
+   * Renews the lease in the background, also through a ten-minute wait for
+   * pods; once it is lost the current wait ends and the runner stops, since
+   * another agent may now carry the deploy on.
+   */
+  private async keepLock(signal: AbortSignal): Promise<void> {
+    const { clock, lock } = this.deps;
+    const every = this.deps.renewMs ?? 10_000;
+    while (!signal.aborted) {
+      await clock.sleep(every, signal);
+      if (signal.aborted) return;
+      if (!(await lock.renew(this.app.name, this.holder).catch(() => false))) {
+        this.lockLost = true;
+        this.nudge();
+        return;
+      }
     }
   }
 
@@ -123,20 +147,13 @@ export class DeployRunner {
   }
 
   private async loop(): Promise<RunResult> {
-    const { clock, state, lock } = this.deps;
-    const renewMs = this.deps.renewMs ?? 10_000;
-    let lastRenew = clock.now().getTime();
+    const { clock, state } = this.deps;
     let first = true;
     let current: DeployRecord | null = null;
     for (;;) {
       const phase = current?.phase ?? 'pending';
       if (this.options.signal?.aborted) return this.stop(phase, current, 'the agent is shutting down');
-      if (clock.now().getTime() - lastRenew >= renewMs) {
-        if (!(await lock.renew(this.app.name, this.holder).catch(() => false))) {
-          return this.stop(phase, current, `lost the lock of ${this.app.name} to another agent`);
-        }
-        lastRenew = clock.now().getTime();
-      }
+      if (this.lockLost) return this.stop(phase, current, `lost the lock of ${this.app.name} to another agent`);
       let appState: AppState;
       try {
         appState = await state.read(this.app.name);
@@ -160,6 +177,7 @@ export class DeployRunner {
         let stale = false;
         let after: AppState;
         try {
+          if (this.lockLost) continue;
           after = await state.update(this.app.name, (s) => {
             // promote/abort may have landed since the read: decide again on what is there now.
             stale = !sameRecord(s.inFlight, r);

@@ -191,6 +191,14 @@ describe('DeployRunner', () => {
     expect(w.journal.filter((j) => j.startsWith('fleet switch'))).toEqual([]);
   });
 
+  it('keeps its lock renewed through a long wait for pods', async () => {
+    const w = world({ app: { verify: { required: false } } });
+    w.cluster.readyAfterMs = 120_000;
+    const service = new DeployService({ ...w.deps, renewMs: 10_000, apps: [w.app] });
+    expect((await (await service.deploy('blog', 'v2', { by: alice })).done).record?.phase).toBe('done');
+    expect(w.lock.renewals).toBeGreaterThanOrEqual(12);
+  });
+
   it('stops when the cluster cannot be read, after retries', async () => {
     const w = world();
     w.when('waiting', () => w.cluster.fail.set('observe', new SwitchyardError('kube-api-failed', 'listing ReplicaSets: 503')));

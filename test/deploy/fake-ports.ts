@@ -124,7 +124,11 @@ export class MemoryLock implements LockPort {
     return { acquired: true };
   }
 
+  /** Renewals asked for (not journaled: there are many). */
+  renewals = 0;
+
   async renew(app: string, holder: LockHolder): Promise<boolean> {
+    this.renewals += 1;
     return !this.lost && this.holds(app, holder);
   }
 
