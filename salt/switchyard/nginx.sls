@@ -1,0 +1,124 @@
+{#- switchyard.nginx: a Kubernetes node's nginx, ready for switchyard.
+
+    - nginx installed and running, the backends folder, and an include of
+      backends.d/*.conf inside http {} (through conf.d, which the nginx.conf
+      of Debian, Ubuntu and RHEL includes there);
+    - per app in pillar: the upstream file <backends_dir>/<app>.conf,
+      CREATE-ONLY, and the app's vhost;
+    - nginx -t, then a reload, only when the vhost or the include changed.
+
+    Create-only matters: after the first deploy switchyard owns the `down`
+    flags in the upstream file, so a highstate must never rewrite it (that
+    would send traffic back to blue, perhaps to a colour with no pods).
+    The file is written once, with `first_live` (default blue) live, and
+    never again while it exists. Changing the file's template changes only
+    nodes that do not have it yet. -#}
+{%- from 'switchyard/map.jinja' import switchyard, apps with context %}
+{%- set nginx = switchyard.nginx %}
+
+switchyard-nginx-pkg:
+  pkg.installed:
+    - name: nginx
+
+switchyard-backends-dir:
+  file.directory:
+    - name: {{ nginx.backends_dir }}
+    - user: root
+    - group: root
+    - mode: '0755'
+    - require:
+      - pkg: switchyard-nginx-pkg
+
+switchyard-backends-include:
+  file.managed:
+    - name: {{ nginx.conf_dir }}/switchyard-backends.conf
+    - source: salt://switchyard/files/backends-include.conf.jinja
+    - template: jinja
+    - user: root
+    - group: root
+    - mode: '0644'
+    - context:
+        conf_dir: {{ nginx.conf_dir | json }}
+        backends_dir: {{ nginx.backends_dir | json }}
+    - require:
+      - file: switchyard-backends-dir
+
+# Per app: the upstream file is create-only (replace: False), since
+# switchyard owns its `down` flags. Creating it reloads nothing by itself:
+# the vhost is created with it, and that reloads.
+{%- for app in apps %}
+
+switchyard-upstream-{{ app.name }}:
+  file.managed:
+    - name: {{ nginx.backends_dir }}/{{ app.name }}.conf
+    - source: salt://switchyard/files/upstream.conf.jinja
+    - template: jinja
+    - replace: False
+    - user: root
+    - group: root
+    - mode: '0644'
+    - context:
+        app: {{ app.name | json }}
+        upstream: {{ app.upstream | json }}
+        blue_port: {{ app.blue_port }}
+        green_port: {{ app.green_port }}
+        blue_down: '{{ " down" if app.first_live == "green" else "" }}'
+        green_down: '{{ " down" if app.first_live == "blue" else "" }}'
+    - require:
+      - file: switchyard-backends-dir
+
+switchyard-vhost-{{ app.name }}:
+  file.managed:
+    - name: {{ nginx.vhost_dir }}/{{ app.name }}.conf
+    - source: salt://switchyard/files/vhost.conf.jinja
+    - template: jinja
+    - user: root
+    - group: root
+    - mode: '0644'
+    - context:
+        app: {{ app.name | json }}
+        upstream: {{ app.upstream | json }}
+        backends_dir: {{ nginx.backends_dir | json }}
+        listen: {{ app.listen | string | json }}
+        server_name: {{ app.server_name | json }}
+    - require:
+      # proxy_pass names the upstream, so nginx -t fails without it.
+      - file: switchyard-upstream-{{ app.name }}
+      - file: switchyard-backends-include
+{%- endfor %}
+
+# Running and enabled; started (if it was not) only once the files exist.
+switchyard-nginx-service:
+  service.running:
+    - name: nginx
+    - enable: True
+    - require:
+      - file: switchyard-backends-include
+{%- for app in apps %}
+      - file: switchyard-vhost-{{ app.name }}
+{%- endfor %}
+
+# The guard: a config that fails the test is not reloaded, the state fails
+# with nginx's message, and the running nginx keeps serving what it had.
+# (switchyard's own switch also runs the test first, so it refuses to switch
+# on this node until the vhost is fixed.)
+switchyard-nginx-test:
+  cmd.run:
+    - name: {{ nginx.test_command | json }}
+    - onchanges:
+      - file: switchyard-backends-include
+{%- for app in apps %}
+      - file: switchyard-vhost-{{ app.name }}
+{%- endfor %}
+
+switchyard-nginx-reload:
+  cmd.run:
+    - name: {{ nginx.reload_command | json }}
+    - onchanges:
+      - file: switchyard-backends-include
+{%- for app in apps %}
+      - file: switchyard-vhost-{{ app.name }}
+{%- endfor %}
+    - require:
+      - cmd: switchyard-nginx-test
+      - service: switchyard-nginx-service
