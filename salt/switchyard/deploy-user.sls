@@ -14,7 +14,10 @@ switchyard-deploy-user:
     - name: {{ user.name | json }}
     - shell: /bin/sh
     - createhome: True
-    # No password: key authentication only (useradd leaves it locked).
+    # No password that could ever match: key authentication only. '*' rather
+    # than the locked '!' useradd writes, which sshd without PAM treats as a
+    # locked account and refuses even with a valid key.
+    - password: '*'
 
 # Exactly switchyard's key, nothing else (a rotated key replaces the old
 # one). The agent runs commands only: no forwarding, no pty.
