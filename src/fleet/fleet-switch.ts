@@ -1,3 +1,4 @@
+import { PassThrough } from 'node:stream';
 import type { NginxConfig } from '../config/schema.js';
 import type { FleetNode } from '../discovery/fleet-node.js';
 import { SwitchyardError } from '../errors/switchyard-error.js';
@@ -44,8 +45,17 @@ export interface SwitchResult {
   nodes: NodeSwitchReport[];
   prepareMs: number;
   commitMs: number;
-  /** From the first node's reload to the last node's confirmed reload: how long nodes served different colours. */
+  /**
+   * The mixed window, from the first node's reload to the last one's (remote
+   * clocks): while it lasts, nodes serve different colours.
+   */
   mixedWindowMs: number;
+  /**
+   * From the first reload to the last node confirmed serving only the new
+   * colour. Longer than the mixed window by nginx's own hand-over on each
+   * node (its master lets old workers accept for 100 ms after new ones start).
+   */
+  settledMs: number;
 }
 
 export interface LiveColours {
@@ -99,9 +109,10 @@ const upstreamPath = (nginx: NginxConfig, app: FleetApp): string => `${nginx.bac
  * and keep a backup. A node that cannot be reached stops the switch here,
  * before anything changed.
  *
- * commit (every node in parallel): rename the staged file in, `nginx -t`,
- * reload, and confirm the reload by a new generation of workers. If any node
- * fails, every node that did switch is put back and reloaded.
+ * commit: every node arms (renames the staged file in and runs `nginx -t`),
+ * then every node reloads and confirms the reload by a new generation of
+ * workers. If any node fails, every other node is put back: with its backup
+ * alone where it had not reloaded, and reloaded again where it had.
  *
  * @example
  * const fleet = new FleetSwitch({ pool, nginx: config.nginx });
@@ -189,63 +200,99 @@ export class FleetSwitch {
     stages.forEach((_, i) => this.onEvent({ kind: 'prepared', node: pending[i]!.node.name, done: i + 1, total: pending.length }));
     const prepareMs = performance.now() - prepareStart;
 
-    // Phase 2: commit everywhere; put back the nodes that switched if any did not.
+    // Phase 2: commit every node at once (the connections are open; the
+    // pool's bound is for opening them). Each node arms, then waits at the
+    // barrier until every node has armed; only then are all told to reload.
     const commitStart = performance.now();
+    const files = [path, staged, backup];
+    const pendingNodes = pending.map((r) => r.node);
+    const commits = pendingNodes.map((node) => this.startCommit(node, files));
+    await Promise.all(commits.map((c) => c.armedOrDone));
+    const allArmed = commits.every((c) => c.armed());
+    for (const c of commits) c.go.end(allArmed ? 'reload\n' : 'disarm\n');
     let switched = 0;
-    const commits = await this.pool.forEach(pending, async (r) => {
-      const started = performance.now();
-      const report = await this.runReload(r.node, COMMIT_UPSTREAM, [path, staged, backup]);
-      this.onEvent({ kind: 'switched', node: r.node.name, done: ++switched, total: pending.length });
-      return { ...report, commitMs: performance.now() - started };
-    });
+    const settled = await Promise.allSettled(
+      commits.map(async (c) => {
+        const report = await c.done;
+        this.onEvent({ kind: 'switched', node: c.node.name, done: ++switched, total: pending.length });
+        return report;
+      }),
+    );
     const commitMs = performance.now() - commitStart;
-    const failed = failures(commits, pending.map((r) => r.node));
+    const failed = failures(settled, pendingNodes).filter((f) => f.error !== DISARMED);
     if (failed.length > 0) {
-      for (const f of failed) this.onEvent({ kind: 'switch-failed', node: f.node.name, error: f.error });
-      const committed = pending.filter((_, i) => commits[i]!.status === 'fulfilled').map((r) => r.node);
-      throw await this.revert(app, committed, failed, from, to, { path, staged, backup });
+      const reloaded = allArmed ? pendingNodes.filter((_, i) => settled[i]!.status === 'fulfilled') : [];
+      throw await this.putBack(app, reloaded, failed, from, to, files);
     }
 
     const nodeReports: NodeSwitchReport[] = read.map((r) => {
       const i = pending.indexOf(r);
       const prepared = i >= 0 ? (stages[i] as PromiseFulfilledResult<number>).value : performance.now() - r.started;
       if (i < 0) return { node: r.node.name, from: r.live, changed: false, prepareMs: prepared, commitMs: 0, oldWorkers: [] };
-      const c = (commits[i] as PromiseFulfilledResult<ReloadReport & { commitMs: number }>).value;
-      return { node: r.node.name, from: r.live, changed: true, prepareMs: prepared, ...c };
+      const report = (settled[i] as PromiseFulfilledResult<ReloadReport & { commitMs: number }>).value;
+      return { node: r.node.name, from: r.live, changed: true, prepareMs: prepared, ...report };
     });
     const starts = nodeReports.flatMap((n) => n.reloadStartedAt ?? []);
     const ends = nodeReports.flatMap((n) => n.reloadConfirmedAt ?? []);
-    const mixedWindowMs = starts.length > 0 ? Math.max(...ends) - Math.min(...starts) : 0;
-    const result: SwitchResult = { app: app.name, from, to, nodes: nodeReports, prepareMs, commitMs, mixedWindowMs };
-    this.log.info({ app: app.name, from, to, prepareMs, commitMs, mixedWindowMs, changed: pending.length }, 'fleet switched');
+    const mixedWindowMs = starts.length > 0 ? Math.max(...starts) - Math.min(...starts) : 0;
+    const settledMs = starts.length > 0 ? Math.max(...ends) - Math.min(...starts) : 0;
+    const result: SwitchResult = { app: app.name, from, to, nodes: nodeReports, prepareMs, commitMs, mixedWindowMs, settledMs };
+    this.log.info({ app: app.name, from, to, prepareMs, commitMs, mixedWindowMs, settledMs, changed: pending.length }, 'fleet switched');
     return result;
   }
 
-  private async revert(
-    app: FleetApp,
-    committed: FleetNode[],
-    failed: NodeFailure[],
-    from: Colour,
-    to: Colour,
-    files: { path: string; staged: string; backup: string },
-  ): Promise<SwitchyardError> {
+  /**
+   * Starts a node's commit: it arms, reports `@armed`, and waits at the
+   * barrier for `go` to say reload or disarm.
+   */
+  private startCommit(node: FleetNode, files: string[]): Commit {
+    const go = new PassThrough();
+    let output = '';
+    let armed = false;
+    let onArmed: () => void = () => undefined;
+    const armedSeen = new Promise<void>((resolve) => (onArmed = resolve));
+    const started = performance.now();
+    const done = this.runScript(node, COMMIT_UPSTREAM, files, {
+      stdin: go,
+      onStdout: (chunk) => {
+        output += chunk.toString();
+        if (!armed && /^@armed$/m.test(output)) {
+          armed = true;
+          onArmed();
+        }
+      },
+    }).then((report) => ({ ...report, commitMs: performance.now() - started }));
+    return { node, go, done, armed: () => armed, armedOrDone: Promise.race([armedSeen, done.then(noop, noop)]) };
+  }
+
+  /**
+   * After a failed commit: nodes that reloaded are reverted (backup in, test,
+   * reload, confirm). Nodes that only armed put their backup back themselves
+   * when told to disarm, and failed nodes restored theirs before failing.
+   */
+  private async putBack(app: FleetApp, reloaded: FleetNode[], failed: NodeFailure[], from: Colour, to: Colour, files: string[]): Promise<SwitchyardError> {
     let reverted = 0;
-    const reverts = await this.pool.forEach(committed, async (node) => {
-      await this.runReload(node, REVERT_UPSTREAM, [files.path, files.staged, files.backup]);
-      this.onEvent({ kind: 'reverted', node: node.name, done: ++reverted, total: committed.length });
-    });
-    // A node whose commit failed may still hold its staged file.
-    await this.pool.forEach(failed.map((f) => f.node), (node) => this.pool.exec(node, DISCARD_STAGED, [files.staged]));
-    const stuck = failures(reverts, committed);
+    const reverts = await Promise.allSettled(
+      reloaded.map(async (node) => {
+        await this.runScript(node, REVERT_UPSTREAM, files);
+        this.onEvent({ kind: 'reverted', node: node.name, done: ++reverted, total: reloaded.length });
+      }),
+    );
+    await Promise.allSettled(failed.map((f) => this.pool.exec(f.node, DISCARD_STAGED, [files[1]!])));
+    for (const f of failed) this.onEvent({ kind: 'switch-failed', node: f.node.name, error: f.error });
+
+    const stuck = failures(reverts, reloaded);
     const why = failed.map((f) => `${f.node.name}: ${f.error}`).join('; ');
-    const putBack = committed.length === 0 ? 'no node had switched' : `${committed.length - stuck.length} switched node(s) put back on ${from}`;
-    const stuckText = stuck.length > 0 ? `; COULD NOT PUT BACK ${stuck.map((s) => `${s.node.name} (${s.error})`).join(', ')}` : '';
+    const putBack = reloaded.length > 0
+      ? `${reloaded.length - stuck.length} node(s) that had reloaded put back on ${from}`
+      : `no node had reloaded; every node still serves ${from}`;
+    const stuckText = stuck.length > 0 ? `; COULD NOT PUT BACK ${stuck.map((f) => `${f.node.name} (${f.error})`).join(', ')}` : '';
     this.log.error({ app: app.name, from, to, failed, stuck }, 'fleet switch failed');
     return new SwitchyardError('switch-commit-failed', `switching ${app.name} to ${to} failed on ${why}; ${putBack}${stuckText}`, {
       hint: stuck.length > 0
-        ? `nodes now disagree: fix the named nodes, then run \`switchyard rollback ${app.name}\``
-        : `every node still serves ${from}; fix the named node(s) and deploy again`,
-      details: { failed: failed.map((f) => ({ node: f.node.name, error: f.error })), revertFailed: stuck.map((s) => s.node.name) },
+        ? `nodes may now disagree: fix the named nodes, then run \`switchyard rollback ${app.name}\``
+        : `every node serves ${from}; fix the named node(s) and deploy again`,
+      details: { failed: failed.map((f) => ({ node: f.node.name, error: f.error })), notPutBack: stuck.map((f) => f.node.name) },
     });
   }
 
@@ -297,10 +344,15 @@ export class FleetSwitch {
     return settled.map((s, i) => (s.status === 'fulfilled' ? s.value : { node: nodes[i]!.name, ok: false, removed: [], error: message(s.reason) }));
   }
 
-  /** Runs a commit or revert script and reads its report; rejects with the reason the node gave. */
-  private async runReload(node: FleetNode, script: string, files: string[]): Promise<ReloadReport> {
+  /** Runs a commit-family script and reads its report; rejects with the reason the node gave. */
+  private async runScript(
+    node: FleetNode,
+    script: string,
+    files: string[],
+    io: { stdin?: PassThrough; onStdout?: (chunk: Buffer) => void } = {},
+  ): Promise<ReloadReport> {
     const confirmMs = String(Math.round(this.nginx.reloadConfirmSeconds * 1000));
-    const res = await this.pool.exec(node, script, [...files, this.nginx.testCommand, this.nginx.reloadCommand, this.nginx.pidFile, confirmMs]);
+    const res = await this.pool.exec(node, script, [...files, this.nginx.testCommand, this.nginx.reloadCommand, this.nginx.pidFile, confirmMs], io);
     const seen = reports(res.stdout);
     if (res.code !== 0) throw new Error(describeReloadFailure(res.code, res.stdout, seen, res.stderr));
     const ns = (key: string): number | undefined => (seen.has(key) ? Number(BigInt(seen.get(key)!) / 1_000_000n) : undefined);
@@ -311,6 +363,19 @@ export class FleetSwitch {
     };
   }
 }
+
+interface Commit {
+  node: FleetNode;
+  /** The barrier: `reload` or `disarm`, written once every node armed or one failed. */
+  go: PassThrough;
+  armed: () => boolean;
+  armedOrDone: Promise<void>;
+  done: Promise<ReloadReport & { commitMs: number }>;
+}
+
+const noop = (): void => undefined;
+/** A node told to disarm put its backup back; that is not a failure of its own. */
+const DISARMED = 'disarmed: backup put back before any reload';
 
 interface ReloadReport {
   reloadStartedAt: number | undefined;
@@ -323,6 +388,7 @@ function describeReloadFailure(code: number, stdout: string, seen: Map<string, s
     const detail = stdout.split('\n').find((l) => /emerg|error|failed/i.test(l) && !l.startsWith('@')) ?? 'see nginx -t';
     return `nginx -t failed, backup restored (${detail.replace(/^nginx: /, '').trim()})`;
   }
+  if (seen.has('disarmed')) return DISARMED;
   for (const key of ['reload-not-applied', 'changed-since-prepare', 'nginx-not-running']) {
     if (seen.has(key)) return `${key.replace(/-/g, ' ')}: ${seen.get(key)}`;
   }

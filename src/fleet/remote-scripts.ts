@@ -26,64 +26,95 @@ cp -p -- "$1" "$3.tmp"
 mv -f -- "$3.tmp" "$3"`;
 
 /**
- * Shared by commit and revert: test the config in place, reload, and confirm
- * the reload took. A reload's exit status proves nothing (nginx -s reload and
- * service nginx reload return 0 even when the master then fails to apply the
- * config), so the proof is a new generation of worker processes under the
- * master, and every old worker marked "shutting down": until an old worker
- * has taken the signal it still accepts new connections with the old
- * config. Where the test or the confirmation fails, the backup goes back in.
- * $1 live file, $3 backup, $4 test command, $5 reload command, $6 pid file,
- * $7 milliseconds to wait for new workers.
+ * Shared by the commit-family scripts, which all take the same arguments:
+ * $1 live file, $2 staged file, $3 backup, $4 nginx test command,
+ * $5 nginx reload command, $6 nginx pid file, $7 ms to wait for a reload.
+ *
+ * A reload's exit status proves nothing (`nginx -s reload` and `service nginx
+ * reload` return 0 even when the master then fails to apply the config), so a
+ * reload is confirmed by its result: a new generation of workers under the
+ * master, and every old worker marked "shutting down" (until an old worker
+ * takes the signal it still accepts connections with the old config). The
+ * loop reads /proc with shell builtins so that thirty nodes polling at once
+ * stay cheap.
  */
-const TEST_RELOAD_CONFIRM = `live=$1 backup=$3
+const COMMON = `live=$1 staged=$2 backup=$3 test_cmd=$4 reload_cmd=$5 pid_file=$6 confirm_ms=$7
 restore() { cp -p -- "$backup" "$live.restore" && mv -f -- "$live.restore" "$live"; }
-if ! out=$(sh -c "$4" 2>&1); then
-  restore
-  printf '@nginx-test-failed\\n%s\\n' "$out"
-  exit 22
-fi
-master=$(cat -- "$6" 2>/dev/null) && kill -0 "$master" 2>/dev/null || {
-  restore; echo "@nginx-not-running: no live master in $6"; exit 23; }
-old=" $(ps -o pid= --ppid "$master" | tr -s ' \\n' '  ') "
-echo "@reload-start $(date +%s%N)"
-if ! out=$(sh -c "$5" 2>&1); then
-  restore
-  printf '@reload-failed\\n%s\\n' "$out"
-  exit 24
-fi
-end=$(( $(date +%s%N) / 1000000 + $7 ))
-while :; do
-  state=$(ps -o pid=,args= --ppid "$master" | awk -v old="$old" '
-    BEGIN { n = split(old, o, " "); for (i = 1; i <= n; i++) was[o[i]] = 1 }
-    { if ($1 in was) { if ($0 !~ /shutting down/) busy = 1 } else fresh = 1 }
-    END { print (fresh && !busy) ? "applied" : "waiting" }')
-  if [ "$state" = applied ]; then
-    echo "@reload-done $(date +%s%N)"; echo "@old-workers$old"; exit 0
-  fi
-  if [ "$(( $(date +%s%N) / 1000000 ))" -ge "$end" ]; then
+test_config() {
+  if ! out=$(sh -c "$test_cmd" 2>&1); then
     restore
-    echo "@reload-not-applied: no new nginx workers after $7 ms; the master kept its old config (see nginx's error log)"
-    exit 25
+    printf '@nginx-test-failed\n%s\n' "$out"
+    exit 22
   fi
-  sleep 0.02
-done`;
+}
+workers() {
+  if [ -r "/proc/$master/task/$master/children" ]; then
+    kids=; read -r kids < "/proc/$master/task/$master/children"; echo "$kids"
+  else
+    ps -o pid= --ppid "$master" | tr '\n' ' '
+  fi
+}
+reload_confirm() {
+  master=; { read -r master < "$pid_file"; } 2>/dev/null
+  [ -n "$master" ] && kill -0 "$master" 2>/dev/null || {
+    restore; echo "@nginx-not-running: no live nginx master in $pid_file"; exit 23; }
+  old=" $(workers) "
+  echo "@reload-start $(date +%s%N)"
+  if ! out=$(sh -c "$reload_cmd" 2>&1); then
+    restore
+    printf '@reload-failed\n%s\n' "$out"
+    exit 24
+  fi
+  # nginx's master lets old workers go on accepting for 100 ms after the new
+  # ones start, so there is nothing to see before then.
+  sleep 0.1
+  tries=$(( confirm_ms / 10 - 10 ))
+  while :; do
+    fresh=
+    for p in $(workers); do case "$old" in *" $p "*) ;; *) fresh=1 ;; esac; done
+    if [ -n "$fresh" ]; then
+      busy=
+      for p in $old; do
+        title=; { read -r title < "/proc/$p/cmdline"; } 2>/dev/null
+        case "$title" in ''|*"shutting down"*) ;; *) busy=1 ;; esac
+      done
+      if [ -z "$busy" ]; then echo "@reload-done $(date +%s%N)"; echo "@old-workers$old"; return 0; fi
+    fi
+    tries=$((tries - 1))
+    if [ "$tries" -le 0 ]; then
+      restore
+      echo "@reload-not-applied: no new nginx workers after $confirm_ms ms; the master kept its old config (see nginx's error log)"
+      exit 25
+    fi
+    sleep 0.01
+  done
+}
+`;
 
 /**
- * Moves the staged file in (an atomic rename), then tests, reloads and
- * confirms. Refuses if the live file changed since prepare read it.
- * $2 staged file; the rest as TEST_RELOAD_CONFIRM.
+ * Commits one node in two steps with a barrier between them, on one channel:
+ * arm (rename the staged file in, atomically, and run `nginx -t`), report
+ * `@armed`, then wait for a word on stdin. `reload` reloads and confirms;
+ * anything else, or stdin closing, puts the backup back (nginx never read
+ * the new file). The agent says `reload` only once every node has armed, so
+ * a failed `nginx -t` anywhere needs no reload anywhere, and the reloads
+ * start together, which keeps the mixed window short.
+ * Refuses if the live file changed since prepare read it.
  */
-export const COMMIT_UPSTREAM = `cmp -s -- "$1" "$3" || { echo "@changed-since-prepare: $1 no longer matches what prepare read"; exit 20; }
-mv -f -- "$2" "$1" || exit 21
-${TEST_RELOAD_CONFIRM}`;
+export const COMMIT_UPSTREAM = `${COMMON}
+cmp -s -- "$live" "$backup" || { echo "@changed-since-prepare: $live no longer matches what prepare read"; exit 20; }
+mv -f -- "$staged" "$live" || exit 21
+test_config
+echo "@armed"
+go=; read -r go || true
+if [ "$go" != reload ]; then restore; echo "@disarmed"; exit 26; fi
+reload_confirm`;
 
-/**
- * Puts the backup back on a node that already switched, then tests, reloads
- * and confirms, so the node serves the old colour again.
- */
-export const REVERT_UPSTREAM = `cp -p -- "$3" "$1.restore" && mv -f -- "$1.restore" "$1" || exit 21
-${TEST_RELOAD_CONFIRM}`;
+/** Puts the backup back on a node that already reloaded, then tests, reloads and confirms. */
+export const REVERT_UPSTREAM = `${COMMON}
+restore || exit 21
+test_config
+reload_confirm`;
 
 /** Removes a staged file left by a prepare that went no further. $1 staged file. */
 export const DISCARD_STAGED = `rm -f -- "$1" "$1.tmp"`;
@@ -96,7 +127,11 @@ export const DISCARD_STAGED = `rm -f -- "$1" "$1.tmp"`;
 export const WAIT_DRAINED = `master=$(cat -- "$1" 2>/dev/null) || { echo "@drained $(date +%s%N)"; exit 0; }
 end=$(( $(date +%s%N) / 1000000 + $3 ))
 while :; do
-  now=" $(ps -o pid= --ppid "$master" | tr -s ' \\n' '  ') "
+  if [ -r "/proc/$master/task/$master/children" ]; then
+    now=; read -r now < "/proc/$master/task/$master/children"; now=" $now "
+  else
+    now=" $(ps -o pid= --ppid "$master" | tr '\\n' ' ') "
+  fi
   alive=
   for p in $2; do case "$now" in *" $p "*) alive="$alive $p" ;; esac; done
   [ -z "$alive" ] && { echo "@drained $(date +%s%N)"; exit 0; }

@@ -158,7 +158,7 @@ export class TestFleet {
   }
 
   private async writeNodeFiles(dir: string, name: string, address: string, options: TestFleetOptions): Promise<void> {
-    for (const sub of ['backends.d', 'sites', 'logs', 'tmp', 'rtmp', 'releases']) await mkdir(join(dir, sub), { recursive: true });
+    for (const sub of ['backends.d', 'sites', 'logs', 'tmp', 'rtmp', 'releases', 'home']) await mkdir(join(dir, sub), { recursive: true });
     await writeFile(join(dir, 'nginx.conf'), frontNginxConfig(this.mount));
     await writeFile(join(dir, 'responders.conf'), responderNginxConfig(this.mount, name, this.apps, options.responderUpstream));
     await writeFile(join(dir, 'sshd_config'), sshdConfig(this.mount, address, join(this.root, 'authorized_keys')));
@@ -172,14 +172,16 @@ export class TestFleet {
 
   /**
    * A process that holds the node's mount namespace, where the node's folder
-   * is bind-mounted at `mount`; everything else in the node is started
-   * inside it with nsenter.
+   * is bind-mounted at `mount` and an empty home over /root, so SSH sessions
+   * do not run this machine's dotfiles; everything else in the node is
+   * started inside it with nsenter.
    */
   private async startHolder(namespace: string, dir: string): Promise<number> {
     const child = spawn(
       'unshare',
       ['--mount', '--propagation', 'private', 'nsenter', `--net=/run/netns/${namespace}`,
-        'sh', '-c', 'mount --bind "$1" "$2" && touch "$2/.ready" && exec sleep infinity', 'holder', dir, this.mount],
+        'sh', '-c', 'mount --bind "$1" "$2" && mount --bind "$1/home" /root && touch "$2/.ready" && exec sleep infinity',
+        'holder', dir, this.mount],
       { detached: true, stdio: 'ignore' },
     );
     child.unref();
