@@ -73,6 +73,7 @@ function resolvePaths(config: Config, base: string): Config {
   return {
     ...config,
     ssh: { ...config.ssh, privateKeyPath: at(config.ssh.privateKeyPath), knownHostsPath: at(config.ssh.knownHostsPath) },
+    kubernetes: config.kubernetes.kubeconfig ? { ...config.kubernetes, kubeconfig: at(config.kubernetes.kubeconfig) } : config.kubernetes,
     apps: config.apps.map((a) => (a.template ? { ...a, template: at(a.template) } : a)),
   };
 }

@@ -93,7 +93,17 @@ const SlackId = z.string().regex(/^[UWSG][A-Z0-9]{2,}$/, 'a Slack user or user-g
 export const Config = z
   .strictObject({
     discovery: Discovery,
-    kubernetes: z.strictObject({ context: z.string().optional(), inCluster: z.boolean().default(false) }).prefault({}),
+    kubernetes: z
+      .strictObject({ kubeconfig: z.string().min(1).optional(), context: z.string().optional(), inCluster: z.boolean().default(false) })
+      .prefault({}),
+    agent: z
+      .strictObject({
+        /** Lease holder name; distinct per agent process unless set. */
+        identity: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'letters, digits, ".", "_" and "-"').optional(),
+        leaseSeconds: z.number().int().min(5).max(3600).default(30),
+        pollSeconds: Duration.default(2),
+      })
+      .prefault({}),
     ssh: Ssh,
     nginx: Nginx.prefault({}),
     slack: z

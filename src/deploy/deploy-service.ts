@@ -189,7 +189,8 @@ export class DeployService {
    * For an agent that starts: takes over each app's in-flight deploy from its
    * recorded phase, and reports per app whether it carried on, put the fleet
    * back first, or unwound it (also as a 'resumed' event). Deploys another
-   * live agent holds are left to it.
+   * live agent holds, or this agent already runs, are left as they are, so
+   * an agent may call this again to pick up deploys whose holder died.
    */
   resumeInFlight(): Promise<ResumeReport[]> {
     return Promise.all(this.deps.apps.map((app) => this.resumeApp(app)));
@@ -197,6 +198,8 @@ export class DeployService {
 
   private async resumeApp(app: AppConfig): Promise<ResumeReport> {
     const { state, lock, agent } = this.deps;
+    const here = this.runners.get(app.name);
+    if (here) return { app: app.name, how: 'held-elsewhere', note: 'already running in this agent' };
     let r: DeployRecord | null;
     try {
       r = (await state.read(app.name)).inFlight;

@@ -159,7 +159,16 @@ export class FleetSwitch {
    * repeated switch changes nothing. With `repair`, nodes that disagree are
    * all brought to `to` (used to unwind a switch that was interrupted).
    */
-  async switchTo(nodes: readonly FleetNode[], app: FleetApp, to: Colour, options: { repair?: boolean } = {}): Promise<SwitchResult> {
+  async switchTo(
+    nodes: readonly FleetNode[],
+    app: FleetApp,
+    to: Colour,
+    options: { repair?: boolean; onEvent?: (event: FleetEvent) => void } = {},
+  ): Promise<SwitchResult> {
+    const emit = (event: FleetEvent): void => {
+      this.onEvent(event);
+      options.onEvent?.(event);
+    };
     if (nodes.length === 0) throw new SwitchyardError('switch-prepare-failed', `no nodes to switch ${app.name} on`, { hint: 'check discovery' });
     const path = upstreamPath(this.nginx, app);
     const staged = `${path}.staged`;
@@ -197,7 +206,7 @@ export class FleetSwitch {
       await this.pool.forEach(pending, (r) => this.pool.exec(r.node, DISCARD_STAGED, [staged]));
       throw prepareError(app, unstaged, 'staged files were removed; the live files were not touched');
     }
-    stages.forEach((_, i) => this.onEvent({ kind: 'prepared', node: pending[i]!.node.name, done: i + 1, total: pending.length }));
+    stages.forEach((_, i) => emit({ kind: 'prepared', node: pending[i]!.node.name, done: i + 1, total: pending.length }));
     const prepareMs = performance.now() - prepareStart;
 
     // Phase 2: commit every node at once (the connections are open; the
@@ -214,7 +223,7 @@ export class FleetSwitch {
     const settled = await Promise.allSettled(
       commits.map(async (c) => {
         const report = await c.done;
-        this.onEvent({ kind: 'switched', node: c.node.name, done: ++switched, total: pending.length });
+        emit({ kind: 'switched', node: c.node.name, done: ++switched, total: pending.length });
         return report;
       }),
     );
@@ -222,7 +231,7 @@ export class FleetSwitch {
     const failed = failures(settled, pendingNodes).filter((f) => f.error !== DISARMED);
     if (failed.length > 0) {
       const reloaded = allArmed ? pendingNodes.filter((_, i) => settled[i]!.status === 'fulfilled') : [];
-      throw await this.putBack(app, reloaded, failed, from, to, files);
+      throw await this.putBack(app, reloaded, failed, from, to, files, emit);
     }
 
     const nodeReports: NodeSwitchReport[] = read.map((r) => {
@@ -270,16 +279,24 @@ export class FleetSwitch {
    * reload, confirm). Nodes that only armed put their backup back themselves
    * when told to disarm, and failed nodes restored theirs before failing.
    */
-  private async putBack(app: FleetApp, reloaded: FleetNode[], failed: NodeFailure[], from: Colour, to: Colour, files: string[]): Promise<SwitchyardError> {
+  private async putBack(
+    app: FleetApp,
+    reloaded: FleetNode[],
+    failed: NodeFailure[],
+    from: Colour,
+    to: Colour,
+    files: string[],
+    emit: (event: FleetEvent) => void,
+  ): Promise<SwitchyardError> {
     let reverted = 0;
     const reverts = await Promise.allSettled(
       reloaded.map(async (node) => {
         await this.runScript(node, REVERT_UPSTREAM, files);
-        this.onEvent({ kind: 'reverted', node: node.name, done: ++reverted, total: reloaded.length });
+        emit({ kind: 'reverted', node: node.name, done: ++reverted, total: reloaded.length });
       }),
     );
     await Promise.allSettled(failed.map((f) => this.pool.exec(f.node, DISCARD_STAGED, [files[1]!])));
-    for (const f of failed) this.onEvent({ kind: 'switch-failed', node: f.node.name, error: f.error });
+    for (const f of failed) emit({ kind: 'switch-failed', node: f.node.name, error: f.error });
 
     const stuck = failures(reverts, reloaded);
     const why = failed.map((f) => `${f.node.name}: ${f.error}`).join('; ');

@@ -1,0 +1,106 @@
+import { hostname } from 'node:os';
+import { connectKube, type KubeClients } from '../cluster/kube-clients.js';
+import type { Config } from '../config/schema.js';
+import type { DeployEventListener } from '../deploy/deploy-event.js';
+import { DeployService } from '../deploy/deploy-service.js';
+import { systemClock } from '../deploy/system-clock.js';
+import { createDiscovery, type CreateDiscoveryOptions } from '../discovery/create-discovery.js';
+import type { Discovery, FleetNode } from '../discovery/fleet-node.js';
+import { FleetSwitch } from '../fleet/fleet-switch.js';
+import { SshPool } from '../fleet/ssh-pool.js';
+import type { Logger } from '../log/logger.js';
+import type { Colour } from '../validate/patterns.js';
+import { kubeClusterPort } from './kube-cluster-port.js';
+import { kubeLockPort, kubeStatePort } from './kube-state-port.js';
+import { sshFleetPort } from './ssh-fleet-port.js';
+
+export interface NodeCheck extends FleetNode {
+  reachable: boolean;
+  error?: string;
+  /** The colour each app's upstream file marks live on this node. */
+  live: Record<string, Colour | null>;
+}
+
+export interface Agent {
+  /** The deploy/promote/abort/rollback/status/history/plan functions every front end calls. */
+  service: DeployService;
+  identity: string;
+  discovery: Discovery;
+  /** Every discovered node: reachable over SSH (host key checked), and what it marks live per app. */
+  checkNodes(): Promise<NodeCheck[]>;
+  /** Stops the runners (their deploys stay recorded for a resume) and closes connections. */
+  close(): Promise<void>;
+}
+
+export interface AgentOptions {
+  log: Logger;
+  onEvent?: DeployEventListener;
+  /** For the sandbox and tests: where EC2 answers, and with which credentials. */
+  ec2?: CreateDiscoveryOptions;
+}
+
+/**
+ * Builds the agent from the config: every adapter is made here, and only
+ * here, then handed to the deploy service (the one place I/O is wired).
+ *
+ * @example
+ * const agent = await createAgent(config, { log, onEvent: (e) => render(e) });
+ * const { done } = await agent.service.deploy('blog', '20151025.143403', { by: { via: 'cli', id: 'alice' } });
+ * await done;
+ * await agent.close();
+ */
+export async function createAgent(config: Config, options: AgentOptions): Promise<Agent> {
+  const { log } = options;
+  const kube: KubeClients = connectKube({
+    ...(config.kubernetes.kubeconfig ? { kubeconfigPath: config.kubernetes.kubeconfig } : {}),
+    ...(config.kubernetes.context ? { context: config.kubernetes.context } : {}),
+    inCluster: config.kubernetes.inCluster,
+  });
+  const discovery = createDiscovery(config.discovery, options.ec2);
+  const pool = await SshPool.fromConfig(config.ssh);
+  const switcher = new FleetSwitch({ pool, nginx: config.nginx, log });
+  const identity = config.agent.identity ?? `${hostname()}-${process.pid}`;
+  const stop = new AbortController();
+  const leaseMs = config.agent.leaseSeconds * 1000;
+  const service = new DeployService({
+    apps: config.apps,
+    state: kubeStatePort(kube, config.apps),
+    lock: kubeLockPort(kube, config.apps, { identity, leaseSeconds: config.agent.leaseSeconds }),
+    cluster: kubeClusterPort(kube),
+    fleet: sshFleetPort({ discovery, switcher, log }),
+    clock: systemClock,
+    agent: { via: 'agent', id: identity },
+    pollMs: config.agent.pollSeconds * 1000,
+    renewMs: Math.floor(leaseMs / 3),
+    signal: stop.signal,
+    onEvent: (event) => {
+      log.info({ event }, `${event.app}: ${event.type}`);
+      options.onEvent?.(event);
+    },
+  });
+
+  return {
+    service,
+    identity,
+    discovery,
+    async checkNodes() {
+      const nodes = await discovery.discover();
+      const reach = await pool.forEach(nodes, (n) => pool.connect(n));
+      const reachable = nodes.filter((_, i) => reach[i]!.status === 'fulfilled');
+      const lives = await Promise.all(config.apps.map((app) => switcher.readLive(reachable, app)));
+      return nodes.map((node, i) => {
+        const r = reach[i]!;
+        const live = Object.fromEntries(
+          config.apps.map((app, a) => [app.name, lives[a]!.nodes.find((n) => n.node === node.name)?.colour ?? null]),
+        );
+        return r.status === 'fulfilled'
+          ? { ...node, reachable: true, live }
+          : { ...node, reachable: false, error: (r.reason as Error).message, live };
+      });
+    },
+    async close() {
+      stop.abort();
+      await pool.close();
+    },
+  };
+}

@@ -1,0 +1,89 @@
+import { request } from 'node:http';
+import type { AppConfig } from '../config/schema.js';
+import type { FleetPort, SwitchOutcome } from '../deploy/ports.js';
+import type { Discovery, FleetNode } from '../discovery/fleet-node.js';
+import { SwitchyardError } from '../errors/switchyard-error.js';
+import type { FleetSwitch, SwitchResult } from '../fleet/fleet-switch.js';
+import type { Logger } from '../log/logger.js';
+import { colourPort } from '../validate/patterns.js';
+
+/** What switchTo hands the runner, and the runner hands back to waitDrained. */
+interface FleetOutcome extends SwitchOutcome {
+  result: SwitchResult;
+  fleetNodes: FleetNode[];
+}
+
+/**
+ * The deploy machine's fleet port over discovery and the SSH fleet switch.
+ * The core decides when nodes may be brought together after an interrupted
+ * switch, so switches here always repair a mixed fleet. After a switch that
+ * moved traffic, the app's post-deploy command and release clean-up run on
+ * every node; their failures are logged, not thrown: traffic has moved.
+ *
+ * @example
+ * const fleet = sshFleetPort({ discovery, switcher, log });
+ */
+export function sshFleetPort(deps: { discovery: Discovery; switcher: FleetSwitch; log: Logger; smokeTimeoutMs?: number }): FleetPort {
+  const { discovery, switcher, log } = deps;
+  return {
+    discover: () => discovery.discover(),
+
+    async liveColour(nodes, app) {
+      const live = await switcher.readLive(nodes, app);
+      return { agreed: live.agreed, nodes: live.nodes.map((n) => ({ node: n.node, colour: n.colour ?? null, ...(n.error ? { error: n.error } : {}) })) };
+    },
+
+    async switchTo(nodes, app, colour, options = {}) {
+      const result = await switcher.switchTo(nodes, app, colour, {
+        repair: true,
+        onEvent: (e) => {
+          if (e.kind === 'switched') options.onProgress?.(e.done, e.total);
+        },
+      });
+      if (result.nodes.some((n) => n.changed)) await afterSwitch(switcher, nodes, app, log);
+      const outcome: FleetOutcome = {
+        mixedWindowMs: result.mixedWindowMs,
+        nodes: result.nodes.map((n) => ({ node: n.node, ms: n.prepareMs + n.commitMs })),
+        result,
+        fleetNodes: nodes,
+      };
+      return outcome;
+    },
+
+    async waitDrained(outcome, until) {
+      const { result, fleetNodes } = outcome as FleetOutcome;
+      const drains = await switcher.waitDrained(fleetNodes, result, until);
+      return drains.every((d) => d.drained);
+    },
+
+    async smoke(nodes, app, colour, check, signal) {
+      const port = colourPort(app.portBase, colour);
+      const answers = await Promise.all(nodes.map((n) => probe(n.address, port, check.path, deps.smokeTimeoutMs ?? 5000, signal)));
+      const bad = nodes.flatMap((n, i) => (answers[i] === check.status ? [] : [`${n.name} answered ${answers[i]}`]));
+      if (bad.length > 0) {
+        throw new SwitchyardError('deploy-failed', `smoke check of ${app.name} ${colour} (GET :${port}${check.path}, want ${check.status}) failed: ${bad.join('; ')}`, {
+          hint: `look at the ${colour} pods' logs; the deploy is undone`,
+        });
+      }
+    },
+  };
+}
+
+async function afterSwitch(switcher: FleetSwitch, nodes: FleetNode[], app: AppConfig, log: Logger): Promise<void> {
+  if (!app.postDeployCommand && !(app.releasesDir && app.keepReleases)) return;
+  for (const r of await switcher.afterSwitch(nodes, app)) {
+    if (!r.ok) log.warn({ app: app.name, node: r.node, error: r.error }, 'post-deploy step failed on a node');
+  }
+}
+
+/** GET through a node's NodePort: the HTTP status, or the connection error's code. */
+function probe(host: string, port: number, path: string, timeoutMs: number, signal?: AbortSignal): Promise<number | string> {
+  return new Promise((resolve) => {
+    const req = request({ host, port, path, agent: false, timeout: timeoutMs, ...(signal ? { signal } : {}) }, (res) => {
+      res.resume().on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('timeout', () => req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
+    req.on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
+    req.end();
+  });
+}
