@@ -44,8 +44,10 @@ ${tempPaths(`${mount}/tmp`)}
 `;
 
 /**
- * Stand-ins for kube-proxy's NodePorts on 127.0.0.1, run by a second nginx so
- * that reloading the front nginx never touches them. Each answers with its
+ * Stand-ins for kube-proxy's NodePorts, on every address of the node as
+ * kube-proxy listens (the front nginx reaches them on 127.0.0.1, smoke checks
+ * and preview URLs on the node's address), run by a second nginx so that
+ * reloading the front nginx never touches them. Each answers with its
  * colour, or passes the request to `upstream` (the sandbox's responder, which
  * answers with the version of that colour's Ready pods).
  */
@@ -55,7 +57,7 @@ export const responderNginxConfig = (mount: string, node: string, apps: readonly
       const body = upstream
         ? `location / { proxy_pass ${upstream}/${app.name}/${colour}/; proxy_set_header X-Node ${node}; }`
         : `location / { add_header X-Colour ${colour}; return 200 "${app.name} ${colour}\\n"; }`;
-      return `  server { listen 127.0.0.1:${app.portBase + i}; ${body} }`;
+      return `  server { listen ${app.portBase + i}; ${body} }`;
     }),
   );
   return `worker_processes 1;

@@ -17,8 +17,12 @@ export interface TestFleetOptions {
   apps?: TestApp[];
   /** Colour each app's upstream file starts with. */
   live?: Colour;
-  /** When set, NodePort responders pass requests to `${upstream}/<app>/<colour>/`. */
-  responderUpstream?: string;
+  /**
+   * When set, NodePort responders pass requests to `${url}/<app>/<colour>/`,
+   * where url is what this returns, given the address of the fleet's gateway
+   * (the root namespace's end of the bridge, reachable from every node).
+   */
+  responderUpstream?: (gateway: string) => Promise<string>;
 }
 
 export interface TestNode extends FleetNode {
@@ -120,21 +124,27 @@ export class TestFleet {
     return `http://${node.address}${path}`;
   }
 
+  /** The root namespace's address on the fleet's bridge. */
+  get gateway(): string {
+    return `${this.subnet}.1`;
+  }
+
   private async setUp(options: TestFleetOptions): Promise<void> {
     const bridge = `sy${this.id}br`;
     await run('ip', ['link', 'add', bridge, 'type', 'bridge']);
     this.bridgeUp = true;
-    await run('ip', ['addr', 'add', `${this.subnet}.1/24`, 'dev', bridge]);
+    await run('ip', ['addr', 'add', `${this.gateway}/24`, 'dev', bridge]);
     await run('ip', ['link', 'set', bridge, 'up']);
+    const upstream = await options.responderUpstream?.(this.gateway);
     await mkdir(this.mount);
     await mkdir('/run/sshd', { recursive: true });
     await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'switchyard-test', '-f', join(this.root, 'client_key')]);
     await writeFile(join(this.root, 'authorized_keys'), await readFile(join(this.root, 'client_key.pub')));
-    for (let i = 1; i <= options.size; i++) this.nodes.push(await this.addNode(i, bridge, options));
+    for (let i = 1; i <= options.size; i++) this.nodes.push(await this.addNode(i, bridge, options.live ?? 'blue', upstream));
     await this.writeKnownHosts();
   }
 
-  private async addNode(i: number, bridge: string, options: TestFleetOptions): Promise<TestNode> {
+  private async addNode(i: number, bridge: string, live: Colour, upstream: string | undefined): Promise<TestNode> {
     const namespace = `sy-${this.id}-${i}`;
     const [host, peer] = [`sy${this.id}h${i}`, `sy${this.id}n${i}`];
     const address = `${this.subnet}.${10 + i}`;
@@ -148,7 +158,7 @@ export class TestFleet {
 
     const name = `node-${i}`;
     const dir = join(this.root, 'nodes', name);
-    await this.writeNodeFiles(dir, name, address, options);
+    await this.writeNodeFiles(dir, name, address, live, upstream);
     const holderPid = await this.startHolder(namespace, dir);
     const node: TestNode = { name, address, port: 22, namespace, dir, holderPid };
     await this.inNode(node, NGINX, ['-p', `${this.mount}/`, '-c', `${this.mount}/responders.conf`]);
@@ -157,14 +167,14 @@ export class TestFleet {
     return node;
   }
 
-  private async writeNodeFiles(dir: string, name: string, address: string, options: TestFleetOptions): Promise<void> {
+  private async writeNodeFiles(dir: string, name: string, address: string, live: Colour, upstream: string | undefined): Promise<void> {
     for (const sub of ['backends.d', 'sites', 'logs', 'tmp', 'rtmp', 'releases', 'home']) await mkdir(join(dir, sub), { recursive: true });
     await writeFile(join(dir, 'nginx.conf'), frontNginxConfig(this.mount));
-    await writeFile(join(dir, 'responders.conf'), responderNginxConfig(this.mount, name, this.apps, options.responderUpstream));
+    await writeFile(join(dir, 'responders.conf'), responderNginxConfig(this.mount, name, this.apps, upstream));
     await writeFile(join(dir, 'sshd_config'), sshdConfig(this.mount, address, join(this.root, 'authorized_keys')));
     await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', name, '-f', join(dir, 'ssh_host_ed25519_key')]);
     for (const [index, app] of this.apps.entries()) {
-      await writeFile(join(dir, 'backends.d', `${app.name}.conf`), renderUpstreamFile(app, options.live ?? 'blue'));
+      await writeFile(join(dir, 'backends.d', `${app.name}.conf`), renderUpstreamFile(app, live));
       const listen = index === 0 ? '80 default_server' : '80';
       await writeFile(join(dir, 'sites', `${app.name}.conf`), renderVhostFile(app, { listen, serverName: app.name, backendsDir: `${this.mount}/backends.d` }));
     }
