@@ -95,6 +95,8 @@ export type FleetEvent =
 interface NodeFailure {
   node: FleetNode;
   error: string;
+  /** The node's own script did not report: the connection dropped or timed out, so it may have reloaded. */
+  unheard: boolean;
 }
 
 const upstreamPath = (nginx: NginxConfig, app: FleetApp): string => `${nginx.backendsDir}/${app.name}.conf`;
@@ -230,7 +232,9 @@ export class FleetSwitch {
     const commitMs = performance.now() - commitStart;
     const failed = failures(settled, pendingNodes).filter((f) => f.error !== DISARMED);
     if (failed.length > 0) {
-      const reloaded = allArmed ? pendingNodes.filter((_, i) => settled[i]!.status === 'fulfilled') : [];
+      // A node whose channel dropped after `reload` was sent may have reloaded: put it back too.
+      const unheard = new Set(failed.filter((f) => f.unheard).map((f) => f.node));
+      const reloaded = allArmed ? pendingNodes.filter((n, i) => settled[i]!.status === 'fulfilled' || unheard.has(n)) : [];
       throw await this.putBack(app, reloaded, failed, from, to, files, emit);
     }
 
@@ -414,7 +418,9 @@ function describeReloadFailure(code: number, stdout: string, seen: Map<string, s
 }
 
 function failures<T>(settled: PromiseSettledResult<T>[], nodes: readonly FleetNode[]): NodeFailure[] {
-  return settled.flatMap((s, i) => (s.status === 'rejected' ? [{ node: nodes[i]!, error: message(s.reason) }] : []));
+  return settled.flatMap((s, i) =>
+    s.status === 'rejected' ? [{ node: nodes[i]!, error: message(s.reason), unheard: s.reason instanceof SwitchyardError && s.reason.code.startsWith('ssh-') }] : [],
+  );
 }
 
 function prepareError(app: FleetApp, failed: NodeFailure[], outcome: string): SwitchyardError {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import type { SwitchyardError } from '../../src/errors/switchyard-error.js';
 import { FleetSwitch } from '../../src/fleet/fleet-switch.js';
+import { SshPool } from '../../src/fleet/ssh-pool.js';
 import { parseUpstream } from '../../src/fleet/upstream-file.js';
 import { type FleetUnderTest, blog, describeOnFleet, servedBy, servedByAll, startFleet, upstreamFile } from '../support/fleet.js';
 
@@ -117,6 +118,25 @@ describeOnFleet('fleet switch on real nginx and sshd nodes', () => {
     expect(err.message).toMatch(/node-3: reload not applied: no new nginx workers after 1000 ms/);
     expect(await servedByAll(fleet)).toEqual(['blog blue', 'blog blue', 'blog blue']);
     for (const n of fleet.nodes) expect(parseUpstream(await upstreamFile(n), 30000, 'f').live).toBe('blue');
+  });
+
+  it('puts back a node whose connection dropped after it was told to reload', async () => {
+    t = await startFleet({ size: 3 });
+    const { fleet } = t;
+    // node-2 reloads, then its command hangs past the command timeout once:
+    // switchyard never hears whether it reloaded, so it must put it back too.
+    const marker = `${fleet.mount}/hang-after-reload`;
+    await writeFile(join(fleet.nodes[1]!.dir, 'hang-after-reload'), '');
+    const nginx = { ...fleet.nginxConfig, reloadCommand: `${fleet.nginxConfig.reloadCommand} && if [ -e ${marker} ]; then rm ${marker}; sleep 30; fi` };
+    const pool = await SshPool.fromConfig({ ...fleet.sshConfig, commandTimeoutSeconds: 3 });
+    try {
+      const err = await failure(new FleetSwitch({ pool, nginx }).switchTo(fleet.nodes, blog, 'green'));
+      expect(err.message).toMatch(/failed on node-2: command did not finish within 3 s; 3 node\(s\) that had reloaded put back on blue/);
+      expect(await servedByAll(fleet)).toEqual(['blog blue', 'blog blue', 'blog blue']);
+      for (const n of fleet.nodes) expect(parseUpstream(await upstreamFile(n), 30000, 'f').live).toBe('blue');
+    } finally {
+      await pool.close();
+    }
   });
 
   it('refuses a changed host key and an unknown host with a clear message', async () => {
