@@ -3,6 +3,7 @@ import { ensureColourCreated, mirrorOf } from '../cluster/create-colour.js';
 import { ensureColourRetired } from '../cluster/ensure-colour-retired.js';
 import type { KubeClients } from '../cluster/kube-clients.js';
 import { loadReplicaSetTemplate } from '../cluster/load-replica-set-template.js';
+import { preflightServices } from '../cluster/preflight-services.js';
 import { readColours } from '../cluster/read-colours.js';
 import { waitForColourReady } from '../cluster/wait-for-colour-ready.js';
 import type { AppConfig } from '../config/schema.js';
@@ -37,6 +38,8 @@ export function kubeClusterPort(kube: KubeClients): ClusterPort {
     },
 
     async createColour(app, colour, version, source) {
+      // Pods nobody can reach are no deploy: both colours' NodePort Services must be right first.
+      await preflightServices(kube, { name: app.name, namespace: app.namespace, portBase: app.portBase });
       const { template, labels, replicas } = await sourceOf(kube, app, source);
       await ensureColourCreated(kube, {
         app: app.name,
