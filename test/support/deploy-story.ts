@@ -15,9 +15,19 @@ export const alice: Actor = { via: 'cli', id: 'alice' };
 export const bob: Actor = { via: 'slack', id: 'U0BOB', name: 'bob' };
 export const carol: Actor = { via: 'slack', id: 'U0CAROL', name: 'carol' };
 
+export interface StoryOptions extends SandboxEnvOptions {
+  /**
+   * Start from a site switchyard already deploys to (green 1.0.0 live and
+   * recorded, blue gone) rather than one it adopts on its first deploy
+   * (blue 1.0.0 installed by hand, nothing recorded).
+   */
+  managed?: boolean;
+}
+
 /**
- * One deploy told as a story, Argo-style: given a sandbox where blue serves
- * 1.0.0 on three real nodes and an agent (built by createAgent, in this
+ * One deploy told as a story, Argo-style: given a sandbox where 1.0.0 serves
+ * on three real nodes (blue installed by hand, or green deployed by
+ * switchyard when `managed`) and an agent (built by createAgent, in this
  * process), when someone deploys, promotes, aborts or rolls back, then what
  * the cluster, the nodes and the traffic show. Every wait is on an event
  * (a state write in the stand-in cluster, the runner's end), never a sleep.
@@ -42,8 +52,9 @@ export class DeployStory {
     this.agent = agent;
   }
 
-  static async start(options: SandboxEnvOptions, onEvent?: (e: DeployEvent) => void): Promise<DeployStory> {
-    const env = await startSandboxEnv({ nodes: 3, ...options });
+  static async start(options: StoryOptions, onEvent?: (e: DeployEvent) => void): Promise<DeployStory> {
+    const { managed, ...sandbox } = options;
+    const env = await startSandboxEnv({ nodes: 3, ...sandbox, ...(managed ? { initialVersion: '0.9.0' } : {}) });
     let story: DeployStory | undefined;
     try {
       const agent = await createAgent(env.config, {
@@ -55,11 +66,25 @@ export class DeployStory {
         },
       });
       story = new DeployStory(env, agent);
+      if (managed) await story.givenManaged();
       return story;
     } catch (err) {
       await env.close();
       throw err;
     }
+  }
+
+  /**
+   * A site switchyard already deploys to: blue 0.9.0 was installed by hand,
+   * and a first deploy (no pause) made green 1.0.0 live and recorded it.
+   * The story's own deploy then goes to blue.
+   */
+  private async givenManaged(): Promise<void> {
+    await this.whenDeployed('1.0.0', alice, { skipVerify: true });
+    const first = await this.untilFinished();
+    if (first.phase !== 'done') throw new Error(`the first deploy of the sandbox ended ${first.phase}: ${first.error?.message}`);
+    this.events.length = 0;
+    this.started = undefined;
   }
 
   /** Continuous GET / through every node's nginx, a new connection per request, until loadReport(). */
@@ -142,7 +167,7 @@ export class DeployStory {
  * const stories = deployStories();
  * it('...', async () => { const story = await stories.given(); ... });
  */
-export function deployStories(): { given(options?: SandboxEnvOptions, onEvent?: (e: DeployEvent) => void): Promise<DeployStory> } {
+export function deployStories(): { given(options?: StoryOptions, onEvent?: (e: DeployEvent) => void): Promise<DeployStory> } {
   const open: DeployStory[] = [];
   afterEach(async () => {
     for (const story of open.splice(0)) await story.close();
