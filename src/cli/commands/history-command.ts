@@ -1,0 +1,44 @@
+import type { DeployRecord } from '../../state/app-state.js';
+import { checkAppName } from '../../validate/patterns.js';
+import { examples, type CliCommand } from '../cli-command.js';
+import { EXIT } from '../exit-codes.js';
+import { describeOutcome, formatActor, formatDuration } from '../progress-printer.js';
+
+/** One finished deploy: what, outcome, who did what, when. */
+export function formatHistoryEntry(r: DeployRecord): string[] {
+  const who = [
+    `requested by ${formatActor(r.requestedBy)} at ${r.requestedAt}`,
+    ...(r.approvedBy ? [`approved by ${formatActor(r.approvedBy)}`] : []),
+    ...(r.promotedBy ? [`promoted by ${formatActor(r.promotedBy)}`] : []),
+    ...(r.abortedBy ? [`aborted by ${formatActor(r.abortedBy)}`] : []),
+  ];
+  const ended = r.finishedAt
+    ? `finished at ${r.finishedAt} after ${formatDuration(new Date(r.finishedAt).getTime() - new Date(r.requestedAt).getTime())}`
+    : 'not finished';
+  return [
+    `${r.id}  ${r.kind} ${r.version}  ${r.fromColour ?? 'none'} → ${r.toColour}  ${r.phase}`,
+    `  ${who.join('; ')}`,
+    `  ${ended}${r.switchedAt ? `; switched at ${r.switchedAt}` : ''}`,
+    ...(r.phase === 'done' || r.phase === 'rolled-back' ? [] : [`  ${describeOutcome(r)}`]),
+  ];
+}
+
+/** `switchyard history <app>`: finished deploys and rollbacks, newest first. */
+export const historyCommand: CliCommand = (program, cli) => {
+  program
+    .command('history')
+    .argument('<app>', 'the app')
+    .description('finished deploys and rollbacks of an app, newest first: who requested, approved, promoted or aborted, outcome, times')
+    .addHelpText('after', examples('switchyard history blog', 'switchyard history blog --json | jq ".deploys[0].phase"'))
+    .action(
+      cli.action(async (session, [app]) => {
+        checkAppName(app!);
+        const config = await session.config();
+        const agent = await session.agent(config, { apps: [session.app(config, app!)] });
+        const deploys = await agent.service.history(app!);
+        session.json({ app, deploys });
+        session.say(deploys.length === 0 ? `${app}: no finished deploys yet` : deploys.flatMap(formatHistoryEntry).join('\n'));
+        return EXIT.ok;
+      }),
+    );
+};

@@ -1,0 +1,88 @@
+import type { ResumeReport } from '../../deploy/deploy-service.js';
+import type { RunResult } from '../../deploy/deploy-runner.js';
+import { examples, type CliCommand } from '../cli-command.js';
+import type { CliSession } from '../cli-session.js';
+import { eventOutput } from '../event-output.js';
+import { EXIT } from '../exit-codes.js';
+
+/** A resume report in words; undefined for what the events already told ('resumed'). */
+export function describeReport(r: ResumeReport): string | undefined {
+  const id = r.deployId ? `${r.deployId} (${r.phase})` : r.app;
+  switch (r.how) {
+    case 'idle':
+      return `${r.app}: nothing in flight`;
+    case 'held-elsewhere':
+      return `${id}: ${r.note ?? 'held by another agent'}`;
+    case 'error':
+      return `${id}: cannot resume: ${r.note ?? 'unknown error'}`;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Prints each report once per change of what it says, so a pass every few
+ * seconds does not repeat "held by agent-2" forever.
+ */
+function reportPrinter(session: CliSession): (reports: ResumeReport[]) => void {
+  const last = new Map<string, string>();
+  return (reports) => {
+    for (const r of reports) {
+      const { done: _done, ...report } = r;
+      const key = JSON.stringify(report);
+      if (last.get(r.app) === key) continue;
+      last.set(r.app, key);
+      session.log.info({ report }, `${r.app}: resume ${r.how}`);
+      session.json({ type: 'resume-report', ...report });
+      const line = describeReport(r);
+      if (line) session.say(line);
+    }
+  };
+}
+
+/**
+ * `switchyard serve`: the agent. Resumes in-flight deploys at start and
+ * every half lease (picking up deploys whose holder died), prints every
+ * event, and on SIGINT/SIGTERM stops its runners without unwinding: their
+ * deploys stay recorded in the cluster for the next agent.
+ */
+export const serveCommand: CliCommand = (program, cli) => {
+  program
+    .command('serve')
+    .description('run the agent: resume deploys in flight (now and whenever their holder dies), print their progress, until Ctrl-C')
+    .addHelpText(
+      'after',
+      examples('switchyard serve', 'switchyard serve --json --log-level warn') +
+        '\nThe structured log goes to stderr (info level unless --log-level says otherwise).\n' +
+        'On SIGINT or SIGTERM the agent stops; deploys it ran stay in flight for another agent to resume.\n',
+    )
+    .action(
+      cli.action(
+        async (session) => {
+          const config = await session.config();
+          const agent = await session.agent(config, { onEvent: eventOutput(session) });
+          const every = (config.agent.leaseSeconds * 1000) / 2;
+          const print = reportPrinter(session);
+          const running = new Set<Promise<RunResult>>();
+          session.say(`agent ${agent.identity} serving ${config.apps.map((a) => a.name).join(', ')}; resuming deploys every ${every / 1000} s`);
+          while (!session.signal.aborted) {
+            const reports = await agent.service.resumeInFlight();
+            for (const r of reports) {
+              if (!r.done) continue;
+              const done = r.done;
+              running.add(done);
+              void done.finally(() => running.delete(done));
+            }
+            print(reports);
+            await session.clock.sleep(every, session.signal);
+          }
+          session.say(`stopping: ${running.size} deploy(s) stop where they are and stay in flight for the next agent`);
+          await agent.close();
+          await Promise.all(running);
+          session.say('stopped');
+          return EXIT.ok;
+        },
+        { logByDefault: true },
+      ),
+    );
+};

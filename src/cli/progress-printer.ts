@@ -1,0 +1,101 @@
+import type { DeployEvent } from '../deploy/deploy-event.js';
+import type { Actor, DeployRecord } from '../state/app-state.js';
+
+/** "420 ms", "4.2 s", "3m 07s", "2h 05m": short, and still sortable by eye in a CI log. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  const s = Math.round(ms / 1000);
+  if (s < 3600) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+export const formatActor = (a: Actor | undefined): string => (a ? `${a.name ?? a.id} (${a.via})` : 'someone');
+
+/** A finished record in a few words: "done: green 2015… live", "failed in waiting: …". */
+export function describeOutcome(r: DeployRecord): string {
+  switch (r.phase) {
+    case 'done':
+      return `done: ${r.toColour} ${r.version} is live`;
+    case 'rolled-back':
+      return `rolled back: ${r.toColour} ${r.version} is live`;
+    case 'aborted':
+      return `aborted by ${formatActor(r.abortedBy)}${r.error ? ` (${r.error.message})` : ''}; traffic untouched`;
+    case 'failed':
+      return `failed${r.error ? ` in ${r.error.phase}: ${r.error.message}` : ''}`;
+    default:
+      return r.phase;
+  }
+}
+
+const took = (r: DeployRecord): string =>
+  r.finishedAt ? ` in ${formatDuration(new Date(r.finishedAt).getTime() - new Date(r.requestedAt).getTime())}` : '';
+
+/**
+ * Deploy events as plain lines for a terminal or a CI log: one line per phase
+ * change (with the time spent in the phase left), pods and nodes counts when
+ * they change, the mixed window, errors and the outcome. No spinners or
+ * cursor moves, so the output greps and pipes well.
+ *
+ * @example
+ * const printer = new ProgressPrinter((line) => io.stdout.write(`${line}\n`));
+ * agent = await createAgent(config, { log, onEvent: (e) => printer.print(e) });
+ * // blog-1a2b3c4d  waiting → verifying  (waiting took 4.2 s)
+ * // blog-1a2b3c4d  pods 3/5 ready (green)
+ */
+export class ProgressPrinter {
+  private readonly write: (line: string) => void;
+  private readonly after: ((event: DeployEvent) => string[]) | undefined;
+  /** The last count printed per deploy, so a repeated count is not printed twice. */
+  private readonly lastCount = new Map<string, string>();
+  private readonly timings = new Map<string, number>();
+
+  /** `after` adds lines after an event (the deploy command's "how to continue" at verifying). */
+  constructor(write: (line: string) => void, after?: (event: DeployEvent) => string[]) {
+    this.write = write;
+    this.after = after;
+  }
+
+  print(event: DeployEvent): void {
+    const line = this.render(event);
+    if (line !== undefined) this.write(`${event.deployId}  ${line}`);
+    for (const extra of this.after?.(event) ?? []) this.write(`${event.deployId}  ${extra}`);
+  }
+
+  private render(e: DeployEvent): string | undefined {
+    switch (e.type) {
+      case 'timing':
+        // Printed with the phase change that follows it.
+        this.timings.set(e.deployId, e.ms);
+        return undefined;
+      case 'phase': {
+        const ms = this.timings.get(e.deployId);
+        this.timings.delete(e.deployId);
+        this.lastCount.delete(e.deployId);
+        const spent = ms === undefined ? '' : `  (${e.from} took ${formatDuration(ms)})`;
+        const by = e.by.via === 'agent' ? '' : `  by ${formatActor(e.by)}`;
+        return `${e.from} → ${e.to}${spent}${by}${e.note ? `  ${e.note}` : ''}`;
+      }
+      case 'pods':
+        return this.once(e.deployId, `pods ${e.ready}/${e.desired} ready (${e.colour})`);
+      case 'nodes': {
+        const window = e.mixedWindowMs === undefined ? '' : `, mixed window ${formatDuration(e.mixedWindowMs)}`;
+        return this.once(e.deployId, `nodes ${e.switched}/${e.total} switched to ${e.colour}${window}`);
+      }
+      case 'error':
+        return `error in ${e.phase} [${e.code}]: ${e.message}`;
+      case 'resumed':
+        return `resumed from ${e.phase}: ${e.how}${e.note ? ` (${e.note})` : ''}`;
+      case 'finished':
+        return `finished: ${describeOutcome(e.record)}${took(e.record)}`;
+      case 'stopped':
+        return `stopped in ${e.phase}: ${e.reason}`;
+    }
+  }
+
+  private once(deployId: string, line: string): string | undefined {
+    if (this.lastCount.get(deployId) === line) return undefined;
+    this.lastCount.set(deployId, line);
+    return line;
+  }
+}
