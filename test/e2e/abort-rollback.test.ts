@@ -44,14 +44,16 @@ describeOnFleet('abort and rollback end to end, on three real nodes', () => {
   // serve (record.fromColour/fromVersion) but an unwind before the switch
   // records no live colour (src/deploy/unwind.ts returns `final` without
   // `live` for pre-switch phases), so the state says nothing is live while
-  // blue 1.0.0 serves. Remove `.fails` once fixed.
-  it.fails('an aborted first deploy still records the adopted blue 1.0.0 as live (invariant 6)', async () => {
+  // blue 1.0.0 serves. Once fixed, the last line becomes `await expectConsistent(story.env)`.
+  it('an aborted first deploy leaves blue 1.0.0 serving, but (known bug) not recorded as live (invariant 6)', async () => {
     const story = await stories.given();
     await story.whenDeployed('2.0.0', alice);
     await story.untilPhase('verifying');
     await story.whenAborted(bob);
     expect((await story.untilFinished()).phase).toBe('aborted');
-    await expectConsistent(story.env);
+    expect(story.state().history[0]).toMatchObject({ fromColour: 'blue', fromVersion: '1.0.0' });
+    expect(await servedByAll(story.env.fleet)).toEqual(['blog 1.0.0', 'blog 1.0.0', 'blog 1.0.0']);
+    await expect(expectConsistent(story.env)).rejects.toThrow(/the record names the colour the nodes serve: expected undefined to be 'blue'/);
   });
 
   it('rollback while blue still runs (retention) is a straight switch back, nothing re-created (invariants 1, 2, 7)', async () => {

@@ -1,0 +1,102 @@
+import { appendFile, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { expect, it } from 'vitest';
+import { parseUpstream } from '../../src/fleet/upstream-file.js';
+import type { DeployRecord } from '../../src/state/app-state.js';
+import { alice, bob, deployStories, type DeployStory } from '../support/deploy-story.js';
+import { expectConsistent } from '../support/expect-consistent.js';
+import { describeOnFleet, servedByAll, upstreamFile } from '../support/fleet.js';
+
+/**
+ * Every story starts on a site switchyard already deploys to (green 1.0.0
+ * live and recorded) and deploys 2.0.0 to blue; each fault must end with the
+ * deploy failed, its error saying what failed where, and the app consistent:
+ * green 1.0.0 on every node, blue gone, nothing in flight.
+ */
+async function expectFailedBackOnGreen(story: DeployStory, record: DeployRecord, error: { phase: string; code?: string; message: RegExp }): Promise<void> {
+  expect(record.phase).toBe('failed');
+  expect(record.error).toMatchObject({ phase: error.phase, ...(error.code ? { code: error.code } : {}) });
+  expect(record.error!.message).toMatch(error.message);
+  expect(story.errors().map((e) => e.message)).toContain(record.error!.message);
+  expect(record.switchedAt).toBeUndefined();
+  const { colour, version, state } = await expectConsistent(story.env);
+  expect({ colour, version }).toEqual({ colour: 'green', version: '1.0.0' });
+  expect(state.history[0]).toMatchObject({ id: record.id, phase: 'failed', requestedBy: alice });
+}
+
+describeOnFleet('faults during a deploy, each ending consistent, on three real nodes', () => {
+  const stories = deployStories();
+
+  it('pods that never get Ready: the wait times out, blue is removed, traffic never moved (invariants 1, 4)', async () => {
+    const story = await stories.given({ managed: true, app: { readyTimeout: '3s' } });
+    story.env.kube.failImage('2.0.0', 'NeverReady');
+
+    await story.whenDeployed('2.0.0', alice);
+    const record = await story.untilFinished();
+
+    await expectFailedBackOnGreen(story, record, { phase: 'waiting', code: 'pods-not-ready', message: /blog-blue in blog: 0\/2 pods Ready after 3 s/ });
+  });
+
+  it('ImagePullBackOff: fails fast naming the pod and the reason (invariant 1)', async () => {
+    const story = await stories.given({ managed: true });
+    story.env.kube.failImage('2.0.0', 'ImagePullBackOff');
+
+    await story.whenDeployed('2.0.0', alice);
+    const record = await story.untilFinished();
+
+    await expectFailedBackOnGreen(story, record, { phase: 'waiting', code: 'pods-not-ready', message: /pod blog\/blog-blue-\w+ of blog-blue \(version 2\.0\.0\) will not become Ready: (ImagePullBackOff|ErrImagePull)/ });
+  });
+
+  it('one node\'s sshd down at switch time: the switch fails naming the node, every node stays on green (invariants 2, 4)', async () => {
+    const story = await stories.given({ managed: true });
+    const { fleet } = story.env;
+    await story.whenDeployed('2.0.0', alice);
+    await story.untilPhase('verifying');
+    await fleet.stopSshd(fleet.nodes[1]!);
+    await story.whenPromoted(bob);
+    const record = await story.untilFinished();
+
+    expect(record).toMatchObject({ phase: 'failed', error: { phase: 'switching', code: 'switch-prepare-failed' } });
+    expect(record.error!.message).toMatch(/^cannot prepare blog on node-2: cannot connect over SSH: connection refused \(is sshd running\?\); nothing was changed on any node/);
+    expect(record.switchedAt).toBeUndefined();
+    // Invariant 2: not one node moved.
+    for (const node of fleet.nodes) expect(parseUpstream(await upstreamFile(node), 30000, node.name).live).toBe('green');
+    expect(await servedByAll(fleet)).toEqual(['blog 1.0.0', 'blog 1.0.0', 'blog 1.0.0']);
+    // KNOWN BUG, pinned: the unwind cannot read node-2, so it tries to switch
+    // every node back to green "to be safe"; that revert fails in prepare on
+    // node-2 too, and the deploy ends failed with blog-blue 2.0.0 left
+    // running (src/deploy/unwind.ts: an unreadable node makes fleet.agreed
+    // null, which it treats as a fleet that may have moved, although the
+    // switch failed in prepare where nothing changed). The error also repeats
+    // itself ("...; then switch failed while unwinding: <same message>").
+    // Once fixed, this line becomes `await expectConsistent(story.env)`.
+    await expect(expectConsistent(story.env)).rejects.toThrow(/no orphan blog-blue/);
+    expect(record.error!.message).toContain('then switch failed while unwinding');
+  });
+
+  it('nginx -t failing on one node: the switch fails naming the node, no node keeps the new file (invariants 2, 3)', async () => {
+    const story = await stories.given({ managed: true });
+    const broken = story.env.fleet.nodes[2]!;
+    const conf = join(broken.dir, 'nginx.conf');
+    const good = await readFile(conf, 'utf8');
+    await story.whenDeployed('2.0.0', alice);
+    await story.untilPhase('verifying');
+    await appendFile(conf, 'this is not nginx;\n');
+    await story.whenPromoted(bob);
+    const record = await story.untilFinished();
+    // The operator's breakage is theirs to fix; switchyard must have left nothing of its own behind.
+    await writeFile(conf, good);
+
+    await expectFailedBackOnGreen(story, record, { phase: 'switching', code: 'switch-commit-failed', message: /node-3: nginx -t failed/ });
+  });
+
+  it('the API server answering 500 on create: the deploy fails saying what it could not create (invariant 4)', async () => {
+    const story = await stories.given({ managed: true });
+    story.env.kube.faults.add({ verb: 'create', resource: 'replicasets', status: 500, times: 3 });
+
+    await story.whenDeployed('2.0.0', alice);
+    const record = await story.untilFinished();
+
+    await expectFailedBackOnGreen(story, record, { phase: 'creating', message: /cannot create ReplicaSet blog\/blog-blue: the Kubernetes API answered 500/ });
+  });
+});
