@@ -29,7 +29,7 @@ export function describeOutcome(r: DeployRecord): string {
 }
 
 const took = (r: DeployRecord): string =>
-  r.finishedAt ? ` in ${formatDuration(new Date(r.finishedAt).getTime() - new Date(r.requestedAt).getTime())}` : '';
+  r.finishedAt ? ` (after ${formatDuration(new Date(r.finishedAt).getTime() - new Date(r.requestedAt).getTime())})` : '';
 
 /**
  * Deploy events as plain lines for a terminal or a CI log: one line per phase
@@ -74,7 +74,9 @@ export class ProgressPrinter {
         this.lastCount.delete(e.deployId);
         const spent = ms === undefined ? '' : `  (${e.from} took ${formatDuration(ms)})`;
         const by = e.by.via === 'agent' ? '' : `  by ${formatActor(e.by)}`;
-        return `${e.from} → ${e.to}${spent}${by}${e.note ? `  ${e.note}` : ''}`;
+        // A failure's note is the error, which the 'error' and 'finished' lines already say.
+        const note = e.note && e.to !== 'failed' ? `  ${e.note}` : '';
+        return `${e.from} → ${e.to}${spent}${by}${note}`;
       }
       case 'pods':
         return this.once(e.deployId, `pods ${e.ready}/${e.desired} ready (${e.colour})`);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/cli/exit-codes.js';
+import { run } from '../../src/cli/main.js';
 import { AppStateStore } from '../../src/cluster/app-state-store.js';
 import { ensureColourCreated } from '../../src/cluster/create-colour.js';
 import { connectKube, type KubeClients } from '../../src/cluster/kube-clients.js';
@@ -157,5 +158,31 @@ describe('--json output against the stand-in cluster, with unreachable nodes', (
     expect(state.inFlight).toBeNull();
     expect(state.live).toEqual({ colour: 'blue', version: 'v1' });
     expect(state.history[0]).toMatchObject({ id: 'blog-0000bbbb', phase: 'aborted' });
+  });
+
+  it('deploy that the plan says would fail (nodes unreadable): exit 1, one line, nothing started', async () => {
+    const before = kube.store.resourceVersion;
+    const result = await runCli(['deploy', 'blog', 'v3', '--yes'], { env });
+    expect(result.code).toBe(EXIT.failed);
+    expect(lines(result.stderr)).toEqual([expect.stringMatching(/^error: deploy of blog v3 would fail now: could not read the live colour of blog on node-a .*; nothing was started — /)]);
+    expect(result.stdout).toContain('plan: deploy blog v3');
+    expect(kube.store.resourceVersion).toBe(before);
+  });
+
+  it('serve: resume reports as JSON lines and the log on stderr, until interrupted; then exit 0', async () => {
+    const interrupt = new AbortController();
+    let stdout = '';
+    let stderr = '';
+    const serving = run(['serve', '--json'], {
+      env,
+      stdout: { write: (s: string) => (stdout += s) },
+      stderr: { write: (s: string) => (stderr += s) },
+      signal: interrupt.signal,
+    });
+    await expect.poll(() => stdout, { timeout: 10_000 }).toContain('resume-report');
+    interrupt.abort();
+    expect(await serving).toBe(EXIT.ok);
+    expect(lines(stdout).map((l) => JSON.parse(l))).toContainEqual({ type: 'resume-report', app: 'blog', how: 'idle' });
+    for (const line of lines(stderr)) expect(JSON.parse(line)).toHaveProperty('level');
   });
 });

@@ -55,6 +55,12 @@ export const deployCommand: CliCommand = (program, cli) => {
         const plan = await agent.service.plan(app!, version!);
         session.json({ type: 'plan', plan });
         session.say(formatPlan(plan).join('\n'));
+        const failing = plan.steps.find((s) => s.phase === 'failed');
+        if (failing && !plan.blockedBy) {
+          throw new SwitchyardError('deploy-failed', `deploy of ${app} ${version} would fail now: ${failing.note ?? 'see the plan'}; nothing was started`, {
+            hint: `fix that first (see: switchyard nodes, switchyard status ${app})`,
+          });
+        }
         if (!yes && !plan.blockedBy) {
           const go = await confirm(`deploy ${app} ${version}?`, session.io.stdin!, session.io.stdout, session.signal);
           if (!go) {
