@@ -7,7 +7,7 @@ import type { Clock } from '../deploy/ports.js';
 import { systemClock } from '../deploy/system-clock.js';
 import { asSwitchyardError, SwitchyardError } from '../errors/switchyard-error.js';
 import type { Logger } from '../log/logger.js';
-import type { Actor } from '../state/app-state.js';
+import type { Actor, Phase } from '../state/app-state.js';
 import type { CliIo } from './cli-io.js';
 import { exitCodeFor, type ExitCode } from './exit-codes.js';
 
@@ -42,6 +42,8 @@ export class CliSession {
   readonly clock: Clock;
   /** Never aborts when the caller gave no signal. */
   readonly signal: AbortSignal;
+  /** The phase each deploy this process runs is in, from its events (see eventOutput). */
+  readonly phases = new Map<string, Phase>();
   private readonly options: GlobalOptions;
   private readonly agents: Agent[] = [];
 
@@ -97,8 +99,26 @@ export class CliSession {
     return agent;
   }
 
+  /**
+   * Resolves once no deploy of this process is switching. Closing an agent
+   * closes its SSH connections at once, and a switch half done is worse than
+   * one finished, so a shutdown lets a switch (or its revert) end first; a
+   * second Ctrl-C still quits at once.
+   */
+  async switchesDone(): Promise<void> {
+    let told = false;
+    for (;;) {
+      const switching = [...this.phases].filter(([, phase]) => phase === 'switching').map(([id]) => id);
+      if (switching.length === 0) return;
+      if (!told) this.warn(`finishing the switch of ${switching.join(', ')} before stopping`);
+      told = true;
+      await this.clock.sleep(100);
+    }
+  }
+
   /** Stops the agents' runners (their deploys stay recorded in flight) and closes their connections. */
   async close(): Promise<void> {
+    await this.switchesDone();
     const agents = this.agents.splice(0);
     await Promise.all(agents.map((a) => a.close().catch((err: unknown) => this.log.warn({ err }, 'closing the agent failed'))));
   }

@@ -13,6 +13,8 @@ import { ProgressPrinter } from './progress-printer.js';
 export function eventOutput(session: CliSession, hints: { current: (e: DeployEvent) => string[] } = { current: () => [] }): DeployEventListener {
   const printer = new ProgressPrinter((line) => session.say(line), (e) => hints.current(e));
   return (e) => {
+    if (e.type === 'phase') session.phases.set(e.deployId, e.to);
+    if (e.type === 'finished' || e.type === 'stopped') session.phases.delete(e.deployId);
     session.json(e);
     printer.print(e);
   };

@@ -33,7 +33,10 @@ export async function followRun(
 ): Promise<ExitCode> {
   const first = await Promise.race([run.done, aborted(session.signal)]);
   const interrupted = first === 'interrupted';
-  if (interrupted) await agent.close();
+  if (interrupted) {
+    await session.switchesDone();
+    await agent.close();
+  }
   const result = await run.done;
   const { record } = result;
   if (result.outcome === 'finished' && record) {

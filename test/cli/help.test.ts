@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { EXIT, EXIT_CODE_TABLE } from '../../src/cli/exit-codes.js';
 import { runCli } from './cli-harness.js';
@@ -36,5 +37,11 @@ describe('help', () => {
     const none = await runCli([]);
     expect(none.code).toBe(EXIT.usage);
     expect(none.stderr).toContain('Usage: switchyard');
+  });
+
+  it('the README documents the same exit codes as the code', async () => {
+    const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('## Command line'));
+    for (const { code, meaning } of EXIT_CODE_TABLE) expect(section).toContain(`| ${code} | ${meaning} |`);
   });
 });

@@ -68,6 +68,10 @@ export const deployCommand: CliCommand = (program, cli) => {
             return session.signal.aborted ? EXIT.interrupted : EXIT.failed;
           }
         }
+        if (session.signal.aborted) {
+          session.warn('interrupted: nothing was deployed');
+          return EXIT.interrupted;
+        }
         const skipVerify = options.skipVerify === true;
         if (appConfig.verify.required && !skipVerify) {
           const planned = plan.steps.flatMap((s) => s.actions).find((a) => a.kind === 'create-colour');

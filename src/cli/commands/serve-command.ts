@@ -66,7 +66,11 @@ export const serveCommand: CliCommand = (program, cli) => {
           const running = new Set<Promise<RunResult>>();
           session.say(`agent ${agent.identity} serving ${config.apps.map((a) => a.name).join(', ')}; resuming deploys every ${every / 1000} s`);
           while (!session.signal.aborted) {
-            const reports = await agent.service.resumeInFlight();
+            // A pass that fails (cluster down) is logged and tried again next time: the agent keeps serving.
+            const reports = await agent.service.resumeInFlight().catch((err: unknown) => {
+              session.log.warn({ err }, 'resume pass failed');
+              return [];
+            });
             for (const r of reports) {
               if (!r.done) continue;
               const done = r.done;
@@ -77,6 +81,7 @@ export const serveCommand: CliCommand = (program, cli) => {
             await session.clock.sleep(every, session.signal);
           }
           session.say(`stopping: ${running.size} deploy(s) stop where they are and stay in flight for the next agent`);
+          await session.switchesDone();
           await agent.close();
           await Promise.all(running);
           session.say('stopped');
