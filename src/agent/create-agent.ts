@@ -28,7 +28,7 @@ export interface Agent {
   discovery: Discovery;
   /** Every discovered node: reachable over SSH (host key checked), and what it marks live per app. */
   checkNodes(): Promise<NodeCheck[]>;
-  /** Stops the runners (their deploys stay recorded for a resume) and closes connections. */
+  /** Stops the runners (their deploys stay recorded for a resume), waits for them to end, and closes connections. */
   close(): Promise<void>;
 }
 
@@ -100,6 +100,7 @@ export async function createAgent(config: Config, options: AgentOptions): Promis
     },
     async close() {
       stop.abort();
+      await service.settled();
       await pool.close();
     },
   };

@@ -9,24 +9,15 @@ export interface StatusView extends AppStatus {
 }
 
 /**
- * Adds what people ask first: do all nodes agree; and turns each node that
- * could not be read, and a fleet that disagrees, into a problem in words.
+ * Adds what people ask first: do all nodes agree (the service already words
+ * each fleet problem).
  *
  * @example
- * statusView(await agent.service.status('blog')).problems; // ["fleet: node-a: connect ECONNREFUSED 127.0.0.1:22"]
+ * statusView(await agent.service.status('blog')).nodesAgree; // false
  */
 export function statusView(s: AppStatus): StatusView {
-  const problems = [...s.problems];
   const nodes = s.fleet?.nodes ?? [];
-  for (const n of nodes) if (n.error) problems.push(`fleet: ${n.node}: ${n.error}`);
-  if (s.fleet && !s.fleet.agreed && nodes.every((n) => !n.error) && nodes.length > 0) {
-    problems.push(`fleet: nodes disagree on the live colour: ${nodes.map((n) => `${n.node} ${n.colour ?? 'none'}`).join(', ')}`);
-  }
-  if (s.fleet && nodes.length === 0) problems.push('fleet: no nodes discovered');
-  if (s.live && s.fleet?.agreed && s.fleet.agreed !== s.live.colour) {
-    problems.push(`fleet: every node marks ${s.fleet.agreed} live but the state records ${s.live.colour}`);
-  }
-  return { ...s, nodesAgree: Boolean(s.fleet?.agreed) && nodes.every((n) => !n.error), problems };
+  return { ...s, nodesAgree: Boolean(s.fleet?.agreed) && nodes.every((n) => !n.error) };
 }
 
 /** Lines for a terminal, one fact per line, keyed so `grep live:` works. */

@@ -82,6 +82,7 @@ type Intent = 'promotedBy' | 'abortedBy';
  */
 export class DeployService {
   private readonly runners = new Map<string, DeployRunner>();
+  private readonly running = new Set<Promise<RunResult>>();
   private readonly deps: DeployServiceDeps;
 
   constructor(deps: DeployServiceDeps) {
@@ -149,8 +150,10 @@ export class DeployService {
       };
       status.colours = { blue: summary('blue'), green: summary('green') };
     } else status.problems.push(`cluster: ${asSwitchyardError(colours.reason).message}`);
-    if (fleet.status === 'fulfilled') status.fleet = fleet.value;
-    else status.problems.push(`fleet: ${asSwitchyardError(fleet.reason).message}`);
+    if (fleet.status === 'fulfilled') {
+      status.fleet = fleet.value;
+      status.problems.push(...fleetProblems(fleet.value, s.live?.colour ?? null));
+    } else status.problems.push(`fleet: ${asSwitchyardError(fleet.reason).message}`);
     return status;
   }
 
@@ -277,12 +280,24 @@ export class DeployService {
       ...(onFirstDecision ? { onFirstDecision } : {}),
     });
     this.runners.set(app.name, runner);
-    return runner
+    const done = runner
       .run()
       .catch((err: unknown): RunResult => ({ outcome: 'stopped', record: null, reason: asSwitchyardError(err).message }))
       .finally(() => {
         if (this.runners.get(app.name) === runner) this.runners.delete(app.name);
+        this.running.delete(done);
       });
+    this.running.add(done);
+    return done;
+  }
+
+  /**
+   * Settles once every runner this service started has ended. After the
+   * service's signal aborts, the agent awaits this before it closes its
+   * connections, so a switch under way finishes on the connections it has.
+   */
+  async settled(): Promise<void> {
+    while (this.running.size > 0) await Promise.all([...this.running]);
   }
 
   private async intent(app: string, by: Actor, field: Intent): Promise<DeployRecord> {
@@ -306,4 +321,16 @@ export class DeployService {
     this.runners.get(app)?.nudge();
     return after.inFlight!;
   }
+}
+
+/** What a person should know about the fleet, in words, for every front end's status. */
+function fleetProblems(fleet: FleetView, recorded: Colour | null): string[] {
+  const { nodes, agreed } = fleet;
+  if (nodes.length === 0) return ['fleet: no nodes discovered'];
+  const problems = nodes.flatMap((n) => (n.error ? [`fleet: ${n.node}: ${n.error}`] : []));
+  if (!agreed && problems.length === 0) {
+    problems.push(`fleet: nodes disagree on the live colour: ${nodes.map((n) => `${n.node} ${n.colour ?? 'none'}`).join(', ')}`);
+  }
+  if (agreed && recorded && agreed !== recorded) problems.push(`fleet: every node marks ${agreed} live but the state records ${recorded}`);
+  return problems;
 }

@@ -16,8 +16,10 @@ export function lockHeldError(app: string, holder: LockHolder | null, inFlight: 
   const deploy = inFlight
     ? `${inFlight.kind} ${inFlight.id} (${inFlight.version}, asked by ${inFlight.requestedBy.name ?? inFlight.requestedBy.id} (${inFlight.requestedBy.via})), now ${inFlight.phase}`
     : `deploy ${holder?.deployId ?? 'unknown'} (asked by ${holder ? who(holder) : 'someone'})`;
-  const by = holder ? `held by ${holder.agent}` : 'has a deploy in flight with no agent running it';
-  return new SwitchyardError('lock-held', `${app} is ${by} for ${deploy}`, {
+  const message = holder
+    ? `${app} is held by ${holder.agent} for ${deploy}`
+    : `${app} has ${deploy} in flight with no agent running it`;
+  return new SwitchyardError('lock-held', message, {
     hint: holder
       ? 'wait for it to finish, or promote/abort it'
       : 'an agent that starts resumes it; or abort it',

@@ -145,7 +145,7 @@ describe('--json output against the stand-in cluster, with unreachable nodes', (
 
     const refused = await runCli(['deploy', 'blog', 'v3', '--yes'], { env });
     expect(refused.code).toBe(EXIT.lockHeld);
-    expect(lines(refused.stderr)).toEqual([expect.stringContaining('has a deploy in flight with no agent running it for deploy blog-0000bbbb (v2, asked by bob (cli)), now verifying')]);
+    expect(lines(refused.stderr)).toEqual([expect.stringContaining('blog has deploy blog-0000bbbb (v2, asked by bob (cli)), now verifying in flight with no agent running it')]);
 
     const result = await runCli(['--json', 'abort', 'blog'], { env });
     expect(result.stderr).toBe('');
