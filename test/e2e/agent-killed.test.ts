@@ -48,7 +48,9 @@ const cases: [string, Kill][] = [
       await fleet.inNode(node, 'sh', ['-c', fleet.nginxConfig.reloadCommand]);
     },
   }],
-  ['switching, in the middle of the commit (fully, partly or not switched)', {
+  // Lands with some nodes armed (file renamed in, nginx not yet reloaded); each
+  // node's commit script puts its backup back once the agent's channel closes.
+  ['switching, in the middle of the commit (some nodes armed, none reloaded)', {
     phase: 'switching', skipVerify: true, how: ['continued', 'reverted'],
     kill: (env, deploy) => killOnUpstreamChange(env.fleet.nodes, deploy),
   }],
