@@ -186,7 +186,7 @@ class SandboxDemo {
         fleetDir: env.fleet.root,
       },
       '',
-      `Nodes, found through EC2 by tag (${tags}, state running; the stand-in also lists a stopped node and another cluster's, which are left out):`,
+      `Nodes, found through EC2 by tag (${tags}) among running instances:`,
       ...checks.map((n) =>
         `  ${n.name}  ${n.address}  ${n.instanceId ?? ''}  ${n.zone ?? ''}  netns ${byName.get(n.name)?.namespace ?? '?'}  ` +
           `ssh ${n.reachable ? 'ok (host key checked)' : `unreachable: ${n.error}`}  nginx: ${n.live[APP] ?? '?'} live`,
