@@ -46,6 +46,9 @@ function isEntryPoint(): boolean {
 }
 
 if (isEntryPoint()) {
+  // The AWS SDK version is pinned on purpose (later ones need Node 22); its
+  // seven-line notice on every command would bury switchyard's one-line output.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   // The only place that touches process: signals become one abort (a second Ctrl-C quits at once).
   const interrupt = new AbortController();
   const onSignal = (): void => {

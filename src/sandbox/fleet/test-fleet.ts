@@ -124,13 +124,18 @@ export class TestFleet {
     return `http://${node.address}${path}`;
   }
 
+  /** The fleet's bridge in the root namespace. */
+  get bridge(): string {
+    return `sy${this.id}br`;
+  }
+
   /** The root namespace's address on the fleet's bridge. */
   get gateway(): string {
     return `${this.subnet}.1`;
   }
 
   private async setUp(options: TestFleetOptions): Promise<void> {
-    const bridge = `sy${this.id}br`;
+    const bridge = this.bridge;
     await run('ip', ['link', 'add', bridge, 'type', 'bridge']);
     this.bridgeUp = true;
     await run('ip', ['addr', 'add', `${this.gateway}/24`, 'dev', bridge]);
@@ -264,7 +269,7 @@ export class TestFleet {
     await sleep(20);
     const namespaces = (await readdir('/run/netns').catch(() => [])).filter((n) => n.startsWith(`sy-${this.id}-`));
     for (const ns of namespaces) await run('ip', ['netns', 'del', ns]).catch(() => undefined);
-    if (this.bridgeUp) await run('ip', ['link', 'del', `sy${this.id}br`]).catch(() => undefined);
+    if (this.bridgeUp) await run('ip', ['link', 'del', this.bridge]).catch(() => undefined);
     await rm(this.root, { recursive: true, force: true }).catch(() => undefined);
   }
 }
