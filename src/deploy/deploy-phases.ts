@@ -16,13 +16,25 @@ export const isPreSwitch = (phase: Phase): boolean => PRE_SWITCH_PHASES.includes
 export const isUnwinding = (r: DeployRecord): boolean =>
   !isFinal(r.phase) && (r.error !== undefined || (r.abortedBy !== undefined && isPreSwitch(r.phase)));
 
+/** Errors a fleet switch raises before it changed any node (prepare failed everywhere it was tried). */
+const UNTOUCHED_BY_SWITCH = ['switch-prepare-failed', 'fleet-disagrees'];
+
+/**
+ * Whether traffic is as it was before this deploy: it never reached the
+ * switch, or its switch failed in prepare, where no node changed. Unwinding
+ * such a deploy leaves the fleet alone (a node that could not be read then
+ * cannot be read now either, and needs nothing).
+ */
+export const isTrafficUntouched = (r: DeployRecord): boolean =>
+  isPreSwitch(r.phase) || (r.phase === 'switching' && r.error !== undefined && UNTOUCHED_BY_SWITCH.includes(r.error.code));
+
 /**
  * Whether a pass must read every node's upstream file: to check agreement
  * before creating anything, to learn where an (interrupted) switch left the
  * fleet, and to put traffic back while unwinding after the switch.
  */
 export const needsFleet = (r: DeployRecord): boolean =>
-  r.phase === 'discovering' || r.phase === 'switching' || (isUnwinding(r) && !isPreSwitch(r.phase));
+  isUnwinding(r) ? !isTrafficUntouched(r) : r.phase === 'discovering' || r.phase === 'switching';
 
 /**
  * Invariant 1: a colour may take traffic only when all its desired pods are

@@ -1,7 +1,7 @@
 import type { DeployRecord } from '../state/app-state.js';
 import { otherColour, type Colour } from '../validate/patterns.js';
 import type { Decision } from './decision.js';
-import { isPreSwitch, isReady } from './deploy-phases.js';
+import { isReady, isTrafficUntouched } from './deploy-phases.js';
 import type { Observation } from './observation.js';
 
 /**
@@ -10,7 +10,8 @@ import type { Observation } from './observation.js';
  * has), the other colour removed if traffic is not on it, then 'failed' or
  * 'aborted'. `r` already carries the error or the abort.
  *
- * Before the switch traffic was never touched, so only the new colour goes.
+ * Before the switch (or when the switch failed in prepare) traffic was never
+ * touched, so only the new colour goes.
  * After it, traffic goes back to the old colour if that still runs with all
  * pods Ready; otherwise it stays where it is, since moving it would break
  * invariant 1.
@@ -18,8 +19,9 @@ import type { Observation } from './observation.js';
 export function unwind(r: DeployRecord, obs: Observation): Decision {
   const oldColour = r.fromColour ?? otherColour(r.toColour);
   const by = r.error ? undefined : r.abortedBy;
+  const untouched = isTrafficUntouched(r);
   let target: Colour = oldColour;
-  if (!isPreSwitch(r.phase)) {
+  if (!untouched) {
     // The fleet is read on the next pass (needsFleet); nothing is safe to do without it.
     if (!obs.fleet) return { phase: r.phase, actions: [] };
     target = trafficTarget(r, obs, oldColour);
@@ -37,16 +39,11 @@ export function unwind(r: DeployRecord, obs: Observation): Decision {
     return { phase: r.phase, actions: [{ kind: 'delete-colour', colour: r.toColour }], note: `removing ${r.toColour}` };
   }
   const final: Decision = { phase: r.abortedBy ? 'aborted' : 'failed', actions: [], ...(by ? { by } : {}) };
-  if (isPreSwitch(r.phase)) return final;
-  return {
-    ...final,
-    live:
-      target === r.toColour
-        ? { colour: r.toColour, version: r.version }
-        : r.fromColour && r.fromVersion
-          ? { colour: r.fromColour, version: r.fromVersion }
-          : null,
-  };
+  const old = r.fromColour && r.fromVersion ? { colour: r.fromColour, version: r.fromVersion } : null;
+  // Recorded even when traffic never moved: a first deploy adopted the colour
+  // the nodes serve, and the state must say so once this deploy is gone.
+  if (untouched) return old ? { ...final, live: old } : final;
+  return { ...final, live: target === r.toColour ? { colour: r.toColour, version: r.version } : old };
 }
 
 function trafficTarget(r: DeployRecord, obs: Observation, oldColour: Colour): Colour {

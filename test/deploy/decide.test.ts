@@ -266,6 +266,12 @@ describe('decide: verifying', () => {
         want: { phase: 'verifying', actions: [{ kind: 'delete-colour', colour: 'green' }], errorHas: 'lost Ready pods while being verified (2/3 Ready)' },
       },
       {
+        name: 'an aborted deploy, once green is gone, ends aborted with the colour it started from recorded live (a first deploy adopted it)',
+        rec: verifying({ abortedBy: bob }),
+        obs: { colours: colours(blue1, null) },
+        want: { phase: 'aborted', actions: [], live: { colour: 'blue', version: 'v1' } },
+      },
+      {
         name: 'abort wins over a promote before the switch',
         rec: verifying({ promotedBy: bob, abortedBy: alice }),
         obs: { colours: colours(blue1, green2) },
@@ -327,6 +333,18 @@ describe('decide: switching', () => {
         name: 'after a failed switch, the unwind ends failed with blue live',
         rec: record('switching', err('switch-commit-failed', 'nginx -t failed on node-b', 'switching')),
         obs: { colours: colours(blue1, null), fleet: fleet('blue') },
+        want: { phase: 'failed', actions: [], live: { colour: 'blue', version: 'v1' } },
+      },
+      {
+        name: 'a switch that failed in prepare changed no node: remove green without touching the fleet, though a node is unreadable',
+        rec: record('switching', err('switch-prepare-failed', 'cannot prepare blog on node-b: connection refused', 'switching')),
+        obs: { colours: colours(blue1, green2), fleet: fleet('blue', null, 'blue') },
+        want: { phase: 'switching', actions: [{ kind: 'delete-colour', colour: 'green' }] },
+      },
+      {
+        name: 'a switch that failed in prepare ends failed with blue live, without reading the fleet',
+        rec: record('switching', err('switch-prepare-failed', 'cannot prepare blog on node-b: connection refused', 'switching')),
+        obs: { colours: colours(blue1, null) },
         want: { phase: 'failed', actions: [], live: { colour: 'blue', version: 'v1' } },
       },
       {
