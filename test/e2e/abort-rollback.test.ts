@@ -40,12 +40,9 @@ describeOnFleet('abort and rollback end to end, on three real nodes', () => {
     expect(state.history[0]).toMatchObject({ id: record.id, phase: 'aborted', abortedBy: bob });
   });
 
-  // KNOWN BUG, pinned: on a first deploy the runner adopts the colour the nodes
-  // serve (record.fromColour/fromVersion) but an unwind before the switch
-  // records no live colour (src/deploy/unwind.ts returns `final` without
-  // `live` for pre-switch phases), so the state says nothing is live while
-  // blue 1.0.0 serves. Once fixed, the last line becomes `await expectConsistent(story.env)`.
-  it('an aborted first deploy leaves blue 1.0.0 serving, but (known bug) not recorded as live (invariant 6)', async () => {
+  // On a first deploy the runner adopts the colour the nodes serve; an abort
+  // must record it live again, or the state would say nothing serves.
+  it('an aborted first deploy leaves blue 1.0.0 serving and recorded live (invariant 6)', async () => {
     const story = await stories.given();
     await story.whenDeployed('2.0.0', alice);
     await story.untilPhase('verifying');
@@ -53,7 +50,8 @@ describeOnFleet('abort and rollback end to end, on three real nodes', () => {
     expect((await story.untilFinished()).phase).toBe('aborted');
     expect(story.state().history[0]).toMatchObject({ fromColour: 'blue', fromVersion: '1.0.0' });
     expect(await servedByAll(story.env.fleet)).toEqual(['blog 1.0.0', 'blog 1.0.0', 'blog 1.0.0']);
-    await expect(expectConsistent(story.env)).rejects.toThrow(/the record names the colour the nodes serve: expected undefined to be 'blue'/);
+    const { colour, version } = await expectConsistent(story.env);
+    expect({ colour, version }).toEqual({ colour: 'blue', version: '1.0.0' });
   });
 
   it('rollback while blue still runs (retention) is a straight switch back, nothing re-created (invariants 1, 2, 7)', async () => {
