@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { expect, it } from 'vitest';
 import { alice, bob, carol, deployStories, type DeployStory } from '../support/deploy-story.js';
 import { expectConsistent } from '../support/expect-consistent.js';
@@ -11,6 +12,15 @@ async function givenGreenDeployed(story: DeployStory): Promise<void> {
   expect((await story.untilFinished()).phase).toBe('done');
 }
 
+/** Each node's nginx worker pids: a reload replaces them all. */
+function nginxWorkers(story: DeployStory): Promise<string[]> {
+  const { fleet } = story.env;
+  return Promise.all(fleet.nodes.map(async (n) => {
+    const master = await fleet.nginxMaster(n);
+    return (await readFile(`/proc/${master}/task/${master}/children`, 'utf8')).trim();
+  }));
+}
+
 describeOnFleet('abort and rollback end to end, on three real nodes', () => {
   const stories = deployStories();
 
@@ -18,7 +28,8 @@ describeOnFleet('abort and rollback end to end, on three real nodes', () => {
     // Given a site switchyard already deploys to: green 1.0.0 live and recorded.
     const story = await stories.given({ managed: true });
     story.givenLoad();
-    const before = await Promise.all(story.env.fleet.nodes.map((n) => story.env.fleet.nginxMaster(n)));
+    const before = await nginxWorkers(story);
+    expect(before.every((w) => w.length > 0)).toBe(true);
 
     await story.whenDeployed('2.0.0', alice);
     await story.untilPhase('verifying');
@@ -32,8 +43,8 @@ describeOnFleet('abort and rollback end to end, on three real nodes', () => {
     const load = await story.loadReport();
     expect(load.connectionErrors + load.badStatus, load.samples.join('\n')).toBe(0);
     expect(Object.keys(load.bodies), 'every response was 1.0.0 throughout').toEqual(['blog 1.0.0']);
-    // No node was even reloaded: the same nginx masters, no switch reported.
-    expect(await Promise.all(story.env.fleet.nodes.map((n) => story.env.fleet.nginxMaster(n)))).toEqual(before);
+    // No node was even reloaded: the same nginx workers, no switch reported.
+    expect(await nginxWorkers(story)).toEqual(before);
     expect(story.events.some((e) => e.type === 'nodes')).toBe(false);
     const { colour, version, state } = await expectConsistent(story.env);
     expect({ colour, version }).toEqual({ colour: 'green', version: '1.0.0' });
