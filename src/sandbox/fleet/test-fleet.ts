@@ -223,7 +223,7 @@ export class TestFleet {
 
   /** Stops the node's sshd and every session it serves, as a crashed or firewalled node would. */
   async stopSshd(node: TestNode): Promise<void> {
-    for (const pid of await this.pidsIn(node)) {
+    for (const pid of await this.pidsIn(node.namespace)) {
       const comm = await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '');
       if (comm.trim() === 'sshd') killQuietly(pid, 'SIGKILL');
     }
@@ -255,20 +255,25 @@ export class TestFleet {
     await chmod(join(this.root, 'client_key'), 0o600);
   }
 
-  private async pidsIn(node: TestNode): Promise<number[]> {
-    const out = await run('ip', ['netns', 'pids', node.namespace]).catch(() => '');
+  private async pidsIn(namespace: string): Promise<number[]> {
+    const out = await run('ip', ['netns', 'pids', namespace]).catch(() => '');
     return out.split('\n').filter(Boolean).map(Number);
   }
 
   /** Stops every process in the fleet's namespaces (all of them ours) and removes the namespaces and files. */
   async close(): Promise<void> {
-    for (const node of this.nodes) {
-      for (const pid of await this.pidsIn(node)) killQuietly(pid, 'SIGKILL');
-      killQuietly(node.holderPid, 'SIGKILL');
-    }
-    await sleep(20);
+    // Every namespace of this fleet, also one whose node never finished starting.
     const namespaces = (await readdir('/run/netns').catch(() => [])).filter((n) => n.startsWith(`sy-${this.id}-`));
-    for (const ns of namespaces) await run('ip', ['netns', 'del', ns]).catch(() => undefined);
+    for (const namespace of namespaces) {
+      // Until none is left: an nginx reloading as we kill may fork workers after a listing.
+      for (let round = 0; round < 50; round++) {
+        const pids = await this.pidsIn(namespace);
+        if (pids.length === 0) break;
+        for (const pid of pids) killQuietly(pid, 'SIGKILL');
+        await sleep(10);
+      }
+      await run('ip', ['netns', 'del', namespace]).catch(() => undefined);
+    }
     if (this.bridgeUp) await run('ip', ['link', 'del', this.bridge]).catch(() => undefined);
     await rm(this.root, { recursive: true, force: true }).catch(() => undefined);
   }
