@@ -23,7 +23,7 @@ export default async function* switchBench(): AsyncGenerator<{ name: string } & 
       const pool = await SshPool.fromConfig(fleet.sshConfig);
       const switcher = new FleetSwitch({ pool, nginx: fleet.nginxConfig });
       await switcher.readLive(fleet.nodes, app); // open the connections, as a deploy has by then
-      const ours = { prepare: [] as number[], commit: [] as number[], mixed: [] as number[], settled: [] as number[] };
+      const ours = { prepare: [] as number[], commit: [] as number[], mixed: [] as number[], settled: [] as number[], perNode: [] as number[] };
       const baseline = { total: [] as number[], mixed: [] as number[] };
       let live: Colour = 'blue';
       for (let i = 0; i < ROUNDS; i++) {
@@ -33,6 +33,7 @@ export default async function* switchBench(): AsyncGenerator<{ name: string } & 
         ours.commit.push(r.commitMs);
         ours.mixed.push(r.mixedWindowMs);
         ours.settled.push(r.settledMs);
+        ours.perNode.push(median(r.nodes.map((n) => n.commitMs)));
         live = live === 'blue' ? 'green' : 'blue';
         const b = await fabricStyleSwitch(fleet, live);
         baseline.total.push(b.totalMs);
@@ -47,6 +48,8 @@ export default async function* switchBench(): AsyncGenerator<{ name: string } & 
         commitMs: round(median(ours.commit)),
         mixedWindowMs: round(median(ours.mixed)),
         settledMs: round(median(ours.settled)),
+        // One node's commit (arm, barrier, reload, confirmed hand-over): what the phase costs when nodes do not share CPUs.
+        nodeCommitMs: round(median(ours.perNode)),
         baselineMs: round(median(baseline.total)),
         baselineMixedWindowMs: round(median(baseline.mixed)),
       };
