@@ -91,6 +91,14 @@ function onFailure(r: DeployRecord, obs: Observation): Decision {
       note: message,
     };
   }
+  if (f.action === 'revert') {
+    // A revert only runs on a fleet an interrupted switch left mixed, so even one
+    // that failed in prepare (changing nothing) leaves traffic touched: recorded
+    // under its own code, the unwind then reads the fleet instead of deleting a
+    // colour some nodes still serve.
+    const old = r.fromColour ?? otherColour(r.toColour);
+    return fail(r, obs, 'switch-revert-failed', `putting every node of ${r.app} back on ${old} failed: ${f.message}`);
+  }
   return fail(r, obs, f.code, f.message);
 }
 

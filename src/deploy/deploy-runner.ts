@@ -269,7 +269,9 @@ export class DeployRunner {
         // Woken by promote/abort or stopped by the agent: not a failure, the next pass decides.
         if (wake.signal.aborted || this.options.signal?.aborted) return;
         const e = asSwitchyardError(err);
-        this.failure = { action: action.kind, code: e.code, message: e.message };
+        // A revert is named apart: decide must not take its failure for a forward switch's (see onFailure).
+        const kind = action.kind === 'switch' && action.reason === 'revert' ? 'revert' : action.kind;
+        this.failure = { action: kind, code: e.code, message: e.message };
         return;
       } finally {
         this.wake = undefined;

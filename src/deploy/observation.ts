@@ -2,6 +2,7 @@ import type { ColoursView, FleetView } from './ports.js';
 
 /** The last action failed: what it was and the error it ended with. */
 export interface ActionFailure {
+  /** The action's kind, or 'revert' for a switch that puts nodes back. */
   action: string;
   code: string;
   message: string;

@@ -212,6 +212,8 @@ export class FakeFleet implements FleetPort {
   readonly live = new Map<string, Colour>();
   /** A node whose commit fails: the switch then puts every node back, as the real fleet does. */
   failSwitchOn: string | undefined;
+  /** Switches to this colour fail in prepare, changing no node (a node unreachable over SSH). */
+  failPrepareTo: Colour | undefined;
   /** A node whose smoke check answers 500. */
   failSmokeOn: string | undefined;
   /** How long the old nginx workers take to exit after a switch. */
@@ -248,6 +250,9 @@ export class FakeFleet implements FleetPort {
     options?: { onProgress?: (switched: number, total: number) => void },
   ): Promise<SwitchOutcome> {
     this.journal.push(`fleet switch ${colour}`);
+    if (this.failPrepareTo === colour) {
+      throw new SwitchyardError('switch-prepare-failed', `cannot prepare ${app.name} on node-c: connection refused; nothing was changed on any node`);
+    }
     if (this.failSwitchOn) {
       throw new SwitchyardError('switch-commit-failed', `switching ${app.name} to ${colour}: nginx -t failed on ${this.failSwitchOn}; every node put back`);
     }

@@ -60,6 +60,21 @@ describe('resumeInFlight: an agent killed in each phase and started again', () =
     expect(w.lock.holders.size).toBe(0);
   });
 
+  it('a revert of a mixed fleet that fails in prepare keeps both colours: nodes still serve green', async () => {
+    const w = world();
+    w.cluster.colours = { blue: rs('v1', 3), green: rs('v2', 3) };
+    (['green', 'green', 'blue'] as const).forEach((c, i) => w.fleet.live.set(w.fleet.nodes[i]!.name, c));
+    w.fleet.failPrepareTo = 'blue';
+    w.state.states.set('blog', { app: 'blog', live: { colour: 'blue', version: 'v1' }, previous: null, inFlight: record('switching', promoted), history: [] });
+
+    const [report] = await w.service.resumeInFlight();
+    const result = await report!.done!;
+
+    expect(result.record).toMatchObject({ phase: 'failed', error: { code: 'switch-revert-failed', phase: 'switching', message: expect.stringContaining('node-c') } });
+    expect(w.cluster.colours.green).toMatchObject({ version: 'v2' });
+    expect(w.cluster.colours.blue).toMatchObject({ version: 'v1' });
+  });
+
   it('leaves a deploy another live agent holds, and reports apps with nothing in flight', async () => {
     const w = world();
     await w.lock.acquire('blog', { agent: 'agent-2', deployId: 'blog-1' });
