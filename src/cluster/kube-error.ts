@@ -1,5 +1,6 @@
 import { ApiException } from '@kubernetes/client-node';
 import { SwitchyardError, type ErrorCode } from '../errors/switchyard-error.js';
+import { colourName, type ColourRef } from './colour-names.js';
 
 /**
  * Wraps what @kubernetes/client-node throws (ApiException with the Status
@@ -31,6 +32,10 @@ export function kubeError(err: unknown, action: string, object: string): Switchy
     details: { status: code, ...(status?.reason ? { reason: status.reason } : {}) },
   });
 }
+
+/** A list/watch failure on a colour's ReplicaSet and pods, naming the colour. */
+export const colourWatchError = (err: unknown, ref: ColourRef): SwitchyardError =>
+  kubeError(err, 'watch', `ReplicaSet and pods of ${ref.namespace}/${colourName(ref.app, ref.colour)}`);
 
 const HINTS: Record<number, string> = {
   401: 'the credentials in the kubeconfig were refused; renew them',

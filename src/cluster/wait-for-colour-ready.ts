@@ -1,8 +1,8 @@
 import { SwitchyardError } from '../errors/switchyard-error.js';
 import { colourName, type ColourRef } from './colour-names.js';
 import type { ColourReadiness } from './colour-readiness.js';
+import { colourWatchError } from './kube-error.js';
 import type { KubeClients } from './kube-clients.js';
-import { asSwitchyardErrorFromKube } from './kube-error-summary.js';
 import { watchColourUntil, type WatchUntilOptions } from './watch-colour-until.js';
 
 const HINTS: Record<string, string> = {
@@ -51,7 +51,7 @@ export async function waitForColourReady(kube: KubeClients, ref: ColourRef, opti
     },
     (last, lastError) =>
       lastError && !last
-        ? asSwitchyardErrorFromKube(lastError, ref)
+        ? colourWatchError(lastError, ref)
         : new SwitchyardError('pods-not-ready', `${name} in ${ref.namespace}: ${last ? `${last.ready}/${last.replicas}` : 'no'} pods Ready after ${Math.round(options.timeoutMs / 1000)} s`, {
             hint: 'the pods are slow to start or their readiness probe fails: look at them with kubectl describe pod, or raise readyTimeout',
           }),

@@ -1,8 +1,7 @@
 import { SwitchyardError } from '../errors/switchyard-error.js';
-import type { ColourRef } from './colour-names.js';
+import { colourName, type ColourRef } from './colour-names.js';
 import { watchColourReadiness, type ColourReadiness } from './colour-readiness.js';
-import { asSwitchyardErrorFromKube } from './kube-error-summary.js';
-import { statusCode } from './kube-error.js';
+import { colourWatchError, statusCode } from './kube-error.js';
 import type { KubeClients } from './kube-clients.js';
 
 export interface WatchUntilOptions {
@@ -57,7 +56,7 @@ export function watchColourUntil(
           lastError = err;
           const code = statusCode(err);
           // Permissions do not fix themselves: stop at once rather than retry until the timeout.
-          if (code === 401 || code === 403) finish({ err: asSwitchyardErrorFromKube(err, ref) });
+          if (code === 401 || code === 403) finish({ err: colourWatchError(err, ref) });
         },
         ...(options.sleep ? { sleep: options.sleep } : {}),
       },
@@ -68,5 +67,5 @@ export function watchColourUntil(
 function abortReason(signal: AbortSignal, ref: ColourRef): unknown {
   // The deploy machine may abort with its own error; a bare abort() becomes one that names the colour.
   if (signal.reason instanceof SwitchyardError) return signal.reason;
-  return new SwitchyardError('deploy-aborted', `waiting for ${ref.app}-${ref.colour} in ${ref.namespace} was cancelled`);
+  return new SwitchyardError('deploy-aborted', `waiting for ${colourName(ref.app, ref.colour)} in ${ref.namespace} was cancelled`);
 }
