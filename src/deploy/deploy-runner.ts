@@ -112,20 +112,38 @@ export class DeployRunner {
 
   /**
    * Renews the lease in the background, also through a ten-minute wait for
-   * pods; once it is lost the current wait ends and the runner stops, since
-   * another agent may now carry the deploy on.
+   * pods. A renewal that fails is tried again half a period later, but the
+   * lock counts as lost once none succeeded for two periods (renewMs is kept
+   * well under the lease, so this is before another agent may take it), or
+   * at once when another holder has it. A renewal that hangs counts as failed
+   * at that point too, and never keeps the runner from ending. Once lost, the
+   * current wait ends and the runner stops: another agent may carry it on.
    */
   private async keepLock(signal: AbortSignal): Promise<void> {
     const { clock, lock } = this.deps;
     const every = this.deps.renewMs ?? 10_000;
+    let renewedAt = clock.now().getTime();
+    let pause = every;
     while (!signal.aborted) {
-      await clock.sleep(every, signal);
+      await clock.sleep(pause, signal);
       if (signal.aborted) return;
-      if (!(await lock.renew(this.app.name, this.holder).catch(() => false))) {
+      const startedAt = clock.now().getTime();
+      const mustRenewBy = renewedAt + 2 * every;
+      const timer = new AbortController();
+      const outcome = await Promise.race([
+        lock.renew(this.app.name, this.holder).then((ok) => (ok ? 'renewed' : 'lost'), () => 'failed'),
+        clock.sleep(Math.max(0, mustRenewBy - startedAt), AbortSignal.any([signal, timer.signal])).then(() => 'failed'),
+      ]);
+      timer.abort();
+      if (signal.aborted) return;
+      if (outcome === 'renewed') {
+        renewedAt = startedAt;
+        pause = every;
+      } else if (outcome === 'lost' || clock.now().getTime() >= mustRenewBy) {
         this.lockLost = true;
         this.nudge();
         return;
-      }
+      } else pause = every / 2;
     }
   }
 
@@ -261,6 +279,8 @@ export class DeployRunner {
 
   private async act(actions: Action[], appState: AppState): Promise<void> {
     for (const action of actions) {
+      // A lost lock or a shutdown ends the list too, not only the wait under way.
+      if (this.lockLost || this.options.signal?.aborted) return;
       const wake = new AbortController();
       this.wake = wake;
       try {

@@ -191,6 +191,32 @@ describe('DeployRunner', () => {
     expect(w.journal.filter((j) => j.startsWith('fleet switch'))).toEqual([]);
   });
 
+  it('a renewal that never answers counts as a lost lock within two renew periods, and the runner still ends', async () => {
+    const w = world({ app: { verify: { timeout: '1h' } } });
+    const service = new DeployService({ ...w.deps, renewMs: 5000, apps: [w.app] });
+    let hungAt = 0;
+    w.when('verifying', () => {
+      w.lock.hang = true;
+      hungAt = w.clock.now().getTime();
+    });
+    const result = await (await service.deploy('blog', 'v2', { by: alice })).done;
+    expect(result).toMatchObject({ outcome: 'stopped', reason: 'lost the lock of blog to another agent' });
+    const stopped = w.events.find((e) => e.type === 'stopped');
+    expect(stopped).toBeDefined();
+    expect(w.clock.now().getTime() - hungAt).toBeLessThanOrEqual(2 * 5000 + 1000);
+    expect(w.journal.filter((j) => j.startsWith('fleet switch'))).toEqual([]);
+  });
+
+  it('a renewal that fails once is tried again, and the deploy carries on', async () => {
+    const w = world({ app: { verify: { required: false } } });
+    w.cluster.readyAfterMs = 120_000;
+    const service = new DeployService({ ...w.deps, renewMs: 10_000, apps: [w.app] });
+    w.when('waiting', () => {
+      w.lock.failNext = 1;
+    });
+    expect((await (await service.deploy('blog', 'v2', { by: alice })).done).record?.phase).toBe('done');
+  });
+
   it('keeps its lock renewed through a long wait for pods', async () => {
     const w = world({ app: { verify: { required: false } } });
     w.cluster.readyAfterMs = 120_000;

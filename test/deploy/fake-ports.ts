@@ -126,9 +126,18 @@ export class MemoryLock implements LockPort {
 
   /** Renewals asked for (not journaled: there are many). */
   renewals = 0;
+  /** Renewals from now on never answer (a connection to the API server gone half-open). */
+  hang = false;
+  /** How many of the next renewals fail with an API error. */
+  failNext = 0;
 
   async renew(app: string, holder: LockHolder): Promise<boolean> {
     this.renewals += 1;
+    if (this.hang) return new Promise<boolean>(() => undefined);
+    if (this.failNext > 0) {
+      this.failNext -= 1;
+      throw new SwitchyardError('kube-api-failed', `renewing Lease ${app}/switchyard-${app}: 503`);
+    }
     return !this.lost && this.holds(app, holder);
   }
 
