@@ -214,6 +214,9 @@ export class DeployService {
     } catch (err) {
       return { app: app.name, how: 'error', note: asSwitchyardError(err).message };
     }
+    // Checked again after the awaits: a deploy started (or resumed) here meanwhile
+    // holds the same agent's lease, which acquire would have granted twice.
+    if (this.runners.has(app.name)) return { app: app.name, deployId: r.id, phase: r.phase, how: 'held-elsewhere', note: 'already running in this agent' };
     const record = r;
     let first!: (v: { how: ResumeHow; note?: string }) => void;
     const firstDecision = new Promise<{ how: ResumeHow; note?: string }>((resolve) => (first = resolve));

@@ -75,6 +75,16 @@ describe('resumeInFlight: an agent killed in each phase and started again', () =
     expect(w.cluster.colours.blue).toMatchObject({ version: 'v1' });
   });
 
+  it('two resume passes at once in one agent start one runner', async () => {
+    const w = world();
+    w.cluster.colours = { blue: rs('v1', 3), green: rs('v2', 3, 1) };
+    w.state.states.set('blog', { app: 'blog', live: { colour: 'blue', version: 'v1' }, previous: null, inFlight: record('waiting', promoted), history: [] });
+    const passes = await Promise.all([w.service.resumeInFlight(), w.service.resumeInFlight()]);
+    expect(passes.map(([r]) => r!.how).sort()).toEqual(['continued', 'held-elsewhere']);
+    await w.service.settled();
+    expect(w.journal.filter((j) => j === 'cluster wait green')).toHaveLength(1);
+  });
+
   it('leaves a deploy another live agent holds, and reports apps with nothing in flight', async () => {
     const w = world();
     await w.lock.acquire('blog', { agent: 'agent-2', deployId: 'blog-1' });
