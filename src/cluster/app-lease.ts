@@ -25,7 +25,7 @@ export interface HeldLease {
 }
 
 export interface AppLeaseOptions {
-  /** This agent's identity, e.g. `<host>-<pid>`; the same identity re-acquires its own lease (a restart). */
+  /** This agent's identity, e.g. `<host>-<pid>`; the same identity re-acquires its own lease for the same deploy (a restart). */
   identity: string;
   durationSeconds?: number;
   now?: () => Date;
@@ -87,7 +87,10 @@ export class AppLease {
       }
     }
     const holder = this.holderOf(current);
-    if (holder.identity && holder.identity !== this.identity && !holder.expired) throw this.lockHeld(app, namespace, holder);
+    // Only the same deploy may take a live lease again (this agent resuming it after a restart); a second deploy
+    // of this agent would otherwise overwrite the first one's lease, and both would believe they hold it.
+    const ours = holder.identity === this.identity && holder.deployId === deployId;
+    if (holder.identity && !holder.expired && !ours) throw this.lockHeld(app, namespace, holder);
     const takeover = holder.identity !== this.identity;
     const body: V1Lease = {
       ...current,

@@ -85,6 +85,14 @@ describe('state, lease and preflight', () => {
       await expect(other.acquire('www', c.namespace, 'deploy-next')).resolves.toMatchObject({ deployId: 'deploy-next' });
     });
 
+    it('lets an agent take its own lease again for the same deploy (a restart), but not for a second deploy', async () => {
+      const a = new AppLease(c.kube, { identity: 'agent-a', durationSeconds: 30 });
+      const first = await a.acquire('shop', c.namespace, 'deploy-1');
+      await expect(a.acquire('shop', c.namespace, 'deploy-1')).resolves.toMatchObject({ deployId: 'deploy-1' });
+      await expect(a.acquire('shop', c.namespace, 'deploy-2')).rejects.toMatchObject({ code: 'lock-held', message: 'shop is locked by agent-a running deploy deploy-1' });
+      await expect(a.renew(first)).resolves.toMatchObject({ deployId: 'deploy-1' });
+    });
+
     it('lets an expired lease be taken over, and the old holder learns it lost it when renewing', async () => {
       let now = Date.parse('2026-03-01T10:00:00Z');
       const clock = () => new Date(now);
