@@ -3,7 +3,6 @@ import { SwitchyardError } from '../errors/switchyard-error.js';
 import { ANNOTATION_DEPLOY_ID, LABEL_MANAGED_BY, leaseName } from './colour-names.js';
 import { isConflict, isNotFound, kubeError } from './kube-error.js';
 import type { KubeClients } from './kube-clients.js';
-import { abortableSleep } from './list-watch.js';
 
 /** Who holds an app's lease, for "blog is being deployed by ..." messages. */
 export interface LeaseHolder {
@@ -29,7 +28,6 @@ export interface AppLeaseOptions {
   identity: string;
   durationSeconds?: number;
   now?: () => Date;
-  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
 
 const asDate = (v: unknown): Date | null => (v === undefined || v === null ? null : new Date(v as string | Date));
@@ -43,8 +41,8 @@ const asDate = (v: unknown): Date | null => (v === undefined || v === null ? nul
  *
  * @example
  * const locks = new AppLease(kube, { identity: `${hostname()}-${process.pid}`, durationSeconds: 60 });
- * const held = await locks.acquire('blog', 'blog', deployId);   // throws lock-held naming the holder
- * void locks.keepRenewed(held, { signal, onLost: (err) => abortDeploy(err) });
+ * let held = await locks.acquire('blog', 'blog', deployId);     // throws lock-held naming the holder
+ * held = await locks.renew(held);                            // every third of the duration; lock-held once lost
  * await locks.release(held);
  */
 export class AppLease {
@@ -52,14 +50,12 @@ export class AppLease {
   private readonly identity: string;
   private readonly durationSeconds: number;
   private readonly now: () => Date;
-  private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
 
   constructor(kube: KubeClients, options: AppLeaseOptions) {
     this.kube = kube;
     this.identity = options.identity;
     this.durationSeconds = options.durationSeconds ?? 60;
     this.now = options.now ?? (() => new Date());
-    this.sleep = options.sleep ?? abortableSleep;
   }
 
   async readHolder(app: string, namespace: string): Promise<LeaseHolder | null> {
@@ -124,21 +120,6 @@ export class AppLease {
     } catch (err) {
       if (isConflict(err)) throw await this.heldError(app, namespace);
       throw kubeError(err, 'renew', `Lease ${namespace}/${leaseName(app)}`);
-    }
-  }
-
-  /** Renews every third of the duration until the signal aborts; calls onLost (and stops) when the lease is gone. */
-  async keepRenewed(lease: HeldLease, options: { signal: AbortSignal; onLost: (err: SwitchyardError) => void }): Promise<void> {
-    let held = lease;
-    while (!options.signal.aborted) {
-      await this.sleep((this.durationSeconds * 1000) / 3, options.signal);
-      if (options.signal.aborted) return;
-      try {
-        held = await this.renew(held);
-      } catch (err) {
-        if (err instanceof SwitchyardError && err.code === 'lock-held') return options.onLost(err);
-        // A failed renewal is retried on the next tick; the lease survives it while its duration lasts.
-      }
     }
   }
 

@@ -112,22 +112,12 @@ describe('state, lease and preflight', () => {
       expect(lease.spec).toMatchObject({ holderIdentity: 'agent-b', leaseDurationSeconds: 10, leaseTransitions: 1 });
     });
 
-    it('keeps renewing until stopped, and reports a lost lease', async () => {
-      let now = Date.parse('2026-03-01T10:00:00Z');
-      const ticks: number[] = [];
-      const sleep = async () => {
-        ticks.push(now);
-        now += 3_000;
-      };
-      const a = new AppLease(c.kube, { identity: 'agent-a', durationSeconds: 9, now: () => new Date(now), sleep });
-      const held = await a.acquire('renewed', c.namespace, 'deploy-r');
-      const stop = new AbortController();
-      const lost = new Promise<SwitchyardError>((resolve) => void a.keepRenewed(held, { signal: stop.signal, onLost: resolve }));
-      while (ticks.length < 3) await new Promise((r) => setTimeout(r, 5));
+    it('tells a holder renewing a lease that was deleted that it lost it', async () => {
+      const a = new AppLease(c.kube, { identity: 'agent-a', durationSeconds: 9 });
+      const held = await a.renew(await a.acquire('renewed', c.namespace, 'deploy-r'));
       expect((await a.readHolder('renewed', c.namespace))?.expired).toBe(false);
       await c.kube.coordination.deleteNamespacedLease({ name: 'switchyard-renewed-lock', namespace: c.namespace });
-      await expect(lost).resolves.toMatchObject({ code: 'lock-held' });
-      stop.abort();
+      await expect(a.renew(held)).rejects.toMatchObject({ code: 'lock-held', message: `the lock of renewed in ${c.namespace} was removed while deploy deploy-r held it` });
     });
   });
 
