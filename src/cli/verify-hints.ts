@@ -5,11 +5,19 @@ import { colourPort, type Colour } from '../validate/patterns.js';
 
 const SHOWN = 3;
 
-/** Where to look at the new colour: the app's previewUrl template ({{node}}, {{port}}) or each node's NodePort. */
+/**
+ * Where to look at a colour before it takes traffic: the app's previewUrl
+ * template with {{node}} (each node's address) and {{port}} (the colour's
+ * NodePort), or each node's NodePort when the app has none. Once each: a
+ * template without {{node}} (one load balancer) gives one URL.
+ *
+ * @example
+ * previewUrls(blog, 'green', nodes); // ['http://10.0.1.11:30001/', 'http://10.0.1.12:30001/']
+ */
 export function previewUrls(app: AppConfig, colour: Colour, nodes: readonly FleetNode[]): string[] {
   const port = String(colourPort(app.portBase, colour));
   const template = app.previewUrl ?? 'http://{{node}}:{{port}}/';
-  return nodes.map((n) => template.replaceAll('{{node}}', n.address).replaceAll('{{port}}', port));
+  return [...new Set(nodes.map((n) => template.replaceAll('{{node}}', n.address).replaceAll('{{port}}', port)))];
 }
 
 /**
