@@ -47,17 +47,26 @@ const HINTS: Record<number, string> = {
   429: 'the API server is rate limiting; try again shortly',
 };
 
-/** The HTTP status of an ApiException, or undefined for network errors. */
+/**
+ * The HTTP status of an ApiException, of a watch the server refused (an Error
+ * with statusCode), or of a watch stream's ERROR event (a Status object);
+ * undefined for network errors.
+ */
 export function statusCode(err: unknown): number | undefined {
   if (err instanceof ApiException) return err.code;
-  const code = (err as { code?: unknown; statusCode?: unknown } | null)?.statusCode;
+  if (isStatus(err)) return err.code;
+  const code = (err as { statusCode?: unknown } | null)?.statusCode;
   return typeof code === 'number' ? code : undefined;
 }
+
+const isStatus = (v: unknown): v is { kind: 'Status'; code: number; reason?: unknown; message?: unknown } =>
+  typeof v === 'object' && v !== null && (v as { kind?: unknown }).kind === 'Status' && typeof (v as { code?: unknown }).code === 'number';
 
 export const isNotFound = (err: unknown): boolean => statusCode(err) === 404;
 export const isConflict = (err: unknown): boolean => statusCode(err) === 409;
 
 function statusBody(err: unknown): { reason?: unknown; message?: unknown } | undefined {
+  if (isStatus(err)) return err;
   const body = err instanceof ApiException ? (err.body as unknown) : undefined;
   if (typeof body === 'string') {
     try {

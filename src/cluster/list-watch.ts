@@ -1,4 +1,5 @@
 import type { Watch } from '@kubernetes/client-node';
+import { statusCode } from './kube-error.js';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
@@ -86,8 +87,7 @@ function watchOnce<T>(watch: Watch, path: string, query: Record<string, string>,
     signal.addEventListener('abort', stop, { once: true });
     const finish = (err: unknown) => {
       signal.removeEventListener('abort', stop);
-      const status = (err as { statusCode?: number } | null)?.statusCode;
-      if (status === 410) outcome = 'expired';
+      if (statusCode(err) === 410) outcome = 'expired';
       resolve(outcome ?? (err && !signal.aborted ? { error: err } : 'ended'));
     };
     watch
@@ -96,7 +96,7 @@ function watchOnce<T>(watch: Watch, path: string, query: Record<string, string>,
         query,
         (type: string, obj: unknown) => {
           if (type === 'ERROR') {
-            outcome = (obj as { code?: number } | null)?.code === 410 ? 'expired' : { error: obj };
+            outcome = statusCode(obj) === 410 ? 'expired' : { error: obj };
             controller?.abort();
           } else if (type === 'ADDED' || type === 'MODIFIED' || type === 'DELETED') {
             onEvent(type, obj as T);

@@ -84,6 +84,19 @@ describe.skipIf(REAL)('readiness: fail-fast reasons, timeout, watch re-establish
     expect(c.standIn!.faults.pending).toBe(0);
   });
 
+  it('stops at once, naming the colour, when the API refuses the watch (403), instead of retrying until the timeout', async () => {
+    const ref = { app: 'denied', namespace: c.namespace, colour: 'blue' as const };
+    c.standIn!.failImage('denied', 'NeverReady');
+    await ensureColourCreated(c.kube, { ...ref, version: 'denied', replicas: 1, ...appTemplate('denied') });
+    c.standIn!.faults.add({ verb: 'watch', resource: 'pods', status: 403 });
+    await expect(waitForColourReady(c.kube, ref, { timeoutMs: 60_000 })).rejects.toMatchObject({
+      code: 'kube-api-failed',
+      message: `cannot watch ReplicaSet and pods of ${c.namespace}/denied-blue: the Kubernetes API answered 403`,
+    });
+    expect(c.standIn!.faults.pending).toBe(0);
+    await ensureColourRetired(c.kube, ref, { timeoutMs: 10_000 });
+  });
+
   it('served every request it was sent', () => {
     expect(c.standIn!.unserved).toEqual([]);
   });
