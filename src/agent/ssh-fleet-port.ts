@@ -80,6 +80,8 @@ async function afterSwitch(switcher: FleetSwitch, nodes: FleetNode[], app: AppCo
 function probe(host: string, port: number, path: string, timeoutMs: number, signal?: AbortSignal): Promise<number | string> {
   return new Promise((resolve) => {
     const req = request({ host, port, path, agent: false, timeout: timeoutMs, ...(signal ? { signal } : {}) }, (res) => {
+      // Without an 'error' listener a body cut short ends neither in 'end' nor in req's 'error': the probe would never settle.
+      res.on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
       res.resume().on('end', () => resolve(res.statusCode ?? 0));
     });
     req.on('timeout', () => req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
