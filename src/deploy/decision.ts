@@ -15,8 +15,6 @@ export type Action =
   | { kind: 'wait-drained'; until: string }
   | { kind: 'delete-colour'; colour: Colour };
 
-export type ActionKind = Action['kind'];
-
 /** Record fields a decision may set with its transition. */
 export type RecordPatch = Partial<
   Pick<DeployRecord, 'fromColour' | 'fromVersion' | 'toColour' | 'verifyUntil' | 'drainUntil' | 'switchedAt' | 'error' | 'abortedBy'>
