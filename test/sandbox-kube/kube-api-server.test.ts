@@ -126,6 +126,17 @@ describe('stand-in API server protocol', () => {
     expect(JSON.parse(gone.trim())).toMatchObject({ type: 'ERROR', object: { kind: 'Status', code: 410, reason: 'Expired' } });
   });
 
+  it('refuses what the real server refuses: a watch from no version or a future one, a create that carries a resourceVersion', async () => {
+    const now = Number((await api('/api/v1/namespaces/blog/configmaps')).body.metadata.resourceVersion);
+    expect(await api('/api/v1/namespaces/blog/configmaps?watch=true&resourceVersion=abc')).toMatchObject({ status: 400, body: { kind: 'Status', reason: 'BadRequest' } });
+    expect(await api(`/api/v1/namespaces/blog/configmaps?watch=true&resourceVersion=${now + 100}`)).toMatchObject({
+      status: 504, body: { kind: 'Status', reason: 'Timeout', message: `Too large resource version: ${now + 100}, current: ${now}` },
+    });
+    expect(await api('/api/v1/namespaces/blog/configmaps', { method: 'POST', json: { metadata: { name: 'copied', resourceVersion: '7' } } })).toMatchObject({
+      status: 400, body: { reason: 'BadRequest', message: 'resourceVersion should not be set on objects to be created' },
+    });
+  });
+
   it('deletes with propagation: Foreground removes pods before the ReplicaSet, Orphan leaves them', async () => {
     const fg = await api('/apis/apps/v1/namespaces/blog/replicasets/blog-blue', { method: 'DELETE', json: { propagationPolicy: 'Foreground' } });
     expect(fg.body.metadata).toMatchObject({ deletionTimestamp: expect.any(String), finalizers: ['foregroundDeletion'] });

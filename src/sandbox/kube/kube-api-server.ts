@@ -161,6 +161,13 @@ export class KubeApiServer {
     const fields = parseFieldSelector(q.get('fieldSelector') ?? undefined);
     const matches = (o: KubeObject | undefined) => o !== undefined && (namespace === undefined || o.metadata.namespace === namespace) && labels(o.metadata.labels) && fields(o);
     const rv = q.get('resourceVersion');
+    // Strict like kube-apiserver: a version that is not one, or that the store has not reached, is refused rather than read as "now".
+    if (rv && !/^\d+$/.test(rv)) throw new KubeStatusError(400, 'BadRequest', `resourceVersion: Invalid value: ${JSON.stringify(rv)}: must be an unsigned integer`);
+    if (rv && Number(rv) > this.store.resourceVersion) {
+      throw new KubeStatusError(504, 'Timeout', `Too large resource version: ${rv}, current: ${this.store.resourceVersion}`, {
+        causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version', field: '' }],
+      });
+    }
     // Replay (or the initial ADDED list) and the live subscription start in the same turn: no event falls between.
     const backlog = rv && rv !== '0' ? this.store.eventsAfter(Number(rv)) : undefined;
     res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });

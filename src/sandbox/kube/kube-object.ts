@@ -45,6 +45,7 @@ export type StatusReason =
   | 'Expired'
   | 'Gone'
   | 'TooManyRequests'
+  | 'Timeout'
   | 'ServiceUnavailable'
   | 'InternalError';
 

@@ -112,6 +112,8 @@ export class KubeStore {
     const t = resourceTypeByPlural(plural);
     const input = asObject(body, t);
     const meta = (input.metadata ?? {}) as Obj;
+    // A client that creates what it read (resourceVersion and all) has a bug the real server reports.
+    if (meta.resourceVersion !== undefined && meta.resourceVersion !== '') throw badRequest('resourceVersion should not be set on objects to be created');
     if (t.namespaced) {
       if (meta.namespace !== undefined && meta.namespace !== namespace) throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
       if (!this.bucket(resourceTypeByPlural('namespaces')).has(namespace!)) throw notFound(resourceTypeByPlural('namespaces'), namespace!);
