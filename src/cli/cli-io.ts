@@ -25,6 +25,11 @@ export interface CliIo {
   isTTY?: boolean;
   /** Aborted on SIGINT/SIGTERM: `serve` shuts down, a deploy in the foreground detaches. */
   signal?: AbortSignal;
+  /**
+   * Marks work a second Ctrl-C must not cut short (a switch finishing, the
+   * sandbox's clean-up); answers the function that ends the hold. See Interrupts.
+   */
+  holdExit?: (what: string) => () => void;
   /** For `serve`'s resume interval (default: the system clock). */
   clock?: Clock;
 }

@@ -99,20 +99,31 @@ export class CliSession {
     return agent;
   }
 
+  /** Marks work a second Ctrl-C must not cut short; call the answer when it has ended. */
+  holdExit(what: string): () => void {
+    return this.io.holdExit?.(what) ?? (() => undefined);
+  }
+
   /**
    * Resolves once no deploy of this process is switching. Closing an agent
    * closes its SSH connections at once, and a switch half done is worse than
    * one finished, so a shutdown lets a switch (or its revert) end first; a
-   * second Ctrl-C still quits at once.
+   * second Ctrl-C waits for it too, a third quits at once.
    */
   async switchesDone(): Promise<void> {
-    let told = false;
-    for (;;) {
-      const switching = [...this.phases].filter(([, phase]) => phase === 'switching').map(([id]) => id);
-      if (switching.length === 0) return;
-      if (!told) this.warn(`finishing the switch of ${switching.join(', ')} before stopping`);
-      told = true;
-      await this.clock.sleep(100);
+    let release: (() => void) | undefined;
+    try {
+      for (;;) {
+        const switching = [...this.phases].filter(([, phase]) => phase === 'switching').map(([id]) => id);
+        if (switching.length === 0) return;
+        if (!release) {
+          this.warn(`finishing the switch of ${switching.join(', ')} before stopping`);
+          release = this.holdExit(`finishing the switch of ${switching.join(', ')}`);
+        }
+        await this.clock.sleep(100);
+      }
+    } finally {
+      release?.();
     }
   }
 

@@ -6,6 +6,7 @@ import { buildProgram, commanderExit } from './build-program.js';
 import type { CliIo } from './cli-io.js';
 import { COMMANDS } from './commands.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
+import { Interrupts } from './interrupts.js';
 
 export type { CliIo } from './cli-io.js';
 export { EXIT, EXIT_CODE_TABLE, exitCodeFor, type ExitCode } from './exit-codes.js';
@@ -49,13 +50,18 @@ if (isEntryPoint()) {
   // The AWS SDK version is pinned on purpose (later ones need Node 22); its
   // seven-line notice on every command would bury switchyard's one-line output.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  // The only place that touches process: signals become one abort (a second Ctrl-C quits at once).
-  const interrupt = new AbortController();
-  const onSignal = (): void => {
-    if (interrupt.signal.aborted) process.exit(EXIT.interrupted);
-    interrupt.abort();
-  };
+  // The only place that touches process: the first signal is one abort, a second quits unless a clean-up is holding it.
+  const interrupts = new Interrupts({ exit: (code) => process.exit(code), stderr: process.stderr });
+  const onSignal = (): void => interrupts.interrupt();
   process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
-  const io: CliIo = { env: process.env, stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, isTTY: process.stdin.isTTY === true, signal: interrupt.signal };
+  const io: CliIo = {
+    env: process.env,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    isTTY: process.stdin.isTTY === true,
+    signal: interrupts.signal,
+    holdExit: (what) => interrupts.hold(what),
+  };
   process.exit(await run(process.argv.slice(2), io));
 }

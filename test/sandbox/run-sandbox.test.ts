@@ -87,10 +87,14 @@ describeOnFleet('switchyard sandbox on real nodes', () => {
     let pids: number[] = [];
     let buffered = '';
     let err = '';
+    // What a second Ctrl-C would find: the sandbox holds it off from starting its nodes until they are removed.
+    let holds = 0;
+    const heldAt: Record<string, number> = {};
     const records: Array<{ type: string; to?: string }> = [];
     const onLine = (line: string): void => {
       const record = JSON.parse(line) as { type: string; to?: string };
       records.push(record);
+      heldAt[record.type] = holds;
       if (record.type === 'setup') setup = record as unknown as typeof setup;
       // Mid-deploy: the new colour is created and its pods are coming up. Take stock of every process, then Ctrl-C.
       if (record.type === 'phase' && record.to === 'waiting' && !stop.signal.aborted) {
@@ -110,6 +114,10 @@ describeOnFleet('switchyard sandbox on real nodes', () => {
       },
       stderr: { write: (s: string) => (err += s) },
       signal: stop.signal,
+      holdExit: () => {
+        holds++;
+        return () => holds--;
+      },
     });
 
     expect(err).toBe('');
@@ -122,6 +130,7 @@ describeOnFleet('switchyard sandbox on real nodes', () => {
     expect(records.map((r) => r.type)).not.toContain('finished');
     expect(records.map((r) => r.type)).toContain('removed');
     expect(records.at(-1)).toEqual({ type: 'interrupted', leftovers: [] });
+    expect(heldAt).toMatchObject({ setup: 1, removed: 1, interrupted: 0 });
     expect(await remains(setup!.nodes.map((n) => n.namespace), pids, [setup!.fleetDir, dirname(setup!.configPath)])).toEqual([]);
   });
 });

@@ -28,7 +28,7 @@ export const sandboxCommand: CliCommand = (program, cli) => {
     )
     .action(
       cli.action(async (session, _args, options) =>
-        runSandbox({ out: session.io.stdout, err: session.io.stderr, signal: session.signal, json: session.isJson, nodes: options.nodes as number }),
+        runSandbox({ out: session.io.stdout, err: session.io.stderr, signal: session.signal, holdExit: (what) => session.holdExit(what), json: session.isJson, nodes: options.nodes as number }),
       ),
     );
 };

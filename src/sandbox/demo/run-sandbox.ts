@@ -10,6 +10,12 @@ export interface RunSandboxOptions extends SandboxDemoOptions {
   err: TextSink;
   /** Ctrl-C / SIGTERM: stops whatever runs and removes everything the sandbox started. */
   signal?: AbortSignal;
+  /**
+   * Marks the sandbox's life, from starting its nodes to removing them, as
+   * work a second Ctrl-C must not cut short (it would leave namespaces and
+   * processes behind); answers the function that ends the hold.
+   */
+  holdExit?: (what: string) => () => void;
   /** One JSON object per line instead of text. */
   json?: boolean;
   /** The prerequisite check and package installer (the real ones by default). */
@@ -40,12 +46,19 @@ export async function runSandbox(options: RunSandboxOptions): Promise<ExitCode> 
   if (!(await ensurePrerequisites(o, signal, options.prerequisites))) return signal.aborted ? interrupted(o, []) : EXIT.failed;
   if (signal.aborted) return interrupted(o, []);
 
+  const release = options.holdExit?.("removing the sandbox's nodes, network namespaces and processes");
   const demo = new SandboxDemo(o, signal, options);
-  const outcome = await demo.run().then(
-    (problems) => ({ problems }),
-    (err: unknown) => ({ err }),
-  );
-  const leftovers = await demo.close();
+  let outcome: { problems: string[] } | { err: unknown };
+  let leftovers: string[];
+  try {
+    outcome = await demo.run().then(
+      (problems) => ({ problems }),
+      (err: unknown) => ({ err }),
+    );
+    leftovers = await demo.close();
+  } finally {
+    release?.();
+  }
   if (leftovers.length > 0) {
     o.warn(`error: these are still there after removing the sandbox: ${leftovers.join(', ')} — remove them by hand (ip netns del, kill, rm -r)`);
   }
