@@ -7,6 +7,7 @@ import { decide } from './decide.js';
 import type { Action, Decision } from './decision.js';
 import type { DeployEvent, DeployEventListener } from './deploy-event.js';
 import { isFinal, needsFleet } from './deploy-phases.js';
+import { keepLease } from './keep-lease.js';
 import type { Colour } from '../validate/patterns.js';
 import { lockHeldError } from './lock-held-error.js';
 import type { ActionFailure, Observation } from './observation.js';
@@ -99,7 +100,17 @@ export class DeployRunner {
       if (!got.acquired) throw lockHeldError(this.app.name, got.holder, (await state.read(this.app.name)).inFlight);
     }
     const stopRenewing = new AbortController();
-    const renewing = this.keepLock(stopRenewing.signal);
+    // Renewed also through a ten-minute wait for pods; once lost, the wait under
+    // way ends and the runner stops, since another agent may now carry it on.
+    const renewing = keepLease(lock, this.app.name, this.holder, {
+      clock: this.deps.clock,
+      everyMs: this.deps.renewMs ?? 10_000,
+      signal: stopRenewing.signal,
+      onLost: () => {
+        this.lockLost = true;
+        this.nudge();
+      },
+    });
     try {
       return await this.loop();
     } finally {
@@ -107,43 +118,6 @@ export class DeployRunner {
       await renewing;
       // A release that fails is harmless: the lease expires on its own.
       await lock.release(this.app.name, this.holder).catch(() => undefined);
-    }
-  }
-
-  /**
-   * Renews the lease in the background, also through a ten-minute wait for
-   * pods. A renewal that fails is tried again half a period later, but the
-   * lock counts as lost once none succeeded for two periods (renewMs is kept
-   * well under the lease, so this is before another agent may take it), or
-   * at once when another holder has it. A renewal that hangs counts as failed
-   * at that point too, and never keeps the runner from ending. Once lost, the
-   * current wait ends and the runner stops: another agent may carry it on.
-   */
-  private async keepLock(signal: AbortSignal): Promise<void> {
-    const { clock, lock } = this.deps;
-    const every = this.deps.renewMs ?? 10_000;
-    let renewedAt = clock.now().getTime();
-    let pause = every;
-    while (!signal.aborted) {
-      await clock.sleep(pause, signal);
-      if (signal.aborted) return;
-      const startedAt = clock.now().getTime();
-      const mustRenewBy = renewedAt + 2 * every;
-      const timer = new AbortController();
-      const outcome = await Promise.race([
-        lock.renew(this.app.name, this.holder).then((ok) => (ok ? 'renewed' : 'lost'), () => 'failed'),
-        clock.sleep(Math.max(0, mustRenewBy - startedAt), AbortSignal.any([signal, timer.signal])).then(() => 'failed'),
-      ]);
-      timer.abort();
-      if (signal.aborted) return;
-      if (outcome === 'renewed') {
-        renewedAt = startedAt;
-        pause = every;
-      } else if (outcome === 'lost' || clock.now().getTime() >= mustRenewBy) {
-        this.lockLost = true;
-        this.nudge();
-        return;
-      } else pause = every / 2;
     }
   }
 
