@@ -70,7 +70,7 @@ export class Ec2Discovery implements Discovery {
       client.destroy();
     }
     if (byId.size === 0) throw this.#noMatch(where.region);
-    const nodes = [...byId.values()].map((i) => this.#toNode(i));
+    const nodes = unambiguous([...byId.values()].map((i) => this.#toNode(i)));
     return nodes.sort((a, b) => compare(a.name, b.name) || compare(a.instanceId ?? '', b.instanceId ?? ''));
   }
 
@@ -114,6 +114,22 @@ export class Ec2Discovery implements Discovery {
       details: { tags: o.tags, region, endpoint: o.endpoint },
     });
   }
+}
+
+/**
+ * Names key every per-node result and message (as StaticDiscovery insists),
+ * but an autoscaling group gives all its instances one Name tag: a name
+ * shared by several instances gets each one's id added ("k8s-node.i-0abc…"),
+ * or becomes the id where that would be too long for a node name.
+ */
+function unambiguous(nodes: FleetNode[]): FleetNode[] {
+  const count = new Map<string, number>();
+  for (const n of nodes) count.set(n.name, (count.get(n.name) ?? 0) + 1);
+  return nodes.map((n) => {
+    if (count.get(n.name) === 1) return n;
+    const named = `${n.name}.${n.instanceId}`;
+    return { ...n, name: NODE_NAME.test(named) ? named : n.instanceId! };
+  });
 }
 
 const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

@@ -117,6 +117,13 @@ describe('Ec2Discovery with the real SDK against the EC2 stand-in', () => {
     expect(nodes.map((n) => n.name)).toEqual([id(1), id(2), 'node-03']);
   });
 
+  it('tells instances sharing a Name tag apart by their instance ids (an autoscaling group names them all alike)', async () => {
+    const long = 'n'.repeat(50);
+    ec2.setInstances([node(1, { name: 'k8s-node' }), node(2, { name: 'k8s-node' }), node(3), node(4, { name: long }), node(5, { name: long })]);
+    const nodes = await discover();
+    expect(nodes.map((n) => n.name)).toEqual([id(4), id(5), `k8s-node.${id(1)}`, `k8s-node.${id(2)}`, 'node-03']);
+  });
+
   it('says which tags matched nothing', async () => {
     ec2.setInstances([node(1, { state: 'stopped' }), node(2, { tags: { Role: 'k8s-node' } })]);
     const err = await failure(discover());
