@@ -116,8 +116,11 @@ export class DeployRunner {
     } finally {
       stopRenewing.abort();
       await renewing;
-      // A release that fails is harmless: the lease expires on its own.
-      await lock.release(this.app.name, this.holder).catch(() => undefined);
+      // A release that fails or hangs is harmless (the lease expires on its own),
+      // so it is not waited for past one renew period: the agent must be able to close.
+      const gaveUp = new AbortController();
+      await Promise.race([lock.release(this.app.name, this.holder).catch(() => undefined), this.deps.clock.sleep(this.deps.renewMs ?? 10_000, gaveUp.signal)]);
+      gaveUp.abort();
     }
   }
 

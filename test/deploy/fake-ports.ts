@@ -126,7 +126,7 @@ export class MemoryLock implements LockPort {
 
   /** Renewals asked for (not journaled: there are many). */
   renewals = 0;
-  /** Renewals from now on never answer (a connection to the API server gone half-open). */
+  /** Renewals and releases from now on never answer (a connection to the API server gone half-open). */
   hang = false;
   /** How many of the next renewals fail with an API error. */
   failNext = 0;
@@ -142,6 +142,7 @@ export class MemoryLock implements LockPort {
   }
 
   async release(app: string, holder: LockHolder): Promise<void> {
+    if (this.hang) return new Promise<void>(() => undefined);
     if (!this.holds(app, holder)) return;
     this.holders.delete(app);
     this.journal.push(`lock release ${app}`);
