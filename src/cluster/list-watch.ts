@@ -20,6 +20,8 @@ export interface ListWatchOptions<T> {
   /** A list or watch failed; it is retried with backoff. */
   onError?: (err: unknown) => void;
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** How long the server keeps one watch stream open (default 60 s); one still open well after that is on a dead connection. */
+  watchTimeoutSeconds?: number;
 }
 
 /** Sleeps, waking early when the signal aborts. */
@@ -42,7 +44,9 @@ type Outcome = 'ended' | 'expired' | { error: unknown };
  * List, then watch from the list's resourceVersion; when the server ends the
  * stream, watch again from the last version seen; when that version is too old
  * (410 Gone, as an ERROR event or an HTTP answer), list again. Runs until the
- * signal aborts. This is client-go's reflector, small.
+ * signal aborts. This is client-go's reflector, small: like it, each watch asks
+ * the server to end it (timeoutSeconds), because client-node 1.4 puts no limit
+ * on a watch and a connection that died silently would otherwise never end.
  *
  * @example
  * await listWatch(kube.watch, { list: () => kube.core.listNamespacedPod({ namespace }), path: `/api/v1/namespaces/${namespace}/pods`,
@@ -50,6 +54,7 @@ type Outcome = 'ended' | 'expired' | { error: unknown };
  */
 export async function listWatch<T extends { metadata?: { resourceVersion?: string } }>(watch: Watch, o: ListWatchOptions<T>): Promise<void> {
   const sleep = o.sleep ?? abortableSleep;
+  const timeoutSeconds = o.watchTimeoutSeconds ?? 60;
   let backoffMs = 50;
   const failed = async (err: unknown) => {
     o.onError?.(err);
@@ -67,7 +72,8 @@ export async function listWatch<T extends { metadata?: { resourceVersion?: strin
       continue;
     }
     while (!o.signal.aborted) {
-      const outcome = await watchOnce<T>(watch, o.path, { ...o.query, ...(rv ? { resourceVersion: rv } : {}) }, o.signal, (type, obj) => {
+      const query = { ...o.query, timeoutSeconds: String(timeoutSeconds), ...(rv ? { resourceVersion: rv } : {}) };
+      const outcome = await watchOnce<T>(watch, o.path, query, timeoutSeconds * 1500, o.signal, (type, obj) => {
         rv = obj.metadata?.resourceVersion ?? rv;
         backoffMs = 50;
         o.onEvent(type, obj);
@@ -79,17 +85,34 @@ export async function listWatch<T extends { metadata?: { resourceVersion?: strin
   }
 }
 
-function watchOnce<T>(watch: Watch, path: string, query: Record<string, string>, signal: AbortSignal, onEvent: (type: WatchEventType, obj: T) => void): Promise<Outcome> {
+/** One watch stream, until it ends, fails, the signal aborts, or `deadlineMs` passes (then it is dropped as stalled). */
+function watchOnce<T>(
+  watch: Watch,
+  path: string,
+  query: Record<string, string>,
+  deadlineMs: number,
+  signal: AbortSignal,
+  onEvent: (type: WatchEventType, obj: T) => void,
+): Promise<Outcome> {
   return new Promise((resolve) => {
     let controller: AbortController | undefined;
     let outcome: Outcome | undefined;
-    const stop = () => controller?.abort();
-    signal.addEventListener('abort', stop, { once: true });
+    let settled = false;
     const finish = (err: unknown) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(deadline);
       signal.removeEventListener('abort', stop);
       if (statusCode(err) === 410) outcome = 'expired';
       resolve(outcome ?? (err && !signal.aborted ? { error: err } : 'ended'));
     };
+    // Before the server has answered there is no controller yet: give up now, and abort the request once it arrives.
+    const stop = () => (controller ? controller.abort() : finish(null));
+    const deadline = setTimeout(() => {
+      outcome ??= { error: new Error(`watch of ${path} still open ${deadlineMs / 1000} s after the server should have ended it: connection presumed dead`) };
+      stop();
+    }, deadlineMs);
+    signal.addEventListener('abort', stop, { once: true });
     watch
       .watch(
         path,
@@ -107,7 +130,7 @@ function watchOnce<T>(watch: Watch, path: string, query: Record<string, string>,
       .then(
         (c) => {
           controller = c;
-          if (signal.aborted || outcome !== undefined) c.abort();
+          if (settled || outcome !== undefined) c.abort();
         },
         finish,
       );
