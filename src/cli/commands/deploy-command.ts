@@ -68,15 +68,16 @@ export const deployCommand: CliCommand = (program, cli) => {
             return session.signal.aborted ? EXIT.interrupted : EXIT.failed;
           }
         }
-        if (session.signal.aborted) {
-          session.warn('interrupted: nothing was deployed');
-          return EXIT.interrupted;
-        }
         const skipVerify = options.skipVerify === true;
         if (appConfig.verify.required && !skipVerify) {
           const planned = plan.steps.flatMap((s) => s.actions).find((a) => a.kind === 'create-colour');
           const colour: Colour = planned?.kind === 'create-colour' ? planned.colour : 'green';
           hints.current = verifyHints(appConfig, await agent.discovery.discover(), colour);
+        }
+        // Last chance before the deploy exists: a Ctrl-C until here (the plan, the question, discovery) starts nothing.
+        if (session.signal.aborted) {
+          session.warn('interrupted: nothing was deployed');
+          return EXIT.interrupted;
         }
 
         const { record, done } = await agent.service.deploy(app!, version!, { by: session.actor, skipVerify });
