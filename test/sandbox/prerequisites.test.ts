@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/cli/exit-codes.js';
 import { runSandbox } from '../../src/sandbox/demo/run-sandbox.js';
-import { checkPrerequisites, packagesFor, TOOLS, type Prerequisites } from '../../src/sandbox/demo/sandbox-prerequisites.js';
+import { checkPrerequisites, packagesFor, TOOLS, type Prerequisites } from '../../src/sandbox/fleet/fleet-prerequisites.js';
 import type { PrerequisiteDeps } from '../../src/sandbox/demo/ensure-prerequisites.js';
 import type { HostDaemon } from '../../src/sandbox/demo/install-system-packages.js';
 

@@ -1,7 +1,7 @@
 import { asSwitchyardError } from '../../errors/switchyard-error.js';
 import type { DemoOutput } from './demo-output.js';
 import { installSystemPackages, type InstallResult } from './install-system-packages.js';
-import { checkPrerequisites, describeMissing, packagesFor, TOOLS, type Prerequisites } from './sandbox-prerequisites.js';
+import { checkPrerequisites, describeMissing, packagesFor, TOOLS, type Prerequisites } from '../fleet/fleet-prerequisites.js';
 
 /** How the prerequisite check is made and how packages are installed; the real ones unless a test swaps them. */
 export interface PrerequisiteDeps {

@@ -34,7 +34,8 @@ export async function installSystemPackages(
 ): Promise<InstallResult> {
   const before = new Set((await hostDaemons()).map((d) => d.pid));
   await aptGet(['update'], options);
-  await aptGet(['install', '-y', '--no-install-recommends', ...packages], options);
+  // With stdin closed, dpkg cannot ask about a config file changed on the machine: keep the machine's.
+  await aptGet(['install', '-y', '--no-install-recommends', '-o', 'Dpkg::Options::=--force-confold', ...packages], options);
   return { startedByPackages: (await hostDaemons()).filter((d) => !before.has(d.pid)) };
 }
 

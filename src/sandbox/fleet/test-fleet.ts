@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
@@ -9,6 +9,7 @@ import type { NginxConfig, SshConfig } from '../../config/schema.js';
 import type { FleetNode } from '../../discovery/fleet-node.js';
 import { renderUpstreamFile, renderVhostFile } from '../../fleet/nginx-templates.js';
 import type { Colour } from '../../validate/patterns.js';
+import { checkPrerequisites, describeMissing } from './fleet-prerequisites.js';
 import { type TestApp, frontNginxConfig, responderNginxConfig, sshdConfig } from './node-files.js';
 import { run } from './run.js';
 
@@ -37,16 +38,8 @@ const SSHD = '/usr/sbin/sshd';
 
 /** Why a test fleet cannot start here, or null when it can. */
 export function testFleetUnsupported(): string | null {
-  if (process.getuid?.() !== 0) return 'needs root (network namespaces, bind mounts)';
-  for (const tool of [NGINX, SSHD, '/usr/bin/ssh-keygen', '/usr/bin/nsenter', '/usr/bin/unshare']) {
-    if (!existsSync(tool)) return `needs ${tool} (install nginx-light, openssh-server, openssh-client, util-linux)`;
-  }
-  try {
-    execFileSync('ip', ['netns', 'list'], { stdio: 'ignore' });
-  } catch {
-    return 'needs iproute2 with network namespace support (ip netns)';
-  }
-  return null;
+  const missing = describeMissing(checkPrerequisites());
+  return missing.length > 0 ? missing.join('; ') : null;
 }
 
 /**

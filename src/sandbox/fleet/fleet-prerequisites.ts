@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-/** A program the sandbox's real nodes need, where TestFleet runs it from, and the Debian package that ships it. */
+/** A program real test nodes need, where TestFleet runs it from, and the Debian package that ships it. */
 export interface Tool {
   name: string;
   path: string;
@@ -18,7 +18,7 @@ export interface Prerequisites {
   apt: boolean;
 }
 
-// The paths TestFleet starts them by (see testFleetUnsupported); iproute2 ships /sbin/ip with or without merged /usr.
+// The paths TestFleet starts them by; iproute2 ships /sbin/ip with or without merged /usr.
 export const TOOLS: readonly Tool[] = [
   { name: 'nginx', path: '/usr/sbin/nginx', package: 'nginx-light' },
   { name: 'sshd', path: '/usr/sbin/sshd', package: 'openssh-server' },
@@ -32,7 +32,7 @@ export const TOOLS: readonly Tool[] = [
 export const BASE_PACKAGES = ['nginx-light', 'openssh-server', 'openssh-client', 'iproute2'] as const;
 
 /**
- * What this machine has of what the sandbox's real nodes need. Reads only;
+ * What this machine has of what real test nodes (the sandbox's, the tests') need. Reads only;
  * `exists` is injectable so the wording can be checked for any machine.
  *
  * @example
