@@ -1,4 +1,4 @@
-import { AppsV1Api, CoordinationV1Api, CoreV1Api, KubeConfig, Watch } from '@kubernetes/client-node';
+import { AppsV1Api, CoordinationV1Api, CoreV1Api, createConfiguration, KubeConfig, ServerConfiguration, Watch, type Configuration } from '@kubernetes/client-node';
 import { SwitchyardError } from '../errors/switchyard-error.js';
 
 /** The API clients the cluster layer uses, built once in the entry point and passed down. */
@@ -17,6 +17,8 @@ export interface ConnectOptions {
   context?: string;
   /** Use the pod's service account (config `kubernetes.inCluster`). */
   inCluster?: boolean;
+  /** How long one API call (not a watch) may take before it fails; default 30 s. */
+  requestTimeoutMs?: number;
 }
 
 /**
@@ -45,11 +47,35 @@ export function connectKube(options: ConnectOptions = {}): KubeClients {
       hint: 'set KUBECONFIG, give kubernetes.context, or set kubernetes.inCluster when running in a pod',
     });
   }
+  const timeoutMs = options.requestTimeoutMs ?? 30_000;
   return {
     config,
-    core: config.makeApiClient(CoreV1Api),
-    apps: config.makeApiClient(AppsV1Api),
-    coordination: config.makeApiClient(CoordinationV1Api),
+    core: apiClient(config, CoreV1Api, timeoutMs),
+    apps: apiClient(config, AppsV1Api, timeoutMs),
+    coordination: apiClient(config, CoordinationV1Api, timeoutMs),
     watch: new Watch(config),
   };
+}
+
+/**
+ * KubeConfig.makeApiClient, plus a deadline on every call: client-node sets
+ * none, so an API server that accepts the connection and never answers would
+ * hang a deploy (and hold its lease) for ever.
+ */
+function apiClient<T>(config: KubeConfig, type: new (configuration: Configuration) => T, timeoutMs: number): T {
+  return new type(
+    createConfiguration({
+      baseServer: new ServerConfiguration(config.getCurrentCluster()!.server, {}),
+      authMethods: { default: config },
+      promiseMiddleware: [
+        {
+          pre: async (context) => {
+            context.setSignal(AbortSignal.timeout(timeoutMs));
+            return context;
+          },
+          post: async (response) => response,
+        },
+      ],
+    }),
+  );
 }

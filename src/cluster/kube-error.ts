@@ -15,6 +15,12 @@ import { colourName, type ColourRef } from './colour-names.js';
 export function kubeError(err: unknown, action: string, object: string): SwitchyardError {
   if (err instanceof SwitchyardError) return err;
   const code = statusCode(err);
+  if (code === undefined && isTimeout(err)) {
+    return new SwitchyardError('kube-api-failed', `cannot ${action} ${object}: the Kubernetes API did not answer in time`, {
+      hint: 'the API server is overloaded or the connection to it hangs; check its health, then try again',
+      cause: err,
+    });
+  }
   if (code === undefined) {
     const why = err instanceof Error ? (err as Error & { code?: string }).code ?? err.name : 'error';
     return new SwitchyardError('kube-api-failed', `cannot ${action} ${object}: the Kubernetes API could not be reached (${why})`, {
@@ -61,6 +67,9 @@ export function statusCode(err: unknown): number | undefined {
 
 const isStatus = (v: unknown): v is { kind: 'Status'; code: number; reason?: unknown; message?: unknown } =>
   typeof v === 'object' && v !== null && (v as { kind?: unknown }).kind === 'Status' && typeof (v as { code?: unknown }).code === 'number';
+
+/** The request's deadline (kube-clients' requestTimeoutMs) passed: node-fetch rejects with an AbortError. */
+const isTimeout = (err: unknown): boolean => err instanceof Error && (err.name === 'AbortError' || err.name === 'TimeoutError');
 
 export const isNotFound = (err: unknown): boolean => statusCode(err) === 404;
 export const isConflict = (err: unknown): boolean => statusCode(err) === 409;
