@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureColourCreated, mirrorOf } from '../../src/cluster/create-colour.js';
 import { ensureColourRetired } from '../../src/cluster/ensure-colour-retired.js';
 import { readColourReadiness } from '../../src/cluster/colour-readiness.js';
-import { assessColours, readColours, replicasForNewColour } from '../../src/cluster/read-colours.js';
+import { readColours } from '../../src/cluster/read-colours.js';
 import { waitForColourReady } from '../../src/cluster/wait-for-colour-ready.js';
 import { SwitchyardError } from '../../src/errors/switchyard-error.js';
 import { appTemplate, IMAGE, REAL, startClusterUnderTest, VERSIONS, type ClusterUnderTest } from './cluster-under-test.js';
@@ -35,12 +35,11 @@ describe('colours: create from template, mirror, wait, retire', () => {
 
   it('mirrors the live colour: same pod template and replicas, colour labels and selector switched, image tag set to the version', async () => {
     const colours = await readColours(c.kube, 'blog', c.namespace);
-    const assessment = assessColours(colours, 'blue');
-    expect(assessment.problems).toEqual([]);
-    const replicas = replicasForNewColour(assessment, 1);
-    expect(replicas).toBe(2);
+    expect(colours.green).toBeNull();
+    const live = colours.blue!;
+    expect(live.replicas).toBe(2);
     const green = await ensureColourCreated(c.kube, {
-      app: 'blog', namespace: c.namespace, colour: 'green', version: VERSIONS[1], replicas, ...mirrorOf(assessment.liveStatus!.replicaSet), deployId: 'd-2',
+      app: 'blog', namespace: c.namespace, colour: 'green', version: VERSIONS[1], replicas: live.replicas, ...mirrorOf(live.replicaSet), deployId: 'd-2',
     });
     const rs = green.replicaSet;
     expect(rs.metadata?.labels).toMatchObject({ name: 'blog-green', app: 'blog', team: 'web', 'switchyard/colour': 'green', 'switchyard/version': VERSIONS[1] });
@@ -50,9 +49,9 @@ describe('colours: create from template, mirror, wait, retire', () => {
     expect(rs.spec?.template?.metadata?.labels).toEqual({ app: 'blog', tier: 'frontend', name: 'blog-green', 'switchyard/colour': 'green', 'switchyard/version': VERSIONS[1] });
     expect(rs.spec?.template?.spec?.containers?.map((x) => x.image)).toEqual([`${IMAGE}:${VERSIONS[1]}`, `${IMAGE}:3.9`]);
     await waitForColourReady(c.kube, { app: 'blog', namespace: c.namespace, colour: 'green' }, { timeoutMs });
-    const both = assessColours(await readColours(c.kube, 'blog', c.namespace), 'blue');
-    expect(both.otherPresent?.name).toBe('blog-green');
-    expect(both.problems.join()).toMatch(/blog-green exists beside the live blog-blue: a deploy is in flight or was left behind/);
+    const both = await readColours(c.kube, 'blog', c.namespace);
+    expect([both.blue?.name, both.green?.name]).toEqual(['blog-blue', 'blog-green']);
+    expect(both.green).toMatchObject({ version: VERSIONS[1], readyReplicas: 2, deleting: false });
   });
 
   it('retires a colour: the ReplicaSet and its pods are gone when it returns, and again is a no-op', async () => {
@@ -61,9 +60,9 @@ describe('colours: create from template, mirror, wait, retire', () => {
     expect(gone).toMatchObject({ exists: false, pods: 0 });
     expect((await c.kube.core.listNamespacedPod({ namespace: c.namespace, labelSelector: 'name=blog-blue' })).items).toEqual([]);
     await expect(ensureColourRetired(c.kube, ref, { timeoutMs })).resolves.toMatchObject({ exists: false });
-    const after = assessColours(await readColours(c.kube, 'blog', c.namespace), 'green');
-    expect(after).toMatchObject({ live: 'green', otherPresent: null, problems: [] });
-    expect(assessColours(await readColours(c.kube, 'blog', c.namespace), 'blue').problems.join()).toMatch(/live colour blog-blue has no ReplicaSet/);
+    const after = await readColours(c.kube, 'blog', c.namespace);
+    expect(after.blue).toBeNull();
+    expect(after.green).toMatchObject({ name: 'blog-green', version: VERSIONS[1] });
   });
 
   it('reports a scale-up as not settled until the new pods are Ready at the new generation', async () => {
