@@ -1,10 +1,10 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import { SwitchyardError } from '../errors/switchyard-error.js';
 import { emptyAppState, HISTORY_LIMIT, type AppState } from '../state/app-state.js';
 import { LABEL_MANAGED_BY, stateConfigMapName } from './colour-names.js';
 import { isConflict, isNotFound, kubeError } from './kube-error.js';
 import type { KubeClients } from './kube-clients.js';
-import { abortableSleep } from './list-watch.js';
 
 export const STATE_KEY = 'state.json';
 
@@ -32,7 +32,7 @@ export class AppStateStore {
   constructor(kube: KubeClients, options: AppStateStoreOptions = {}) {
     this.kube = kube;
     this.maxAttempts = options.maxAttempts ?? 10;
-    this.sleep = options.sleep ?? ((ms) => abortableSleep(ms, new AbortController().signal));
+    this.sleep = options.sleep ?? ((ms) => sleep(ms));
   }
 
   /** The app's record; an empty one when none was written yet. */
@@ -41,7 +41,10 @@ export class AppStateStore {
     return cm ? parse(cm, app, namespace) : emptyAppState(app);
   }
 
-  /** Applies `change` to the current record and writes it back, retrying on conflicts; returns what was written. */
+  /**
+   * Applies `change` to the current record and writes it back, retrying on conflicts; returns what was written.
+   * After a conflict `change` runs again on the fresh record, so it must compute only from its argument.
+   */
   async updateAppState(app: string, namespace: string, change: (s: AppState) => AppState): Promise<AppState> {
     const name = stateConfigMapName(app);
     for (let attempt = 1; ; attempt++) {
