@@ -165,10 +165,12 @@ describe('stand-in API server protocol', () => {
     expect(await api('/apis/batch/v1/namespaces/blog/jobs')).toMatchObject({ status: 404, body: { kind: 'Status', reason: 'NotFound' } });
     expect((await api('/api/v1/namespaces/blog/configmaps/x', { method: 'POST', json: {} })).status).toBe(405);
     expect((await api('/version', { method: 'DELETE' })).status).toBe(405);
+    expect((await api('/api/v1/namespaces/blog/configmaps/x?watch=true')).status).toBe(405);
     expect(kube.unserved).toEqual([
       { method: 'GET', path: '/apis/batch/v1/namespaces/blog/jobs', status: 404 },
       { method: 'POST', path: '/api/v1/namespaces/blog/configmaps/x', status: 405 },
       { method: 'DELETE', path: '/version', status: 405 },
+      { method: 'GET', path: '/api/v1/namespaces/blog/configmaps/x', status: 405 },
     ]);
     kube.unserved.length = 0;
   });

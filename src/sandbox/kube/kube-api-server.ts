@@ -257,8 +257,9 @@ function parseRoute(path: string): Route | undefined {
 }
 
 function verbOf(method: string, name: string | undefined, q: URLSearchParams): KubeVerb | undefined {
-  const watch = q.get('watch');
-  if (method === 'GET') return name ? 'get' : watch === 'true' || watch === '1' ? 'watch' : 'list';
+  const watch = q.get('watch') === 'true' || q.get('watch') === '1';
+  // A watch of one object by its path is not served: answered as a plain get it would end at once and look like a watch.
+  if (method === 'GET') return name ? (watch ? undefined : 'get') : watch ? 'watch' : 'list';
   if (method === 'POST') return name ? undefined : 'create';
   if (method === 'PUT') return name ? 'update' : undefined;
   if (method === 'PATCH') return name ? 'patch' : undefined;
