@@ -56,10 +56,13 @@ export async function listWatch<T extends { metadata?: { resourceVersion?: strin
   const sleep = o.sleep ?? abortableSleep;
   const timeoutSeconds = o.watchTimeoutSeconds ?? 60;
   let backoffMs = 50;
-  const failed = async (err: unknown) => {
-    o.onError?.(err);
+  const pause = async () => {
     await sleep(backoffMs, o.signal);
     backoffMs = Math.min(backoffMs * 2, 2000);
+  };
+  const failed = async (err: unknown) => {
+    o.onError?.(err);
+    await pause();
   };
   while (!o.signal.aborted) {
     let rv: string;
@@ -73,12 +76,18 @@ export async function listWatch<T extends { metadata?: { resourceVersion?: strin
     }
     while (!o.signal.aborted) {
       const query = { ...o.query, timeoutSeconds: String(timeoutSeconds), ...(rv ? { resourceVersion: rv } : {}) };
+      let seen = false;
       const outcome = await watchOnce<T>(watch, o.path, query, timeoutSeconds * 1500, o.signal, (type, obj) => {
+        seen = true;
         rv = obj.metadata?.resourceVersion ?? rv;
         backoffMs = 50;
         o.onEvent(type, obj);
       });
-      if (outcome === 'ended') continue;
+      if (outcome === 'ended') {
+        // A stream ended without one event is re-opened after the backoff: a proxy that cuts every stream at once is not hammered.
+        if (!seen && !o.signal.aborted) await pause();
+        continue;
+      }
       if (outcome !== 'expired' && !o.signal.aborted) await failed(outcome.error);
       break;
     }

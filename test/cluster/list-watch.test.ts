@@ -7,10 +7,11 @@ import { renderKubeconfig } from '../../src/sandbox/kube/kubeconfig.js';
 
 /**
  * An API server whose watches misbehave the way a dead connection does: it
- * answers a watch with headers and then nothing, or never answers at all.
+ * answers a watch with headers and then nothing, or never answers at all;
+ * or the way a proxy that cannot stream does: it ends every watch at once.
  * Everything else it refuses, so an unexpected request fails the test.
  */
-async function misbehavingServer(mode: 'silent-stream' | 'no-answer') {
+async function misbehavingServer(mode: 'silent-stream' | 'no-answer' | 'ends-at-once') {
   const watches: { url: URL; res: ServerResponse; closed: boolean }[] = [];
   const unexpected: string[] = [];
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -24,6 +25,7 @@ async function misbehavingServer(mode: 'silent-stream' | 'no-answer') {
     watches.push(entry);
     res.on('close', () => (entry.closed = true));
     if (mode === 'silent-stream') res.writeHead(200, { 'Content-Type': 'application/json' }).flushHeaders();
+    if (mode === 'ends-at-once') res.writeHead(200, { 'Content-Type': 'application/json' }).end();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const config = new KubeConfig();
@@ -47,7 +49,7 @@ describe('listWatch on a connection that dies silently', () => {
     close = undefined;
   });
 
-  const run = (watch: Watch, stop: AbortController, errors: unknown[]) =>
+  const run = (watch: Watch, stop: AbortController, errors: unknown[], sleep?: (ms: number) => Promise<void>) =>
     listWatch<{ metadata?: { resourceVersion?: string } }>(watch, {
       list: async () => ({ items: [], metadata: { resourceVersion: '7' } }),
       path: '/api/v1/namespaces/blog/pods',
@@ -57,6 +59,7 @@ describe('listWatch on a connection that dies silently', () => {
       onError: (err) => errors.push(err),
       signal: stop.signal,
       watchTimeoutSeconds: 1,
+      ...(sleep ? { sleep } : {}),
     });
 
   it('asks the server to end each watch, and drops one still open well past that as dead, then lists and watches again', async () => {
@@ -85,6 +88,23 @@ describe('listWatch on a connection that dies silently', () => {
     await until(() => server.watches.length === 1);
     stop.abort();
     await expect(watching).resolves.toBeUndefined();
+    expect(errors).toEqual([]);
+    expect(server.unexpected).toEqual([]);
+  });
+
+  it('backs off before re-opening streams that end at once without an event, rather than hammering the server', async () => {
+    const server = await misbehavingServer('ends-at-once');
+    close = server.close;
+    const stop = new AbortController();
+    const errors: unknown[] = [];
+    const pauses: number[] = [];
+    const watching = run(server.watch, stop, errors, async (ms) => {
+      pauses.push(ms);
+      if (pauses.length === 5) stop.abort();
+    });
+    await watching;
+    expect(pauses).toEqual([50, 100, 200, 400, 800]);
+    expect(server.watches).toHaveLength(5);
     expect(errors).toEqual([]);
     expect(server.unexpected).toEqual([]);
   });
