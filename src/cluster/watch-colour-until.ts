@@ -45,10 +45,15 @@ export function watchColourUntil(
       ref,
       (r) => {
         last = r;
-        options.onProgress?.(r);
-        const verdict = decide(r);
-        if (verdict === 'done') finish({ ok: r });
-        else if (verdict) finish({ err: verdict });
+        // Thrown here, an error would be swallowed by the watch's line reader (or retried as a failed list): end the wait with it.
+        try {
+          options.onProgress?.(r);
+          const verdict = decide(r);
+          if (verdict === 'done') finish({ ok: r });
+          else if (verdict) finish({ err: verdict });
+        } catch (err) {
+          finish({ err });
+        }
       },
       {
         signal: stop.signal,

@@ -83,6 +83,12 @@ describe('colours: create from template, mirror, wait, retire', () => {
     await ensureColourRetired(c.kube, ref, { timeoutMs });
   });
 
+  it('ends with the error a progress callback throws, rather than waiting until the timeout', async () => {
+    const ref = { app: 'blog', namespace: c.namespace, colour: 'green' as const };
+    const broken = new Error('progress printer broke');
+    await expect(waitForColourReady(c.kube, ref, { timeoutMs, onProgress: () => { throw broken; } })).rejects.toBe(broken);
+  });
+
   it('fails at once when the ReplicaSet does not exist', async () => {
     const err = await waitForColourReady(c.kube, { app: 'ghost', namespace: c.namespace, colour: 'blue' }, { timeoutMs }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SwitchyardError);
