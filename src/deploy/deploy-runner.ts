@@ -241,12 +241,26 @@ export class DeployRunner {
     try {
       // A fresh discovery when a deploy starts; the nodes of this run afterwards.
       if (r.phase === 'discovering') this.nodes = undefined;
-      observed.fleet = known ?? (await this.deps.fleet.liveColour(await this.ensureNodes(), this.app));
+      observed.fleet = known ?? (await this.readFleet());
     } catch (err) {
       const e = asSwitchyardError(err, 'discovery-failed');
       observed.failure = { action: 'read-fleet', code: e.code, message: e.message };
     }
     return observed;
+  }
+
+  /**
+   * What the nodes mark live. A node that could not be read may be a passing
+   * SSH blip, and deciding on it could fail a deploy or send an unwind down
+   * the wrong path, so it is read again (observeRetries times) first.
+   */
+  private async readFleet(): Promise<FleetView> {
+    const retries = this.deps.observeRetries ?? 3;
+    for (let attempt = 0; ; attempt++) {
+      const view = await this.deps.fleet.liveColour(await this.ensureNodes(), this.app);
+      if (view.nodes.every((n) => !n.error) || attempt >= retries || this.options.signal?.aborted) return view;
+      await this.deps.clock.sleep(this.pollMs, this.options.signal);
+    }
   }
 
   private async ensureNodes(): Promise<FleetNode[]> {

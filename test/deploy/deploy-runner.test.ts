@@ -230,6 +230,22 @@ describe('DeployRunner', () => {
     expect(w.lock.renewals).toBeGreaterThanOrEqual(12);
   });
 
+  it('reads the nodes again when one could not be read, and carries on when it answers', async () => {
+    const w = world({ app: { verify: { required: false } } });
+    w.fleet.readFailures = [['node-b'], ['node-b']];
+    const result = await (await w.service.deploy('blog', 'v2', { by: alice })).done;
+    expect(result.record?.phase).toBe('done');
+    expect(w.journal.filter((j) => j === 'fleet read').length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('fails in discovering, naming the node, when it stays unreadable', async () => {
+    const w = world({ app: { verify: { required: false } } });
+    w.fleet.readFailures = [['node-b'], ['node-b'], ['node-b'], ['node-b']];
+    const result = await (await w.service.deploy('blog', 'v2', { by: alice })).done;
+    expect(result.record).toMatchObject({ phase: 'failed', error: { phase: 'discovering', message: expect.stringContaining('node-b (connection reset)') } });
+    expect(w.journal).not.toContain('cluster create green v2 mirror blue');
+  });
+
   it('stops when the cluster cannot be read, after retries', async () => {
     const w = world();
     w.when('waiting', () => w.cluster.fail.set('observe', new SwitchyardError('kube-api-failed', 'listing ReplicaSets: 503')));

@@ -226,6 +226,8 @@ export class FakeFleet implements FleetPort {
   failPrepareTo: Colour | undefined;
   /** A node whose smoke check answers 500. */
   failSmokeOn: string | undefined;
+  /** Nodes the next reads cannot reach (an SSH blip), each entry one read. */
+  readFailures: string[][] = [];
   /** How long the old nginx workers take to exit after a switch. */
   drainMs = 500;
   /** Called while draining (lets a test break the new colour mid-drain). */
@@ -248,7 +250,10 @@ export class FakeFleet implements FleetPort {
 
   async liveColour(nodes: FleetNode[]): Promise<FleetView> {
     this.journal.push('fleet read');
-    const list = nodes.map((n) => ({ node: n.name, colour: this.live.get(n.name) ?? null }));
+    const unreachable = this.readFailures.shift() ?? [];
+    const list = nodes.map((n) =>
+      unreachable.includes(n.name) ? { node: n.name, colour: null, error: 'connection reset' } : { node: n.name, colour: this.live.get(n.name) ?? null },
+    );
     const first = list[0]?.colour ?? null;
     return { agreed: first && list.every((n) => n.colour === first) ? first : null, nodes: list };
   }
