@@ -23,8 +23,6 @@ export type ErrorCode =
   | 'fleet-disagrees'
   | 'switch-prepare-failed'
   | 'switch-commit-failed'
-  | 'nginx-test-failed'
-  | 'nginx-reload-failed'
   | 'kube-api-failed'
   | 'kube-conflict'
   | 'kube-not-found'
