@@ -50,9 +50,9 @@ export function sshFleetPort(deps: { discovery: Discovery; switcher: FleetSwitch
       return outcome;
     },
 
-    async waitDrained(outcome, until) {
+    async waitDrained(outcome, until, signal) {
       const { result, fleetNodes } = outcome as FleetOutcome;
-      const drains = await switcher.waitDrained(fleetNodes, result, until);
+      const drains = await switcher.waitDrained(fleetNodes, result, until, signal);
       return drains.every((d) => d.drained);
     },
 

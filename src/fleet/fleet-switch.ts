@@ -320,9 +320,10 @@ export class FleetSwitch {
   /**
    * Drain by evidence: waits on every switched node until the previous
    * generation of nginx workers has exited (each exits once its in-flight
-   * requests end), or until the deadline, whichever comes first.
+   * requests end), or until the deadline, whichever comes first. `signal`
+   * ends the wait at once (a shutdown or an abort of the deploy).
    */
-  async waitDrained(nodes: readonly FleetNode[], result: SwitchResult, until: Date): Promise<DrainReport[]> {
+  async waitDrained(nodes: readonly FleetNode[], result: SwitchResult, until: Date, signal?: AbortSignal): Promise<DrainReport[]> {
     const started = performance.now();
     const draining = result.nodes.filter((n) => n.changed && n.oldWorkers.length > 0);
     const byName = new Map(nodes.map((n) => [n.name, n]));
@@ -333,6 +334,7 @@ export class FleetSwitch {
       const remainingMs = Math.max(0, until.getTime() - this.now());
       const res = await this.pool.exec(node, WAIT_DRAINED, [this.nginx.pidFile, report.oldWorkers.join(' '), String(Math.round(remainingMs))], {
         timeoutMs: remainingMs + 10_000,
+        ...(signal ? { signal } : {}),
       });
       const drained = reports(res.stdout).has('drained');
       if (drained) this.onEvent({ kind: 'drained', node: report.node, done: ++done, total: draining.length });

@@ -152,22 +152,28 @@ export class SshPool {
     node: FleetNode,
     script: string,
     args: readonly string[],
-    options: { stdin?: string | Readable; timeoutMs?: number; onStdout?: (chunk: Buffer) => void } = {},
+    options: { stdin?: string | Readable; timeoutMs?: number; onStdout?: (chunk: Buffer) => void; signal?: AbortSignal } = {},
   ): Promise<ExecResult> {
     const ssh = await this.connect(node);
     const timeoutMs = options.timeoutMs ?? this.options.commandTimeoutMs;
     let channel: ClientChannel | undefined;
     let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
+    let onAbort: (() => void) | undefined;
+    // Ends the remote command (timeout or cancel) and rejects with why.
+    const stopped = new Promise<never>((_, reject) => {
+      const stop = (err: SwitchyardError): void => {
         channel?.signal('KILL');
         channel?.close();
-        reject(
-          new SwitchyardError('ssh-command-timeout', `${label(node)}: command did not finish within ${timeoutMs / 1000} s`, {
-            hint: 'check the node for a hung nginx or a full disk; raise ssh.commandTimeoutSeconds if it is merely slow',
-          }),
-        );
+        reject(err);
+      };
+      timer = setTimeout(() => {
+        stop(new SwitchyardError('ssh-command-timeout', `${label(node)}: command did not finish within ${timeoutMs / 1000} s`, {
+          hint: 'check the node for a hung nginx or a full disk; raise ssh.commandTimeoutSeconds if it is merely slow',
+        }));
       }, timeoutMs);
+      onAbort = () => stop(new SwitchyardError('ssh-command-failed', `${label(node)}: command cancelled`));
+      if (options.signal?.aborted) onAbort();
+      else options.signal?.addEventListener('abort', onAbort, { once: true });
     });
     try {
       const result = await Promise.race([
@@ -177,7 +183,7 @@ export class SshPool {
           noTrim: true,
           onChannel: (c) => (channel = c),
         }),
-        timedOut,
+        stopped,
       ]);
       if (result.code === null) {
         throw new SwitchyardError('ssh-command-failed', `${label(node)}: command ended without an exit code${result.signal ? ` (signal ${result.signal})` : ''}`, {
@@ -197,6 +203,7 @@ export class SshPool {
       throw new SwitchyardError('ssh-command-failed', `${label(node)}: ${e.message}`, { cause: err });
     } finally {
       clearTimeout(timer);
+      if (onAbort) options.signal?.removeEventListener('abort', onAbort);
     }
   }
 

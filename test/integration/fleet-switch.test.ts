@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { appendFile, readFile, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import type { SwitchyardError } from '../../src/errors/switchyard-error.js';
@@ -178,6 +179,27 @@ describeOnFleet('fleet switch on real nginx and sshd nodes', () => {
     const repaired = await switcher.switchTo(fleet.nodes, blog, 'blue', { repair: true });
     expect(repaired.nodes.map((n) => n.changed)).toEqual([false, false, true]);
     expect(await servedByAll(fleet)).toEqual(['blog blue', 'blog blue', 'blog blue']);
+  });
+
+  it('bounds the drain by its deadline while a request is in flight, and ends it at once when cancelled', async () => {
+    t = await startFleet({ size: 3 });
+    const { fleet, switcher } = t;
+    // A request still arriving on node-1 keeps its old worker busy.
+    const held = connect({ host: fleet.nodes[0]!.address, port: 80 });
+    await new Promise((resolve) => held.once('connect', resolve));
+    held.write('GET / HTTP/1.1\r\nHost: blog\r\n');
+    try {
+      const result = await switcher.switchTo(fleet.nodes, blog, 'green');
+      const bounded = await switcher.waitDrained(fleet.nodes, result, new Date(Date.now() + 1000));
+      expect(bounded.map((d) => [d.node, d.drained])).toEqual([['node-1', false], ['node-2', true], ['node-3', true]]);
+
+      const cancel = new AbortController();
+      setTimeout(() => cancel.abort(), 200);
+      const cancelled = await switcher.waitDrained(fleet.nodes, result, new Date(Date.now() + 60_000), cancel.signal);
+      expect(cancelled[0]).toMatchObject({ node: 'node-1', drained: false, error: 'command cancelled' });
+    } finally {
+      held.destroy();
+    }
   });
 
   it('reports each node drained once its old workers exit, and runs post-deploy and release clean-up', async () => {
