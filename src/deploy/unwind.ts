@@ -33,8 +33,10 @@ export function unwind(r: DeployRecord, obs: Observation): Decision {
       };
     }
   }
-  // Until creating starts, a colour found in the new colour's place was not made by this deploy (retention).
-  const createdNothing = r.phase === 'pending' || r.phase === 'discovering';
+  // Until creating starts, a colour found in the new colour's place was not made by this deploy (retention);
+  // a rollback that switched straight back to the retained colour never creates one at all.
+  const createdNothing =
+    r.phase === 'pending' || r.phase === 'discovering' || (r.kind === 'rollback' && !r.transitions.some((t) => t.phase === 'creating'));
   if (target !== r.toColour && obs.colours[r.toColour] && !createdNothing) {
     return { phase: r.phase, actions: [{ kind: 'delete-colour', colour: r.toColour }], note: `removing ${r.toColour}` };
   }

@@ -458,6 +458,21 @@ describe('decide: rollback', () => {
         want: { phase: 'creating', actions: [{ kind: 'delete-colour', colour: 'blue' }, { kind: 'create-colour', colour: 'blue', version: 'v1', from: { kind: 'previous' } }] },
       },
       {
+        name: 'a straight-switch rollback that fails keeps the retained colour it did not create',
+        rec: rollback('switching', err('switch-commit-failed', 'nginx -t failed on node-b', 'switching')),
+        obs: { colours: colours(blue1, green2), fleet: fleet('green') },
+        want: { phase: 'failed', actions: [], live: { colour: 'green', version: 'v2' } },
+      },
+      {
+        name: 'a rollback that re-created its colour removes it when the switch fails',
+        rec: rollback('switching', {
+          ...err('switch-commit-failed', 'nginx -t failed on node-b', 'switching'),
+          transitions: [{ phase: 'pending', at: iso(-60), by: bob }, { phase: 'creating', at: iso(-30) }, { phase: 'switching', at: iso(0) }],
+        }),
+        obs: { colours: colours(blue1, green2), fleet: fleet('green') },
+        want: { phase: 'switching', actions: [{ kind: 'delete-colour', colour: 'blue' }] },
+      },
+      {
         name: 'a rollback ends rolled-back',
         rec: rollback('retiring'),
         obs: { colours: colours(blue1, null) },
