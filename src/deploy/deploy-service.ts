@@ -9,6 +9,7 @@ import { isPreSwitch, isUnwinding } from './deploy-phases.js';
 import { DeployRunner, type DeployDeps, type RunOptions, type RunResult } from './deploy-runner.js';
 import { lockHeldError } from './lock-held-error.js';
 import { planDeploy, type PlanStep } from './plan-deploy.js';
+import { retireRetained, type RetireReport } from './retire-retained.js';
 import type { FleetView, LockHolder } from './ports.js';
 
 export interface DeployServiceDeps extends DeployDeps {
@@ -186,6 +187,14 @@ export class DeployService {
       ...(s.inFlight ? { blockedBy: lockHeldError(app, null, s.inFlight).message } : {}),
       steps: planDeploy({ ...record, phase: 'discovering' }, { colours, fleet: view }, now, config, s.previous),
     };
+  }
+
+  /**
+   * Retires each app's retained old colour whose retention window has closed
+   * (see retireRetained). A serving agent calls this on every pass.
+   */
+  retireExpired(): Promise<RetireReport[]> {
+    return Promise.all(this.deps.apps.filter((a) => a.retainMinutes > 0).map((a) => retireRetained(this.deps, a)));
   }
 
   /**

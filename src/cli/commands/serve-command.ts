@@ -1,4 +1,5 @@
 import type { ResumeReport } from '../../deploy/deploy-service.js';
+import type { RetireReport } from '../../deploy/retire-retained.js';
 import type { RunResult } from '../../deploy/deploy-runner.js';
 import { examples, type CliCommand } from '../cli-command.js';
 import type { CliSession } from '../cli-session.js';
@@ -40,16 +41,48 @@ function reportPrinter(session: CliSession): (reports: ResumeReport[]) => void {
   };
 }
 
+/** A retention report in words; undefined when there is nothing to say. */
+export function describeRetire(r: RetireReport): string | undefined {
+  const what = r.colour ? `${r.app}-${r.colour} (${r.version})` : r.app;
+  switch (r.how) {
+    case 'kept':
+      return `${what}: kept for an instant rollback until ${r.until}`;
+    case 'retired':
+      return `${what}: retention window closed; retired`;
+    case 'skipped':
+    case 'error':
+      return `${what}: not retired yet: ${r.note}`;
+    default:
+      return undefined;
+  }
+}
+
+/** Prints each app's retention report once per change. */
+function retirePrinter(session: CliSession): (reports: RetireReport[]) => void {
+  const last = new Map<string, string>();
+  return (reports) => {
+    for (const r of reports) {
+      const key = JSON.stringify(r);
+      if (last.get(r.app) === key) continue;
+      last.set(r.app, key);
+      session.log.info({ report: r }, `${r.app}: retention ${r.how}`);
+      session.json({ type: 'retire-report', ...r });
+      const line = describeRetire(r);
+      if (line) session.say(line);
+    }
+  };
+}
+
 /**
  * `switchyard serve`: the agent. Resumes in-flight deploys at start and
- * every half lease (picking up deploys whose holder died), prints every
- * event, and on SIGINT/SIGTERM stops its runners without unwinding: their
+ * every half lease (picking up deploys whose holder died), retires old
+ * colours whose retention window closed, prints every event, and on SIGINT/SIGTERM stops its runners without unwinding: their
  * deploys stay recorded in the cluster for the next agent.
  */
 export const serveCommand: CliCommand = (program, cli) => {
   program
     .command('serve')
-    .description('run the agent: resume deploys in flight (now and whenever their holder dies), print their progress, until Ctrl-C')
+    .description('run the agent: resume deploys in flight (now and whenever their holder dies), retire kept colours whose retention window closed, print progress, until Ctrl-C')
     .addHelpText(
       'after',
       examples('switchyard serve', 'switchyard serve --json --log-level warn') +
@@ -63,6 +96,7 @@ export const serveCommand: CliCommand = (program, cli) => {
           const agent = await session.agent(config, { onEvent: eventOutput(session) });
           const every = (config.agent.leaseSeconds * 1000) / 2;
           const print = reportPrinter(session);
+          const printRetire = retirePrinter(session);
           const running = new Set<Promise<RunResult>>();
           session.say(`agent ${agent.identity} serving ${config.apps.map((a) => a.name).join(', ')}; resuming deploys every ${every / 1000} s`);
           while (!session.signal.aborted) {
@@ -78,6 +112,7 @@ export const serveCommand: CliCommand = (program, cli) => {
               void done.finally(() => running.delete(done));
             }
             print(reports);
+            printRetire(await agent.service.retireExpired());
             await session.clock.sleep(every, session.signal);
           }
           session.say(`stopping: ${running.size} deploy(s) stop where they are and stay in flight for the next agent`);
