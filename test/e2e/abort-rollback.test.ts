@@ -27,7 +27,7 @@ describeOnFleet('abort and rollback end to end, on three real nodes', () => {
   it('abort at verifying removes the new colour and never touches traffic (invariants 2, 4, 7)', async () => {
     // Given a site switchyard already deploys to: green 1.0.0 live and recorded.
     const story = await stories.given({ managed: true });
-    story.givenLoad();
+    await story.givenLoad();
     const before = await nginxWorkers(story);
     expect(before.every((w) => w.length > 0)).toBe(true);
 
@@ -72,7 +72,7 @@ describeOnFleet('abort and rollback end to end, on three real nodes', () => {
     await expectConsistent(story.env, { retained: true });
     const blueUid = story.env.kube.store.find('replicasets', 'blog', 'blog-blue')!.metadata.uid;
 
-    story.givenLoad();
+    await story.givenLoad();
     const rollback = await story.whenRolledBack(carol);
     expect(rollback).toMatchObject({ kind: 'rollback', version: '1.0.0', toColour: 'blue', requestedBy: carol });
     const record = await story.untilFinished();
@@ -85,6 +85,7 @@ describeOnFleet('abort and rollback end to end, on three real nodes', () => {
     expect(story.env.kube.store.find('replicasets', 'blog', 'blog-blue')!.metadata.uid).toBe(blueUid);
     const load = await story.loadReport();
     expect(load.connectionErrors + load.badStatus, load.samples.join('\n')).toBe(0);
+    expect(Object.keys(load.bodies).sort(), 'the load ran from before the switch back to after it').toEqual(['blog 1.0.0', 'blog 2.0.0']);
     expect(await servedByAll(story.env.fleet)).toEqual(['blog 1.0.0', 'blog 1.0.0', 'blog 1.0.0']);
     const { colour, version, state } = await expectConsistent(story.env, { retained: true });
     expect({ colour, version }).toEqual({ colour: 'blue', version: '1.0.0' });
@@ -102,7 +103,7 @@ describeOnFleet('abort and rollback end to end, on three real nodes', () => {
     const recorded = story.state().previous!;
     expect(recorded).toMatchObject({ colour: 'blue', version: '1.0.0', replicas: 2 });
 
-    story.givenLoad();
+    await story.givenLoad();
     await story.whenRolledBack(carol);
     const record = await story.untilFinished();
 
@@ -114,6 +115,7 @@ describeOnFleet('abort and rollback end to end, on three real nodes', () => {
     expect((blue.spec as { template: unknown }).template).toMatchObject(recorded.template);
     const load = await story.loadReport();
     expect(load.connectionErrors + load.badStatus, load.samples.join('\n')).toBe(0);
+    expect(Object.keys(load.bodies).sort(), 'the load ran from before the switch back to after it').toEqual(['blog 1.0.0', 'blog 2.0.0']);
     const { colour, version } = await expectConsistent(story.env);
     expect({ colour, version }).toEqual({ colour: 'blue', version: '1.0.0' });
     expect(story.replicaSet('green')).toBeUndefined();

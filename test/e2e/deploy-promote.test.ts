@@ -9,7 +9,7 @@ describeOnFleet('a deploy end to end: deploy → verify → promote → done, on
   it('moves every node to 2.0.0 under load without failing one request, retires blue, and records who did what (invariants 1, 2, 4, 7)', async () => {
     // Given blue serving 1.0.0 on three nodes, with clients hitting every node's nginx.
     const story = await stories.given();
-    story.givenLoad();
+    await story.givenLoad();
 
     // When alice deploys 2.0.0 and bob promotes it once green is Ready and verified.
     await story.whenDeployed('2.0.0', alice);

@@ -4,7 +4,7 @@ import type { DeployEvent } from '../../src/deploy/deploy-event.js';
 import type { Started } from '../../src/deploy/deploy-service.js';
 import type { RunResult } from '../../src/deploy/deploy-runner.js';
 import { createLogger } from '../../src/log/logger.js';
-import { startLoad, type LoadReport } from '../../src/sandbox/load/http-load.js';
+import { startLoad, type LoadReport, type RunningLoad } from '../../src/sandbox/load/http-load.js';
 import { startSandboxEnv, type SandboxEnv, type SandboxEnvOptions } from '../../src/sandbox/sandbox-env.js';
 import type { Actor, AppState, DeployRecord, Phase } from '../../src/state/app-state.js';
 import type { Colour } from '../../src/validate/patterns.js';
@@ -44,7 +44,7 @@ export class DeployStory {
   readonly agent: Agent;
   /** Everything the agent reported, in order. */
   readonly events: DeployEvent[] = [];
-  private load: ReturnType<typeof startLoad> | undefined;
+  private load: RunningLoad | undefined;
   private started: Started | undefined;
 
   private constructor(env: SandboxEnv, agent: Agent) {
@@ -69,7 +69,8 @@ export class DeployStory {
       if (managed) await story.givenManaged();
       return story;
     } catch (err) {
-      await env.close();
+      // The caller never gets the story to close: stop its agent and runner too, not just the sandbox.
+      await (story ? story.close() : env.close());
       throw err;
     }
   }
@@ -87,9 +88,14 @@ export class DeployStory {
     this.started = undefined;
   }
 
-  /** Continuous GET / through every node's nginx, a new connection per request, until loadReport(). */
-  givenLoad(): void {
+  /**
+   * Continuous GET / through every node's nginx, a new connection per
+   * request, until loadReport(). Resolves once every node has answered, so
+   * the load is known to run before whatever the story does next.
+   */
+  async givenLoad(): Promise<void> {
     this.load = startLoad(this.env.fleet.nodes.map((n) => ({ host: n.address, port: 80 })), { mode: 'close', perTarget: 2 });
+    await this.load.nextAnswers();
   }
 
   /** How often each body was seen so far, e.g. { 'blog 1.0.0': 412 }. */
@@ -97,8 +103,13 @@ export class DeployStory {
     return { ...this.load!.report.bodies };
   }
 
-  /** Stops the load and reports every request it sent. */
+  /**
+   * Stops the load once every node has answered a request sent after this
+   * call (so the report covers what came before it), and reports every
+   * request it sent.
+   */
   async loadReport(): Promise<LoadReport> {
+    await this.load!.nextAnswers();
     const report = await this.load!.stop();
     this.load = undefined;
     return report;
