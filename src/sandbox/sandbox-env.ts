@@ -81,11 +81,14 @@ export async function startSandboxEnv(options: SandboxEnvOptions = {}): Promise<
       apps,
       live: 'blue',
       responderUpstream: async (gateway) => {
-        proxy = await startNodePortProxy(kube.store, apps, gateway);
-        return proxy.url;
+        const started = await startNodePortProxy(kube.store, apps, gateway);
+        // Closed also when the fleet fails to start after this point.
+        closers.push(() => started.close());
+        proxy = started;
+        return started.url;
       },
     });
-    closers.push(() => fleet.close(), () => proxy!.close());
+    closers.push(() => fleet.close());
 
     const ec2 = await startEc2StandIn({
       instances: [
