@@ -16,6 +16,7 @@ import {
   reports,
 } from './remote-scripts.js';
 import type { SshPool } from './ssh-pool.js';
+import { DISARMED, type NodeFailure, describeReloadFailure, failures, message, prepareError } from './switch-failure.js';
 import { parseUpstream, renderUpstream } from './upstream-file.js';
 
 /** The part of an app's config the fleet needs. */
@@ -91,13 +92,6 @@ export interface AfterSwitchApp {
 export type FleetEvent =
   | { kind: 'prepared' | 'switched' | 'reverted' | 'drained'; node: string; done: number; total: number }
   | { kind: 'switch-failed'; node: string; error: string };
-
-interface NodeFailure {
-  node: FleetNode;
-  error: string;
-  /** The node's own script did not report: the connection dropped or timed out, so it may have reloaded. */
-  unheard: boolean;
-}
 
 const upstreamPath = (nginx: NginxConfig, app: FleetApp): string => `${nginx.backendsDir}/${app.name}.conf`;
 
@@ -397,45 +391,10 @@ interface Commit {
 }
 
 const noop = (): void => undefined;
-/** A node told to disarm put its backup back; that is not a failure of its own. */
-const DISARMED = 'disarmed: backup put back before any reload';
-
 interface ReloadReport {
   reloadStartedAt: number | undefined;
   reloadConfirmedAt: number | undefined;
   oldWorkers: number[];
-}
-
-function describeReloadFailure(code: number, stdout: string, seen: Map<string, string>, stderr: string): string {
-  if (seen.has('nginx-test-failed')) {
-    const detail = stdout.split('\n').find((l) => /emerg|error|failed/i.test(l) && !l.startsWith('@')) ?? 'see nginx -t';
-    return `nginx -t failed, backup restored (${detail.replace(/^nginx: /, '').trim()})`;
-  }
-  if (seen.has('disarmed')) return DISARMED;
-  for (const key of ['reload-not-applied', 'changed-since-prepare', 'nginx-not-running']) {
-    if (seen.has(key)) return `${key.replace(/-/g, ' ')}: ${seen.get(key)}`;
-  }
-  if (seen.has('reload-failed')) return `reload command failed, backup restored (${stdout.split('\n').slice(1).join(' ').trim()})`;
-  return `exit ${code}${stderr.trim() ? `: ${stderr.trim().split('\n')[0]}` : ''}`;
-}
-
-function failures<T>(settled: PromiseSettledResult<T>[], nodes: readonly FleetNode[]): NodeFailure[] {
-  return settled.flatMap((s, i) =>
-    s.status === 'rejected' ? [{ node: nodes[i]!, error: message(s.reason), unheard: s.reason instanceof SwitchyardError && s.reason.code.startsWith('ssh-') }] : [],
-  );
-}
-
-function prepareError(app: FleetApp, failed: NodeFailure[], outcome: string): SwitchyardError {
-  return new SwitchyardError('switch-prepare-failed', `cannot prepare ${app.name} on ${failed.map((f) => `${f.node.name}: ${f.error}`).join('; ')}; ${outcome}`, {
-    hint: 'fix or remove the named node(s) and try again',
-    details: { failed: failed.map((f) => ({ node: f.node.name, error: f.error })) },
-  });
-}
-
-/** SSH errors already name the node; strip that so messages do not repeat it. */
-function message(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
-  return text.replace(/^\S+ \(\S+:\d+\): /, '');
 }
 
 function groupBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, T[]> {

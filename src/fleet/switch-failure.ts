@@ -1,0 +1,50 @@
+import type { FleetNode } from '../discovery/fleet-node.js';
+import { SwitchyardError } from '../errors/switchyard-error.js';
+
+// How a fleet switch words what went wrong on a node: from the `@` reports
+// of the remote scripts to one line a person can act on.
+
+export interface NodeFailure {
+  node: FleetNode;
+  error: string;
+  /** The node's own script did not report: the connection dropped or timed out, so it may have reloaded. */
+  unheard: boolean;
+}
+
+/** A node told to disarm put its backup back; that is not a failure of its own. */
+export const DISARMED = 'disarmed: backup put back before any reload';
+
+/** The reason a commit-family script gave for its exit, in words. */
+export function describeReloadFailure(code: number, stdout: string, seen: Map<string, string>, stderr: string): string {
+  if (seen.has('nginx-test-failed')) {
+    const detail = stdout.split('\n').find((l) => /emerg|error|failed/i.test(l) && !l.startsWith('@')) ?? 'see nginx -t';
+    return `nginx -t failed, backup restored (${detail.replace(/^nginx: /, '').trim()})`;
+  }
+  if (seen.has('disarmed')) return DISARMED;
+  for (const key of ['reload-not-applied', 'changed-since-prepare', 'nginx-not-running']) {
+    if (seen.has(key)) return `${key.replace(/-/g, ' ')}: ${seen.get(key)}`;
+  }
+  if (seen.has('reload-failed')) return `reload command failed, backup restored (${stdout.split('\n').slice(1).join(' ').trim()})`;
+  return `exit ${code}${stderr.trim() ? `: ${stderr.trim().split('\n')[0]}` : ''}`;
+}
+
+/** The nodes whose work was rejected, each with its reason. */
+export function failures<T>(settled: PromiseSettledResult<T>[], nodes: readonly FleetNode[]): NodeFailure[] {
+  return settled.flatMap((s, i) =>
+    s.status === 'rejected' ? [{ node: nodes[i]!, error: message(s.reason), unheard: s.reason instanceof SwitchyardError && s.reason.code.startsWith('ssh-') }] : [],
+  );
+}
+
+/** A prepare that stopped before anything changed, naming each node that stopped it. */
+export function prepareError(app: { name: string }, failed: NodeFailure[], outcome: string): SwitchyardError {
+  return new SwitchyardError('switch-prepare-failed', `cannot prepare ${app.name} on ${failed.map((f) => `${f.node.name}: ${f.error}`).join('; ')}; ${outcome}`, {
+    hint: 'fix or remove the named node(s) and try again',
+    details: { failed: failed.map((f) => ({ node: f.node.name, error: f.error })) },
+  });
+}
+
+/** SSH errors already name the node; strip that so messages do not repeat it. */
+export function message(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return text.replace(/^\S+ \(\S+:\d+\): /, '');
+}
