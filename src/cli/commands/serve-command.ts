@@ -21,26 +21,6 @@ export function describeReport(r: ResumeReport): string | undefined {
   }
 }
 
-/**
- * Prints each report once per change of what it says, so a pass every few
- * seconds does not repeat "held by agent-2" forever.
- */
-function reportPrinter(session: CliSession): (reports: ResumeReport[]) => void {
-  const last = new Map<string, string>();
-  return (reports) => {
-    for (const r of reports) {
-      const { done: _done, ...report } = r;
-      const key = JSON.stringify(report);
-      if (last.get(r.app) === key) continue;
-      last.set(r.app, key);
-      session.log.info({ report }, `${r.app}: resume ${r.how}`);
-      session.json({ type: 'resume-report', ...report });
-      const line = describeReport(r);
-      if (line) session.say(line);
-    }
-  };
-}
-
 /** A retention report in words; undefined when there is nothing to say. */
 export function describeRetire(r: RetireReport): string | undefined {
   const what = r.colour ? `${r.app}-${r.colour} (${r.version})` : r.app;
@@ -57,17 +37,26 @@ export function describeRetire(r: RetireReport): string | undefined {
   }
 }
 
-/** Prints each app's retention report once per change. */
-function retirePrinter(session: CliSession): (reports: RetireReport[]) => void {
+/**
+ * Prints each app's report once per change of what it says, so a pass every
+ * few seconds does not repeat "held by agent-2" forever.
+ */
+function changePrinter<R extends { app: string; how: string }>(
+  session: CliSession,
+  type: 'resume-report' | 'retire-report',
+  describe: (r: R) => string | undefined,
+): (reports: R[]) => void {
   const last = new Map<string, string>();
   return (reports) => {
     for (const r of reports) {
-      const key = JSON.stringify(r);
+      // A resume's `done` is a promise: not part of what it says.
+      const { done: _done, ...report } = r as R & { done?: unknown };
+      const key = JSON.stringify(report);
       if (last.get(r.app) === key) continue;
       last.set(r.app, key);
-      session.log.info({ report: r }, `${r.app}: retention ${r.how}`);
-      session.json({ type: 'retire-report', ...r });
-      const line = describeRetire(r);
+      session.log.info({ report }, `${r.app}: ${type} ${r.how}`);
+      session.json({ type, ...report });
+      const line = describe(r);
       if (line) session.say(line);
     }
   };
@@ -76,8 +65,9 @@ function retirePrinter(session: CliSession): (reports: RetireReport[]) => void {
 /**
  * `switchyard serve`: the agent. Resumes in-flight deploys at start and
  * every half lease (picking up deploys whose holder died), retires old
- * colours whose retention window closed, prints every event, and on SIGINT/SIGTERM stops its runners without unwinding: their
- * deploys stay recorded in the cluster for the next agent.
+ * colours whose retention window closed, prints every event, and on
+ * SIGINT/SIGTERM stops its runners without unwinding: their deploys stay
+ * recorded in the cluster for the next agent.
  */
 export const serveCommand: CliCommand = (program, cli) => {
   program
@@ -95,8 +85,8 @@ export const serveCommand: CliCommand = (program, cli) => {
           const config = await session.config();
           const agent = await session.agent(config, { onEvent: eventOutput(session) });
           const every = (config.agent.leaseSeconds * 1000) / 2;
-          const print = reportPrinter(session);
-          const printRetire = retirePrinter(session);
+          const print = changePrinter(session, 'resume-report', describeReport);
+          const printRetire = changePrinter(session, 'retire-report', describeRetire);
           const running = new Set<Promise<RunResult>>();
           session.say(`agent ${agent.identity} serving ${config.apps.map((a) => a.name).join(', ')}; resuming deploys every ${every / 1000} s`);
           while (!session.signal.aborted) {
