@@ -99,6 +99,16 @@ export class CliSession {
     return agent;
   }
 
+  /**
+   * The config, the app a command names, and an agent limited to that app:
+   * what every single-app command starts with (after checking its input).
+   */
+  async appAgent(name: string, options: { onEvent?: DeployEventListener } = {}): Promise<{ config: Config; app: AppConfig; agent: Agent }> {
+    const config = await this.config();
+    const app = this.app(config, name);
+    return { config, app, agent: await this.agent(config, { apps: [app], ...options }) };
+  }
+
   /** Marks work a second Ctrl-C must not cut short; call the answer when it has ended. */
   holdExit(what: string): () => void {
     return this.io.holdExit?.(what) ?? (() => undefined);

@@ -47,10 +47,8 @@ export const deployCommand: CliCommand = (program, cli) => {
             hint: 'pass --yes to deploy from a script or CI',
           });
         }
-        const config = await session.config();
-        const appConfig = session.app(config, app!);
         const hints = { current: (_e: DeployEvent): string[] => [] };
-        const agent = await session.agent(config, { apps: [appConfig], onEvent: eventOutput(session, hints) });
+        const { app: appConfig, agent } = await session.appAgent(app!, { onEvent: eventOutput(session, hints) });
 
         const plan = await agent.service.plan(app!, version!);
         session.json({ type: 'plan', plan });

@@ -33,8 +33,7 @@ export const historyCommand: CliCommand = (program, cli) => {
     .action(
       cli.action(async (session, [app]) => {
         checkAppName(app!);
-        const config = await session.config();
-        const agent = await session.agent(config, { apps: [session.app(config, app!)] });
+        const { agent } = await session.appAgent(app!);
         const deploys = await agent.service.history(app!);
         session.json({ app, deploys });
         session.say(deploys.length === 0 ? `${app}: no finished deploys yet` : deploys.flatMap(formatHistoryEntry).join('\n'));

@@ -35,8 +35,7 @@ const intentCommand =
       .action(
         cli.action(async (session, [app]) => {
           checkAppName(app!);
-          const config = await session.config();
-          const agent = await session.agent(config, { apps: [session.app(config, app!)], onEvent: eventOutput(session) });
+          const { agent } = await session.appAgent(app!, { onEvent: eventOutput(session) });
           const record = await (verb === 'promote' ? agent.service.promote(app!, session.actor) : agent.service.abort(app!, session.actor));
           session.json({ type: 'intent', verb, record });
           session.say(`${record.id}  ${verb} recorded by ${formatActor(session.actor)} (it is ${record.phase})`);

@@ -29,8 +29,7 @@ export const planCommand: CliCommand = (program, cli) => {
       cli.action(async (session, [app, version]) => {
         checkAppName(app!);
         checkVersion(version!);
-        const config = await session.config();
-        const agent = await session.agent(config, { apps: [session.app(config, app!)] });
+        const { agent } = await session.appAgent(app!);
         const plan = await agent.service.plan(app!, version!);
         session.json(plan);
         session.say(formatPlan(plan).join('\n'));

@@ -18,8 +18,7 @@ export const rollbackCommand: CliCommand = (program, cli) => {
     .action(
       cli.action(async (session, [app]) => {
         checkAppName(app!);
-        const config = await session.config();
-        const agent = await session.agent(config, { apps: [session.app(config, app!)], onEvent: eventOutput(session) });
+        const { agent } = await session.appAgent(app!, { onEvent: eventOutput(session) });
         const { record, done } = await agent.service.rollback(app!, session.actor);
         session.json({ type: 'started', record });
         session.say(
