@@ -33,15 +33,8 @@ export const checkAppName = (v: string): string =>
   check('app name', APP_NAME, v, 'use lower-case letters, digits and dashes, starting with a letter (at most 42)');
 export const checkVersion = (v: string): string =>
   check('version', VERSION, v, 'use letters, digits, ".", "_" and "-" (at most 128), e.g. 20151025.143403');
-export const checkNamespace = (v: string): string =>
-  check('namespace', NAMESPACE, v, 'use lower-case letters, digits and dashes');
 export const checkNodeAddress = (v: string): string =>
   check('node address', NODE_ADDRESS, v, 'use an IPv4 address or a host name');
-export const checkNodeName = (v: string): string =>
-  check('node name', NODE_NAME, v, 'use letters, digits, ".", "_" and "-"');
-export function checkColour(v: string): Colour {
-  return check('colour', /^(blue|green)$/, v, 'use "blue" or "green"') as Colour;
-}
 
 export const otherColour = (c: Colour): Colour => (c === 'blue' ? 'green' : 'blue');
 
