@@ -115,33 +115,32 @@ export class CliSession {
   }
 
   /**
-   * Resolves once no deploy of this process is switching. Closing an agent
-   * closes its SSH connections at once, and a switch half done is worse than
-   * one finished, so a shutdown lets a switch (or its revert) end first; a
-   * second Ctrl-C waits for it too, a third quits at once.
+   * Closes an agent: its runners stop where they are, their deploys stay
+   * recorded in flight. A switch under way finishes first (Agent.close waits
+   * for its runners, since a switch half done is worse than one finished);
+   * while it does, this says so and a second Ctrl-C waits too, a third quits.
    */
-  async switchesDone(): Promise<void> {
+  async closeAgent(agent: Agent): Promise<void> {
+    const index = this.agents.indexOf(agent);
+    if (index >= 0) this.agents.splice(index, 1);
+    const switching = [...this.phases].filter(([, phase]) => phase === 'switching').map(([id]) => id);
     let release: (() => void) | undefined;
+    if (switching.length > 0) {
+      this.warn(`finishing the switch of ${switching.join(', ')} before stopping`);
+      release = this.holdExit(`finishing the switch of ${switching.join(', ')}`);
+    }
     try {
-      for (;;) {
-        const switching = [...this.phases].filter(([, phase]) => phase === 'switching').map(([id]) => id);
-        if (switching.length === 0) return;
-        if (!release) {
-          this.warn(`finishing the switch of ${switching.join(', ')} before stopping`);
-          release = this.holdExit(`finishing the switch of ${switching.join(', ')}`);
-        }
-        await this.clock.sleep(100);
-      }
+      await agent.close();
+    } catch (err) {
+      this.log.warn({ err }, 'closing the agent failed');
     } finally {
       release?.();
     }
   }
 
-  /** Stops the agents' runners (their deploys stay recorded in flight) and closes their connections. */
+  /** Closes every agent this command built. */
   async close(): Promise<void> {
-    await this.switchesDone();
-    const agents = this.agents.splice(0);
-    await Promise.all(agents.map((a) => a.close().catch((err: unknown) => this.log.warn({ err }, 'closing the agent failed'))));
+    await Promise.all([...this.agents].map((a) => this.closeAgent(a)));
   }
 
   /** Reports a failure: one line on stderr, the JSON body with --json, the detail in the log; returns the exit code. */

@@ -34,8 +34,7 @@ export async function followRun(
   const first = await Promise.race([run.done, aborted(session.signal)]);
   const interrupted = first === 'interrupted';
   if (interrupted) {
-    await session.switchesDone();
-    await agent.close();
+    await session.closeAgent(agent);
   }
   const result = await run.done;
   const { record } = result;

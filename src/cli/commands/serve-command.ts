@@ -106,8 +106,7 @@ export const serveCommand: CliCommand = (program, cli) => {
             await session.clock.sleep(every, session.signal);
           }
           session.say(`stopping: ${running.size} deploy(s) stop where they are and stay in flight for the next agent`);
-          await session.switchesDone();
-          await agent.close();
+          await session.closeAgent(agent);
           await Promise.all(running);
           session.say('stopped');
           return EXIT.ok;
