@@ -10,12 +10,10 @@ import { createAgent } from '../src/agent/create-agent.js';
 import type { DeployEvent } from '../src/deploy/deploy-event.js';
 import { silentLogger } from '../src/log/logger.js';
 import { startSandboxEnv } from '../src/sandbox/sandbox-env.js';
+import { median, round } from './figures.js';
 
 const NODES = 10;
 const DEPLOYS = 3;
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const round = (x: number): number => Math.round(x * 10) / 10;
 
 export default async function* deployBench(): AsyncGenerator<{ name: string } & Record<string, unknown>> {
   const env = await startSandboxEnv({

@@ -8,13 +8,11 @@ import { FleetSwitch } from '../src/fleet/fleet-switch.js';
 import { SshPool } from '../src/fleet/ssh-pool.js';
 import { TestFleet } from '../src/sandbox/fleet/test-fleet.js';
 import type { Colour } from '../src/validate/patterns.js';
+import { median, round } from './figures.js';
 
 const SIZES = [3, 10, 30];
 const ROUNDS = 3;
 const app = { name: 'blog', portBase: 30000 };
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const round = (x: number): number => Math.round(x * 10) / 10;
 
 export default async function* switchBench(): AsyncGenerator<{ name: string } & Record<string, unknown>> {
   for (const size of SIZES) {
