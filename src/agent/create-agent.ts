@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { connectKube, type KubeClients } from '../cluster/kube-clients.js';
+import { watchApps } from '../cluster/watch-apps.js';
 import type { Config } from '../config/schema.js';
 import type { DeployEventListener } from '../deploy/deploy-event.js';
 import { DeployService } from '../deploy/deploy-service.js';
@@ -28,6 +29,11 @@ export interface Agent {
   discovery: Discovery;
   /** Every discovered node: reachable over SSH (host key checked), and what it marks live per app. */
   checkNodes(): Promise<NodeCheck[]>;
+  /**
+   * Feeds the deploy feed with the apps' state and colours as they change in
+   * the cluster, until `signal` aborts; failures are retried after `onError`.
+   */
+  watchCluster(signal: AbortSignal, onError: (err: unknown) => void): Promise<void>;
   /** Stops the runners (their deploys stay recorded for a resume), waits for them to end, and closes connections. */
   close(): Promise<void>;
 }
@@ -64,6 +70,7 @@ export async function createAgent(config: Config, options: AgentOptions): Promis
   const leaseMs = config.agent.leaseSeconds * 1000;
   const service = new DeployService({
     apps: config.apps,
+    roles: config.roles,
     state: kubeStatePort(kube, config.apps),
     lock: kubeLockPort(kube, config.apps, { identity, leaseSeconds: config.agent.leaseSeconds }),
     cluster: kubeClusterPort(kube),
@@ -96,6 +103,15 @@ export async function createAgent(config: Config, options: AgentOptions): Promis
         return r.status === 'fulfilled'
           ? { ...node, reachable: true, live }
           : { ...node, reachable: false, error: (r.reason as Error).message, live };
+      });
+    },
+    watchCluster(signal, onError) {
+      return watchApps(kube, {
+        apps: config.apps,
+        onState: (s) => service.observeState(s),
+        onColour: (app, colour, ready, desired) => service.feed.observeColour(app, colour, ready, desired),
+        onError,
+        signal,
       });
     },
     async close() {

@@ -82,7 +82,7 @@ export class CliSession {
   app(config: Config, name: string): AppConfig {
     const found = config.apps.find((a) => a.name === name);
     if (!found) {
-      throw new SwitchyardError('input-invalid', `unknown app "${name}"`, {
+      throw new SwitchyardError('app-unknown', `unknown app "${name}"`, {
         hint: `known apps: ${config.apps.map((a) => a.name).join(', ')}`,
       });
     }

@@ -3,7 +3,7 @@ import type { RunResult } from '../deploy/deploy-runner.js';
 import type { DeployRecord, Phase } from '../state/app-state.js';
 import type { CliSession } from './cli-session.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
-import { describeOutcome } from './progress-printer.js';
+import { describeOutcome } from '../deploy/wording.js';
 
 /** The final phase a run of this kind ends in when it worked. */
 export const succeeded = (r: DeployRecord): boolean => r.phase === (r.kind === 'rollback' ? 'rolled-back' : 'done');

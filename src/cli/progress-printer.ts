@@ -1,32 +1,6 @@
 import type { DeployEvent } from '../deploy/deploy-event.js';
-import type { Actor, DeployRecord } from '../state/app-state.js';
-
-/** "420 ms", "4.2 s", "3m 07s", "2h 05m": short, and still sortable by eye in a CI log. */
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  const s = Math.round(ms / 1000);
-  if (s < 3600) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
-}
-
-export const formatActor = (a: Actor | undefined): string => (a ? `${a.name ?? a.id} (${a.via})` : 'someone');
-
-/** A finished record in a few words: "done: green 2015… live", "failed in waiting: …". */
-export function describeOutcome(r: DeployRecord): string {
-  switch (r.phase) {
-    case 'done':
-      return `done: ${r.toColour} ${r.version} is live`;
-    case 'rolled-back':
-      return `rolled back: ${r.toColour} ${r.version} is live`;
-    case 'aborted':
-      return `aborted by ${formatActor(r.abortedBy)}${r.error ? ` (${r.error.message})` : ''}; traffic untouched`;
-    case 'failed':
-      return `failed${r.error ? ` in ${r.error.phase}: ${r.error.message}` : ''}`;
-    default:
-      return r.phase;
-  }
-}
+import type { DeployRecord } from '../state/app-state.js';
+import { describeOutcome, formatActor, formatDuration } from '../deploy/wording.js';
 
 const took = (r: DeployRecord): string =>
   r.finishedAt ? ` (after ${formatDuration(new Date(r.finishedAt).getTime() - new Date(r.requestedAt).getTime())})` : '';
@@ -84,6 +58,10 @@ export class ProgressPrinter {
         const window = e.mixedWindowMs === undefined ? '' : `, mixed window ${formatDuration(e.mixedWindowMs)}`;
         return this.once(e.deployId, `nodes ${e.switched}/${e.total} switched to ${e.colour}${window}`);
       }
+      case 'requested':
+        return `${e.kind} of ${e.version} requested by ${formatActor(e.by)}${e.hold ? '; waiting for a Start in Slack' : ''}`;
+      case 'intent':
+        return `${e.verb} requested by ${formatActor(e.by)} (it is ${e.phase})`;
       case 'error':
         return `error in ${e.phase} [${e.code}]: ${e.message}`;
       case 'resumed':

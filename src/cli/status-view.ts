@@ -1,6 +1,6 @@
 import type { AppStatus } from '../deploy/deploy-service.js';
 import { COLOURS } from '../validate/patterns.js';
-import { formatActor } from './progress-printer.js';
+import { formatActor } from '../deploy/wording.js';
 
 /** An app's status as `switchyard status` shows it, and as `--json` prints it. */
 export interface StatusView extends AppStatus {

@@ -1,24 +1,10 @@
 import type { AppConfig } from '../config/schema.js';
 import type { DeployEvent } from '../deploy/deploy-event.js';
 import type { FleetNode } from '../discovery/fleet-node.js';
-import { colourPort, type Colour } from '../validate/patterns.js';
+import { previewUrls } from '../deploy/wording.js';
+import type { Colour } from '../validate/patterns.js';
 
 const SHOWN = 3;
-
-/**
- * Where to look at a colour before it takes traffic: the app's previewUrl
- * template with {{node}} (each node's address) and {{port}} (the colour's
- * NodePort), or each node's NodePort when the app has none. Once each: a
- * template without {{node}} (one load balancer) gives one URL.
- *
- * @example
- * previewUrls(blog, 'green', nodes); // ['http://10.0.1.11:30001/', 'http://10.0.1.12:30001/']
- */
-export function previewUrls(app: AppConfig, colour: Colour, nodes: readonly FleetNode[]): string[] {
-  const port = String(colourPort(app.portBase, colour));
-  const template = app.previewUrl ?? 'http://{{node}}:{{port}}/';
-  return [...new Set(nodes.map((n) => template.replaceAll('{{node}}', n.address).replaceAll('{{port}}', port)))];
-}
 
 /**
  * Lines the deploy command adds when its deploy starts waiting in

@@ -38,7 +38,7 @@ export class AppStateStore {
   /** The app's record; an empty one when none was written yet. */
   async readAppState(app: string, namespace: string): Promise<AppState> {
     const cm = await this.read(app, namespace);
-    return cm ? parse(cm, app, namespace) : emptyAppState(app);
+    return cm ? parseAppState(cm, app, namespace) : emptyAppState(app);
   }
 
   /**
@@ -49,7 +49,7 @@ export class AppStateStore {
     const name = stateConfigMapName(app);
     for (let attempt = 1; ; attempt++) {
       const cm = await this.read(app, namespace);
-      const current = cm ? parse(cm, app, namespace) : emptyAppState(app);
+      const current = cm ? parseAppState(cm, app, namespace) : emptyAppState(app);
       const next = change(structuredClone(current));
       next.history = next.history.slice(0, HISTORY_LIMIT);
       const data = { [STATE_KEY]: JSON.stringify(next) };
@@ -87,7 +87,8 @@ export class AppStateStore {
   }
 }
 
-function parse(cm: V1ConfigMap, app: string, namespace: string): AppState {
+/** The state record a ConfigMap holds; refuses one that holds something else. */
+export function parseAppState(cm: V1ConfigMap, app: string, namespace: string): AppState {
   const text = cm.data?.[STATE_KEY];
   if (text === undefined) return emptyAppState(app);
   try {

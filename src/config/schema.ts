@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { APP_NAME, NAMESPACE, NODE_ADDRESS, NODE_NAME } from '../validate/patterns.js';
 
+/** A Slack channel: its name with "#", or its id. */
+const CHANNEL = /^(#[a-z0-9][a-z0-9._-]{0,79}|[CGD][A-Z0-9]{2,})$/;
+
 /** "90s", "30m", "4h", "1d" or a number of seconds. */
 const Duration = z.union([
   z.number().nonnegative(),
@@ -85,7 +88,9 @@ const App = z.strictObject({
   postDeployCommand: z.string().optional(),
   releasesDir: z.string().regex(/^\/[A-Za-z0-9_./-]*$/, 'an absolute path').optional(),
   keepReleases: z.number().int().min(1).optional(),
-  channel: z.string().optional(),
+  channel: z.string().regex(CHANNEL, 'a channel name such as "#blog-deploys" or an id such as C01ABC').optional(),
+  /** CI deploys of this app wait for a Start click in Slack before anything is created. */
+  requireStart: z.boolean().default(false),
 });
 
 const SlackId = z.string().regex(/^[UWSG][A-Z0-9]{2,}$/, 'a Slack user or user-group id such as U01ABC');
@@ -109,16 +114,31 @@ export const Config = z
     slack: z
       .strictObject({
         mode: z.enum(['socket', 'http']).default('socket'),
-        channel: z.string().default('#deploys'),
+        channel: z.string().regex(CHANNEL, 'a channel name such as "#deploys" or an id such as C01ABC').default('#deploys'),
+        /** The slash command as the app's manifest names it. */
+        command: z.string().regex(/^\/[a-z0-9_-]{1,31}$/, 'a slash command such as "/deploy"').default('/deploy'),
         apiUrl: z.url().optional(),
+        /** Where the HTTP receiver listens (mode http). */
+        port: z.number().int().min(0).max(65535).default(3000),
+        host: z.string().default('0.0.0.0'),
       })
       .optional(),
-    api: z.strictObject({ port: z.number().int().min(0).max(65535).default(8080), host: z.string().default('127.0.0.1') }).prefault({}),
+    api: z
+      .strictObject({
+        enabled: z.boolean().default(true),
+        port: z.number().int().min(0).max(65535).default(8080),
+        host: z.string().default('127.0.0.1'),
+        /** How CI reaches this API, for the deploy URLs it answers with; default: http://<host>:<port>. */
+        publicUrl: z.url().optional(),
+      })
+      .prefault({}),
     roles: z
       .strictObject({
         deploy: z.array(SlackId).default([]),
         approve: z.array(SlackId).default([]),
         rollback: z.array(SlackId).default([]),
+        /** false: whoever asked for a deploy (or started one CI left pending) may not promote it. */
+        selfApprove: z.boolean().default(true),
       })
       .prefault({}),
     apps: z.array(App).min(1),

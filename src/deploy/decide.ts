@@ -34,7 +34,7 @@ export function decide(record: DeployRecord, observed: Observation, now: Date, c
   if (isUnwinding(r)) return unwind(r, observed);
   switch (r.phase) {
     case 'pending':
-      return { phase: 'discovering', actions: [], by: r.requestedBy };
+      return pending(r, observed, now, config);
     case 'discovering':
       return discovering(r, observed, config);
     case 'creating':
@@ -100,6 +100,22 @@ function onFailure(r: DeployRecord, obs: Observation): Decision {
     return fail(r, obs, 'switch-revert-failed', `putting every node of ${r.app} back on ${old} failed: ${f.message}`);
   }
   return fail(r, obs, f.code, f.message);
+}
+
+/**
+ * A held deploy (CI's, for an app with `requireStart`) waits here, having
+ * created nothing, for a Start; a Reject is an abort. It waits as long as a
+ * verification would.
+ */
+function pending(r: DeployRecord, obs: Observation, now: Date, config: AppConfig): Decision {
+  if (!r.hold) return { phase: 'discovering', actions: [], by: r.requestedBy };
+  if (r.startedBy) return { phase: 'discovering', actions: [], by: r.startedBy, note: 'started' };
+  const until = new Date(new Date(r.requestedAt).getTime() + config.verify.timeout * 1000);
+  if (now >= until) {
+    const message = `${r.app} ${r.version} was not started by ${until.toISOString()}`;
+    return startUnwind(r, obs, { abortedBy: AGENT_ACTOR, error: { code: 'deploy-aborted', message, phase: r.phase } }, message, AGENT_ACTOR);
+  }
+  return { phase: 'pending', actions: [{ kind: 'await-intent', until: until.toISOString() }] };
 }
 
 function discovering(r: DeployRecord, obs: Observation, config: AppConfig): Decision {
@@ -206,7 +222,11 @@ function switching(r: DeployRecord, obs: Observation, now: Date, config: AppConf
     return {
       phase: 'draining',
       actions: [{ kind: 'wait-drained', until: drainUntil }],
-      patch: { switchedAt: now.toISOString(), drainUntil },
+      patch: {
+        switchedAt: now.toISOString(),
+        drainUntil,
+        switched: { nodes: fleet.nodes.length, ...(obs.mixedWindowMs === undefined ? {} : { mixedWindowMs: obs.mixedWindowMs }) },
+      },
       live: { colour: r.toColour, version: r.version },
       note: `every node on ${r.toColour}`,
     };

@@ -9,7 +9,7 @@ export type Action =
   | { kind: 'create-colour'; colour: Colour; version: string; from: CreateFrom }
   | { kind: 'wait-ready'; colour: Colour; timeoutMs: number }
   | { kind: 'smoke'; colour: Colour; path: string; status: number }
-  /** Pause for promote or abort (recorded in state by the service), at most until `until`. */
+  /** Pause for start, promote or abort (recorded in state by the service), at most until `until`. */
   | { kind: 'await-intent'; until: string }
   | { kind: 'switch'; colour: Colour; reason: 'deploy' | 'revert' }
   | { kind: 'wait-drained'; until: string }
@@ -17,7 +17,7 @@ export type Action =
 
 /** Record fields a decision may set with its transition. */
 export type RecordPatch = Partial<
-  Pick<DeployRecord, 'fromColour' | 'fromVersion' | 'toColour' | 'verifyUntil' | 'drainUntil' | 'switchedAt' | 'error' | 'abortedBy'>
+  Pick<DeployRecord, 'fromColour' | 'fromVersion' | 'toColour' | 'verifyUntil' | 'drainUntil' | 'switchedAt' | 'switched' | 'error' | 'abortedBy'>
 >;
 
 /**

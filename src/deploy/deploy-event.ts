@@ -14,6 +14,10 @@ interface About {
  * const onEvent = (e: DeployEvent) => { if (e.type === 'pods') bar.update(e.ready, e.desired); };
  */
 export type DeployEvent =
+  /** A deploy or rollback was accepted and recorded as pending. */
+  | (About & { type: 'requested'; kind: DeployRecord['kind']; version: string; by: Actor; hold: boolean })
+  /** Someone asked a deploy to go on (start, promote) or stop (abort, reject); its runner acts on it. */
+  | (About & { type: 'intent'; verb: IntentVerb; by: Actor; phase: Phase })
   | (About & { type: 'phase'; from: Phase; to: Phase; by: Actor; note?: string; at: string })
   | (About & { type: 'pods'; colour: Colour; ready: number; desired: number })
   | (About & { type: 'nodes'; colour: Colour; switched: number; total: number; mixedWindowMs?: number })
@@ -31,5 +35,7 @@ export type DeployEvent =
  * unwound to failed/aborted because carrying on was unsafe.
  */
 export type ResumeHow = 'continued' | 'reverted' | 'unwound';
+
+export type IntentVerb = 'start' | 'promote' | 'abort';
 
 export type DeployEventListener = (event: DeployEvent) => void;

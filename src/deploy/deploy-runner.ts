@@ -233,6 +233,7 @@ export class DeployRunner {
       colours,
       ...(this.drained ? { drained: true } : {}),
       ...(this.smokePassed ? { smokePassed: true } : {}),
+      ...(this.lastSwitch ? { mixedWindowMs: this.lastSwitch.mixedWindowMs } : {}),
       ...(this.failure ? { failure: this.failure } : {}),
     };
     const known = this.knownFleet;

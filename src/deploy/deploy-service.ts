@@ -1,19 +1,24 @@
 import { randomUUID } from 'node:crypto';
-import type { AppConfig } from '../config/schema.js';
+import type { AppConfig, Config } from '../config/schema.js';
 import { asSwitchyardError, SwitchyardError } from '../errors/switchyard-error.js';
-import type { Actor, AppState, DeployRecord, Phase } from '../state/app-state.js';
+import { HISTORY_LIMIT, type Actor, type AppState, type DeployRecord, type Phase } from '../state/app-state.js';
 import { checkAppName, checkVersion, otherColour, type Colour } from '../validate/patterns.js';
 import { classifyResume } from './classify-resume.js';
-import type { ResumeHow } from './deploy-event.js';
-import { isPreSwitch, isUnwinding } from './deploy-phases.js';
+import { authorize, type AuthorizeContext, type Verb } from './authorize.js';
+import type { IntentVerb, ResumeHow } from './deploy-event.js';
+import { DeployFeed, type FeedFilter, type FeedListener } from './deploy-feed.js';
+import { isFinal, isPreSwitch, isUnwinding } from './deploy-phases.js';
 import { DeployRunner, type DeployDeps, type RunOptions, type RunResult } from './deploy-runner.js';
 import { lockHeldError } from './lock-held-error.js';
 import { planDeploy, type PlanStep } from './plan-deploy.js';
 import { retireRetained, type RetireReport } from './retire-retained.js';
 import type { FleetView, LockHolder } from './ports.js';
+import { revisioned } from './revisioned-state.js';
 
 export interface DeployServiceDeps extends DeployDeps {
   apps: AppConfig[];
+  /** Who may do what from Slack (DESIGN.md invariant 9); none when absent. */
+  roles?: Config['roles'];
   /** Stops every runner this service started (agent shutdown); their deploys stay in flight for a resume. */
   signal?: AbortSignal;
   /** Id of a new deploy (default: `<app>-<8 hex>`). */
@@ -23,8 +28,20 @@ export interface DeployServiceDeps extends DeployDeps {
 /** A deploy or rollback that was accepted: its record as first written, and its end. */
 export interface Started {
   record: DeployRecord;
-  /** Settles when the runner ends; never rejects. */
+  /** Settles when the runner ends; never rejects. A replayed request's settles at once with the record as it is. */
   done: Promise<RunResult>;
+  /** The request repeated an earlier one's Idempotency-Key: this is that deploy, nothing new was started. */
+  replayed?: boolean;
+}
+
+export interface DeployOptions {
+  by: Actor;
+  skipVerify?: boolean;
+  /** Wait in pending for a Start before creating anything (CI deploys of apps with `requireStart`). */
+  hold?: boolean;
+  commit?: string;
+  /** A retried request with the same key (from the same requester) answers the same deploy. */
+  idempotencyKey?: string;
 }
 
 interface ColourSummary {
@@ -68,7 +85,7 @@ export interface ResumeReport {
   done?: Promise<RunResult>;
 }
 
-type Intent = 'promotedBy' | 'abortedBy';
+const INTENT_FIELD = { start: 'startedBy', promote: 'promotedBy', abort: 'abortedBy' } as const satisfies Record<IntentVerb, keyof DeployRecord>;
 
 /**
  * The functions every front end calls (Slack, the HTTP API, the CLI); none of
@@ -82,23 +99,64 @@ type Intent = 'promotedBy' | 'abortedBy';
  * console.log((await done).record?.phase); // 'done'
  */
 export class DeployService {
+  /** Every deploy as whole snapshots, for the front ends (see watch). */
+  readonly feed: DeployFeed;
   private readonly runners = new Map<string, DeployRunner>();
   private readonly running = new Set<Promise<RunResult>>();
   private readonly deps: DeployServiceDeps;
 
   constructor(deps: DeployServiceDeps) {
-    this.deps = deps;
+    this.feed = new DeployFeed({ apps: deps.apps, nodes: () => deps.fleet.discover(), now: () => deps.clock.now() });
+    // Every state this service reads or writes, and every event of its runners, also feeds the feed.
+    this.deps = {
+      ...deps,
+      state: revisioned(deps.state, (s) => this.feed.observeState(s)),
+      onEvent: (e) => {
+        this.feed.observeEvent(e);
+        deps.onEvent?.(e);
+      },
+    };
   }
 
-  /** Starts a deploy of `version`; refused with 'lock-held' while another deploy of the app runs. */
-  async deploy(app: string, version: string, options: { by: Actor; skipVerify?: boolean }): Promise<Started> {
+  /**
+   * Starts a deploy of `version`; refused with 'lock-held' while another deploy of the app runs.
+   * With `idempotencyKey`, a retried request answers the deploy the first one started.
+   */
+  async deploy(app: string, version: string, options: DeployOptions): Promise<Started> {
     checkVersion(version);
-    return await this.start(app, options.by, (s, id, at) => ({
-      ...this.newRecord(s, id, at, options.by, `deploy ${version} requested`),
-      kind: 'deploy',
-      version,
-      skipVerify: options.skipVerify ?? false,
-    }));
+    const { by, idempotencyKey } = options;
+    const replay = idempotencyKey ? await this.replay(app, version, by, idempotencyKey) : undefined;
+    if (replay) return replay;
+    try {
+      return await this.start(app, by, (s, id, at) => ({
+        ...this.newRecord(s, id, at, by, `deploy ${version} requested`),
+        kind: 'deploy',
+        version,
+        skipVerify: options.skipVerify ?? false,
+        ...(options.hold ? { hold: true } : {}),
+        ...(options.commit ? { commit: options.commit } : {}),
+        ...(idempotencyKey ? { idempotencyKey } : {}),
+      }));
+    } catch (err) {
+      // Two tries of one request at once: the one that lost the lock answers the deploy the other started.
+      const again = idempotencyKey && asSwitchyardError(err).code === 'lock-held' ? await this.replay(app, version, by, idempotencyKey) : undefined;
+      if (again) return again;
+      throw err;
+    }
+  }
+
+  /** The deploy an earlier request with `key` started, if any; refuses a key reused for another version. */
+  private async replay(app: string, version: string, by: Actor, key: string): Promise<Started | undefined> {
+    this.appConfig(app);
+    const s = await this.deps.state.read(app);
+    const r = [s.inFlight, ...s.history].find((x) => x?.idempotencyKey === key && x.requestedBy.via === by.via && x.requestedBy.id === by.id);
+    if (!r) return undefined;
+    if (r.version !== version) {
+      throw new SwitchyardError('idempotency-conflict', `Idempotency-Key ${key} was used for ${app} ${r.version} (${r.id}), not ${version}`, {
+        hint: 'use a new key for a new request',
+      });
+    }
+    return { record: r, replayed: true, done: Promise.resolve({ outcome: isFinal(r.phase) ? 'finished' : 'stopped', record: r }) };
   }
 
   /** Back to the previous colour: a switch if it still runs, else re-created from its recorded template; no pause. */
@@ -119,14 +177,89 @@ export class DeployService {
     });
   }
 
-  /** Lets a deploy waiting in verification switch (recorded now, acted on by its runner). */
-  promote(app: string, by: Actor): Promise<DeployRecord> {
-    return this.intent(app, by, 'promotedBy');
+  /** Lets a held deploy (pending, waiting for a Start) go on: it creates the new colour next. */
+  startHeld(app: string, by: Actor): Promise<DeployRecord> {
+    return this.intent(app, by, 'start');
   }
 
-  /** Stops a deploy before its switch: the new colour is removed and traffic never moves. */
+  /** Lets a deploy waiting in verification switch (recorded now, acted on by its runner). */
+  promote(app: string, by: Actor): Promise<DeployRecord> {
+    return this.intent(app, by, 'promote');
+  }
+
+  /** Stops a deploy before its switch (a held one is rejected): the new colour is removed and traffic never moves. */
   abort(app: string, by: Actor): Promise<DeployRecord> {
-    return this.intent(app, by, 'abortedBy');
+    return this.intent(app, by, 'abort');
+  }
+
+  /**
+   * Checks that `actor` may `verb` the app (roles in config); throws
+   * 'not-authorised' naming the role needed. Front ends call it before acting.
+   */
+  authorize(actor: Actor, verb: Verb, app: string, context: AuthorizeContext = {}): void {
+    authorize(this.deps.roles ?? { deploy: [], approve: [], rollback: [], selfApprove: true }, actor, verb, app, context);
+  }
+
+  /** One deploy's record, read from the cluster only (no SSH, no discovery). */
+  async get(app: string, deployId: string): Promise<{ record: DeployRecord; state: AppState }> {
+    this.appConfig(app);
+    const state = await this.deps.state.read(app);
+    const record = [state.inFlight, ...state.history].find((r) => r?.id === deployId);
+    if (!record) {
+      throw new SwitchyardError('deploy-unknown', `no deploy ${deployId} of ${app}`, { hint: `the last ${HISTORY_LIMIT} are kept: see switchyard history ${app}` });
+    }
+    return { record, state };
+  }
+
+  /** A deploy by its id alone (`<app>-<hex>`): the app is the configured one its id starts with. */
+  async find(deployId: string): Promise<{ record: DeployRecord; state: AppState }> {
+    const apps = this.deps.apps.filter((a) => deployId.startsWith(`${a.name}-`)).sort((a, b) => b.name.length - a.name.length);
+    for (const app of apps) {
+      const found = await this.get(app.name, deployId).catch((err: unknown) => {
+        if (asSwitchyardError(err).code === 'deploy-unknown') return undefined;
+        throw err;
+      });
+      if (found) return found;
+    }
+    throw new SwitchyardError('deploy-unknown', `no deploy ${deployId}`, { hint: 'deploy ids look like blog-1a2b3c4d; see switchyard history <app>' });
+  }
+
+  /**
+   * Follows deploys as whole snapshots (record, pods and nodes progress,
+   * preview URLs), latest-wins: the current ones first, then each change,
+   * whichever agent or CLI runs them. Returns the unsubscribe.
+   *
+   * @example
+   * const stop = service.watch({ app: 'blog' }, async (s) => slack.render(s));
+   */
+  watch(filter: FeedFilter, fn: FeedListener): () => void {
+    return this.feed.watch(filter, fn);
+  }
+
+  /**
+   * For an agent's cluster watch: an app's state as it changed in the
+   * cluster, so deploys run elsewhere reach this agent's front ends.
+   */
+  observeState(state: AppState): void {
+    this.feed.observeState(state);
+  }
+
+  /** Notes where a deploy's Slack message is (once), so every agent edits that one; false when one was already noted. */
+  async attachChat(app: string, deployId: string, chat: { channel: string; ts: string }): Promise<boolean> {
+    let attached = false;
+    await this.deps.state.update(app, (s) => {
+      attached = false;
+      const at = (r: DeployRecord | null) => (r?.id === deployId && !r.chat ? { ...r, chat } : r);
+      if (s.inFlight?.id === deployId && !s.inFlight.chat) {
+        attached = true;
+        return { ...s, inFlight: at(s.inFlight) };
+      }
+      const i = s.history.findIndex((r) => r.id === deployId && !r.chat);
+      if (i < 0) return s;
+      attached = true;
+      return { ...s, history: s.history.map((r, j) => (j === i ? at(r)! : r)) };
+    });
+    return attached;
   }
 
   async status(app: string): Promise<AppStatus> {
@@ -242,7 +375,7 @@ export class DeployService {
     checkAppName(app);
     const config = this.deps.apps.find((a) => a.name === app);
     if (!config) {
-      throw new SwitchyardError('input-invalid', `unknown app "${app}"`, {
+      throw new SwitchyardError('app-unknown', `unknown app "${app}"`, {
         hint: `known apps: ${this.deps.apps.map((a) => a.name).join(', ')}`,
       });
     }
@@ -278,7 +411,9 @@ export class DeployService {
         if (s.inFlight) throw lockHeldError(app, null, s.inFlight);
         return { ...s, inFlight: make(s, id, at) };
       });
-      return { record: after.inFlight!, done: this.run(config, id) };
+      const record = after.inFlight!;
+      this.deps.onEvent?.({ type: 'requested', app, deployId: id, kind: record.kind, version: record.version, by, hold: record.hold === true });
+      return { record, done: this.run(config, id) };
     } catch (err) {
       await lock.release(app, holder).catch(() => undefined);
       throw err;
@@ -312,27 +447,45 @@ export class DeployService {
     while (this.running.size > 0) await Promise.all([...this.running]);
   }
 
-  private async intent(app: string, by: Actor, field: Intent): Promise<DeployRecord> {
+  /**
+   * Records start, promote or abort on the deploy in flight. Asking again for
+   * what is already asked answers the record as it is (a double click, a retry).
+   */
+  private async intent(app: string, by: Actor, verb: IntentVerb): Promise<DeployRecord> {
     this.appConfig(app);
-    const verb = field === 'promotedBy' ? 'promote' : 'abort';
+    const field = INTENT_FIELD[verb];
     const at = this.deps.clock.now().toISOString();
+    let changed = false;
     const after = await this.deps.state.update(app, (s) => {
+      changed = false;
       const r = s.inFlight;
-      if (!r) throw new SwitchyardError('input-invalid', `no deploy of ${app} in flight to ${verb}`, { hint: `see: switchyard status ${app}` });
-      if (!isPreSwitch(r.phase) || isUnwinding(r)) {
-        throw new SwitchyardError('input-invalid', `too late to ${verb} ${r.id} of ${app}: it is ${isUnwinding(r) ? 'unwinding' : r.phase}`, {
-          hint: field === 'abortedBy' && !isUnwinding(r) ? 'roll back once it is done' : 'wait for it to finish',
-        });
-      }
-      if (field === 'promotedBy' && r.kind === 'rollback') {
-        throw new SwitchyardError('input-invalid', `${r.id} of ${app} is a rollback: it does not wait for a promote`);
-      }
+      if (!r) throw new SwitchyardError('wrong-phase', `no deploy of ${app} in flight to ${verb}`, { hint: `see: switchyard status ${app}` });
+      if (r[field]) return s;
+      const refusal = intentRefusal(r, verb);
+      if (refusal) throw refusal;
+      changed = true;
       const transitions = [...r.transitions, { phase: r.phase, at, by, note: `${verb} requested` }];
       return { ...s, inFlight: { ...r, [field]: by, transitions } };
     });
+    const record = after.inFlight!;
+    if (changed) this.deps.onEvent?.({ type: 'intent', app, deployId: record.id, verb, by, phase: record.phase });
     this.runners.get(app)?.nudge();
-    return after.inFlight!;
+    return record;
   }
+}
+
+/** Why `verb` does not apply to the deploy now, or undefined when it does. */
+function intentRefusal(r: DeployRecord, verb: IntentVerb): SwitchyardError | undefined {
+  const refuse = (why: string, hint: string) => new SwitchyardError('wrong-phase', `cannot ${verb} ${r.id} of ${r.app}: ${why}`, { hint });
+  if (!isPreSwitch(r.phase) || isUnwinding(r)) {
+    return new SwitchyardError('wrong-phase', `too late to ${verb} ${r.id} of ${r.app}: it is ${isUnwinding(r) ? 'unwinding' : r.phase}`, {
+      hint: verb === 'abort' && !isUnwinding(r) ? 'roll back once it is done' : 'wait for it to finish',
+    });
+  }
+  if (verb === 'start' && !(r.hold && r.phase === 'pending')) return refuse(`it is not waiting for a start (it is ${r.phase})`, 'nothing to do');
+  if (verb === 'promote' && r.kind === 'rollback') return refuse('it is a rollback: it does not wait for a promote', 'wait for it to finish');
+  if (verb === 'promote' && r.hold && !r.startedBy) return refuse('it waits for a Start first', 'start it, then promote it once it is verified');
+  return undefined;
 }
 
 /** What a person should know about the fleet, in words, for every front end's status. */

@@ -22,6 +22,8 @@ export interface Observation {
   drained?: boolean;
   /** The smoke check passed in the current phase (re-run after a restart: it is only a GET per node). */
   smokePassed?: boolean;
+  /** The mixed window of the switch this process just made (first node's reload to the last one's). */
+  mixedWindowMs?: number;
   /** The previous pass's action failed. */
   failure?: ActionFailure;
 }

@@ -12,6 +12,14 @@ export type ErrorCode =
   | 'config-invalid'
   | 'config-missing'
   | 'input-invalid'
+  | 'payload-too-large'
+  | 'app-unknown'
+  | 'deploy-unknown'
+  /** A promote, abort or start that does not apply to the deploy's phase (nothing in flight, too late). */
+  | 'wrong-phase'
+  /** An Idempotency-Key reused for a different request. */
+  | 'idempotency-conflict'
+  | 'unauthenticated'
   | 'ssh-connect-failed'
   | 'ssh-auth-failed'
   | 'ssh-host-key-unknown'
@@ -33,6 +41,7 @@ export type ErrorCode =
   | 'deploy-failed'
   | 'deploy-aborted'
   | 'not-authorised'
+  | 'slack-api-failed'
   | 'internal';
 
 export interface ErrorOptions {

@@ -55,9 +55,19 @@ export interface DeployRecord {
   /** Set once the fleet switch committed everywhere. */
   switchedAt?: string;
   finishedAt?: string;
-  approvedBy?: Actor;
+  /** Waits in pending for a Start (a CI deploy of an app with `requireStart`); nothing is created before. */
+  hold?: boolean;
+  startedBy?: Actor;
   promotedBy?: Actor;
   abortedBy?: Actor;
+  /** The source commit CI built the version from, shown to the people approving it. */
+  commit?: string;
+  /** The API's Idempotency-Key: a retried request with it answers this deploy instead of starting another. */
+  idempotencyKey?: string;
+  /** The deploy's Slack message, so whichever agent runs the deploy edits the same one. */
+  chat?: { channel: string; ts: string };
+  /** What the switch did, once every node took the new colour. */
+  switched?: { nodes: number; mixedWindowMs?: number };
   error?: { code: string; message: string; phase: Phase };
   transitions: Transition[];
 }
@@ -72,6 +82,8 @@ export interface AppState {
   inFlight: DeployRecord | null;
   /** Finished deploys, newest first, at most HISTORY_LIMIT. */
   history: DeployRecord[];
+  /** Counts every write, so a reader can tell the newer of two copies (the deploy feed). */
+  revision?: number;
 }
 
 export const HISTORY_LIMIT = 50;

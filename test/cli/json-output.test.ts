@@ -151,7 +151,8 @@ describe('--json output against the stand-in cluster, with unreachable nodes', (
     expect(result.stderr).toBe('');
     expect(result.code).toBe(EXIT.ok);
     const out = lines(result.stdout).map((l) => JSON.parse(l));
-    expect(out[0]).toMatchObject({ type: 'intent', verb: 'abort', record: { id: 'blog-0000bbbb', abortedBy: { via: 'cli', id: 'alice' } } });
+    expect(out[0]).toMatchObject({ type: 'intent', verb: 'abort', by: { via: 'cli', id: 'alice' } });
+    expect(out[1]).toMatchObject({ type: 'intent-recorded', verb: 'abort', record: { id: 'blog-0000bbbb', abortedBy: { via: 'cli', id: 'alice' } } });
     expect(out).toContainEqual(expect.objectContaining({ type: 'resumed', deployId: 'blog-0000bbbb', phase: 'verifying' }));
     expect(out.at(-1)).toMatchObject({ type: 'result', ok: true, record: { id: 'blog-0000bbbb', phase: 'aborted' } });
     const state = await new AppStateStore(clients).readAppState('blog', 'blog');

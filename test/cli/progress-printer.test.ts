@@ -1,7 +1,8 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { confirm } from '../../src/cli/confirm.js';
-import { formatDuration, ProgressPrinter } from '../../src/cli/progress-printer.js';
+import { ProgressPrinter } from '../../src/cli/progress-printer.js';
+import { formatDuration } from '../../src/deploy/wording.js';
 import type { DeployEvent } from '../../src/deploy/deploy-event.js';
 import type { DeployRecord } from '../../src/state/app-state.js';
 

@@ -39,6 +39,31 @@ describe('decide: pending and discovering', () => {
     rows([
       { name: 'a request moves on to discovery, by whom asked', rec: record('pending'), obs: { colours: colours(blue1, null) }, want: { phase: 'discovering', actions: [], by: alice } },
       {
+        name: 'a held request waits for a Start, creating nothing, as long as a verification would',
+        rec: record('pending', { hold: true }),
+        obs: { colours: colours(blue1, null) },
+        want: { phase: 'pending', actions: [{ kind: 'await-intent', until: iso(-60 + 4 * 3600) }] },
+      },
+      {
+        name: 'a held request that was started moves on to discovery, by whom started',
+        rec: record('pending', { hold: true, startedBy: bob }),
+        obs: { colours: colours(blue1, null) },
+        want: { phase: 'discovering', actions: [], by: bob, noteHas: 'started' },
+      },
+      {
+        name: 'a held request rejected (aborted) ends aborted with nothing created or removed',
+        rec: record('pending', { hold: true, abortedBy: bob }),
+        obs: { colours: colours(blue1, null) },
+        want: { phase: 'aborted', actions: [], by: bob, live: { colour: 'blue', version: 'v1' } },
+      },
+      {
+        name: 'a held request nobody started is aborted by the agent when its time is up',
+        rec: record('pending', { hold: true }),
+        obs: { colours: colours(blue1, null) },
+        now: 4 * 3600,
+        want: { phase: 'aborted', actions: [], by: AGENT_ACTOR, errorHas: 'was not started by' },
+      },
+      {
         name: 'nodes agree with the state: create green mirroring blue',
         rec: record('discovering'),
         obs: { colours: colours(blue1, null), fleet: fleet('blue') },

@@ -26,16 +26,16 @@ describe('DeployService', () => {
   });
 
   it.each([
-    ['an app name with capitals', 'Blog', 'v2', 'invalid app name'],
-    ['an app name with a shell metacharacter', 'blog;rm', 'v2', 'invalid app name'],
-    ['an unknown app', 'www', 'v2', 'unknown app "www"'],
-    ['a version with spaces', 'blog', 'v 2', 'invalid version'],
-    ['a version with shell metacharacters', 'blog', 'v2$(reboot)', 'invalid version'],
-    ['a version of 300 characters', 'blog', 'v'.repeat(300), '(300 characters)'],
-  ])('refuses %s before touching anything', async (_, app, version, says) => {
+    ['an app name with capitals', 'Blog', 'v2', 'input-invalid', 'invalid app name'],
+    ['an app name with a shell metacharacter', 'blog;rm', 'v2', 'input-invalid', 'invalid app name'],
+    ['an unknown app', 'www', 'v2', 'app-unknown', 'unknown app "www"'],
+    ['a version with spaces', 'blog', 'v 2', 'input-invalid', 'invalid version'],
+    ['a version with shell metacharacters', 'blog', 'v2$(reboot)', 'input-invalid', 'invalid version'],
+    ['a version of 300 characters', 'blog', 'v'.repeat(300), 'input-invalid', '(300 characters)'],
+  ])('refuses %s before touching anything', async (_, app, version, code, says) => {
     const w = world();
     const err = await refusal(w.service.deploy(app, version, { by: alice }));
-    expect(err.code).toBe('input-invalid');
+    expect(err.code).toBe(code);
     expect(err.message).toContain(says);
     expect(err.hint).toBeTruthy();
     expect(w.journal).toEqual([]);

@@ -6,7 +6,7 @@ import { confirm } from '../confirm.js';
 import { EXIT } from '../exit-codes.js';
 import { followRun, succeeded } from '../follow-run.js';
 import { eventOutput } from '../event-output.js';
-import { formatActor } from '../progress-printer.js';
+import { formatActor } from '../../deploy/wording.js';
 import { verifyHints } from '../verify-hints.js';
 import { formatPlan } from './plan-command.js';
 

@@ -2,13 +2,13 @@ import type { DeployRecord } from '../../state/app-state.js';
 import { checkAppName } from '../../validate/patterns.js';
 import { examples, type CliCommand } from '../cli-command.js';
 import { EXIT } from '../exit-codes.js';
-import { describeOutcome, formatActor, formatDuration } from '../progress-printer.js';
+import { describeOutcome, formatActor, formatDuration } from '../../deploy/wording.js';
 
 /** One finished deploy: what, outcome, who did what, when. */
 export function formatHistoryEntry(r: DeployRecord): string[] {
   const who = [
     `requested by ${formatActor(r.requestedBy)} at ${r.requestedAt}`,
-    ...(r.approvedBy ? [`approved by ${formatActor(r.approvedBy)}`] : []),
+    ...(r.startedBy ? [`started by ${formatActor(r.startedBy)}`] : []),
     ...(r.promotedBy ? [`promoted by ${formatActor(r.promotedBy)}`] : []),
     ...(r.abortedBy ? [`aborted by ${formatActor(r.abortedBy)}`] : []),
   ];

@@ -3,7 +3,7 @@ import { checkAppName } from '../../validate/patterns.js';
 import { examples, type CliCommand } from '../cli-command.js';
 import { EXIT } from '../exit-codes.js';
 import { followRun, succeeded } from '../follow-run.js';
-import { formatActor } from '../progress-printer.js';
+import { formatActor } from '../../deploy/wording.js';
 import { eventOutput } from '../event-output.js';
 
 type Verb = 'promote' | 'abort';
@@ -37,7 +37,7 @@ const intentCommand =
           checkAppName(app!);
           const { agent } = await session.appAgent(app!, { onEvent: eventOutput(session) });
           const record = await (verb === 'promote' ? agent.service.promote(app!, session.actor) : agent.service.abort(app!, session.actor));
-          session.json({ type: 'intent', verb, record });
+          session.json({ type: 'intent-recorded', verb, record });
           session.say(`${record.id}  ${verb} recorded by ${formatActor(session.actor)} (it is ${record.phase})`);
           const [report] = await agent.service.resumeInFlight();
           if (!report?.done) {

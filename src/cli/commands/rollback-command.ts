@@ -1,7 +1,7 @@
 import { checkAppName } from '../../validate/patterns.js';
 import { examples, type CliCommand } from '../cli-command.js';
 import { followRun, succeeded } from '../follow-run.js';
-import { formatActor } from '../progress-printer.js';
+import { formatActor } from '../../deploy/wording.js';
 import { eventOutput } from '../event-output.js';
 
 /** `switchyard rollback <app>`: back to the previous colour, in the foreground, no verification pause. */

@@ -1,6 +1,6 @@
 import type { ResumeReport } from '../../deploy/deploy-service.js';
 import type { RetireReport } from '../../deploy/retire-retained.js';
-import type { RunResult } from '../../deploy/deploy-runner.js';
+import { AgentServer } from '../../agent/agent-server.js';
 import { examples, type CliCommand } from '../cli-command.js';
 import type { CliSession } from '../cli-session.js';
 import { eventOutput } from '../event-output.js';
@@ -84,30 +84,20 @@ export const serveCommand: CliCommand = (program, cli) => {
         async (session) => {
           const config = await session.config();
           const agent = await session.agent(config, { onEvent: eventOutput(session) });
-          const every = (config.agent.leaseSeconds * 1000) / 2;
-          const print = changePrinter(session, 'resume-report', describeReport);
-          const printRetire = changePrinter(session, 'retire-report', describeRetire);
-          const running = new Set<Promise<RunResult>>();
-          session.say(`agent ${agent.identity} serving ${config.apps.map((a) => a.name).join(', ')}; resuming deploys every ${every / 1000} s`);
-          while (!session.signal.aborted) {
-            // A pass that fails (cluster down) is logged and tried again next time: the agent keeps serving.
-            const reports = await agent.service.resumeInFlight().catch((err: unknown) => {
-              session.log.warn({ err }, 'resume pass failed');
-              return [];
-            });
-            for (const r of reports) {
-              if (!r.done) continue;
-              const done = r.done;
-              running.add(done);
-              void done.finally(() => running.delete(done));
-            }
-            print(reports);
-            printRetire(await agent.service.retireExpired());
-            await session.clock.sleep(every, session.signal);
-          }
-          session.say(`stopping: ${running.size} deploy(s) stop where they are and stay in flight for the next agent`);
+          const everyMs = (config.agent.leaseSeconds * 1000) / 2;
+          const server = new AgentServer(agent, {
+            log: session.log,
+            clock: session.clock,
+            everyMs,
+            onResume: changePrinter(session, 'resume-report', describeReport),
+            onRetire: changePrinter(session, 'retire-report', describeRetire),
+          });
+          await server.start();
+          session.say(`agent ${agent.identity} serving ${config.apps.map((a) => a.name).join(', ')}; resuming deploys every ${everyMs / 1000} s`);
+          await new Promise<void>((resolve) => (session.signal.aborted ? resolve() : session.signal.addEventListener('abort', () => resolve(), { once: true })));
+          session.say('stopping: deploys in flight stop where they are and stay recorded for the next agent');
+          await server.stop();
           await session.closeAgent(agent);
-          await Promise.all(running);
           session.say('stopped');
           return EXIT.ok;
         },

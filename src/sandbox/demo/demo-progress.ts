@@ -1,4 +1,5 @@
-import { ProgressPrinter, formatDuration } from '../../cli/progress-printer.js';
+import { ProgressPrinter } from '../../cli/progress-printer.js';
+import { formatDuration } from '../../deploy/wording.js';
 import type { DeployEvent } from '../../deploy/deploy-event.js';
 import type { Phase } from '../../state/app-state.js';
 import type { DemoOutput } from './demo-output.js';

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createAgent, type Agent } from '../../agent/create-agent.js';
-import { previewUrls } from '../../cli/verify-hints.js';
+import { previewUrls } from '../../deploy/wording.js';
 import type { AppConfig } from '../../config/schema.js';
 import type { DeployEvent } from '../../deploy/deploy-event.js';
 import type { RunResult } from '../../deploy/deploy-runner.js';
