@@ -68,8 +68,8 @@ function startUnwind(r: DeployRecord, obs: Observation, patch: RecordPatch, note
   return { ...d, patch: { ...patch, ...d.patch }, note: d.note ? `${note}; ${d.note}` : note, ...(by ? { by } : {}) };
 }
 
-function fail(r: DeployRecord, obs: Observation, code: string, message: string): Decision {
-  return startUnwind(r, obs, { error: { code, message, phase: r.phase } }, message);
+function fail(r: DeployRecord, obs: Observation, code: string, message: string, hint?: string): Decision {
+  return startUnwind(r, obs, { error: { code, message, phase: r.phase, ...(hint ? { hint } : {}) } }, message);
 }
 
 function onFailure(r: DeployRecord, obs: Observation): Decision {
@@ -99,7 +99,7 @@ function onFailure(r: DeployRecord, obs: Observation): Decision {
     const old = r.fromColour ?? otherColour(r.toColour);
     return fail(r, obs, 'switch-revert-failed', `putting every node of ${r.app} back on ${old} failed: ${f.message}`);
   }
-  return fail(r, obs, f.code, f.message);
+  return fail(r, obs, f.code, f.message, f.hint);
 }
 
 /**

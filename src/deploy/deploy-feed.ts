@@ -23,6 +23,8 @@ export interface DeploySnapshot {
   };
   /** Where to look at the new colour while it waits in verification (empty otherwise). */
   previewUrls: string[];
+  /** The nodes a promote would switch, while it waits in verification (empty otherwise). */
+  nodes: string[];
 }
 
 export interface FeedFilter {
@@ -119,6 +121,7 @@ export class DeployFeed {
           ? { ...progress, nodes: { colour: record.toColour, switched: record.switched.nodes, total: record.switched.nodes, ...mixed(record) } }
           : progress,
         previewUrls: record.phase === 'verifying' ? (known?.previewUrls ?? []) : [],
+        nodes: record.phase === 'verifying' ? (known?.nodes ?? []) : [],
       });
     }
   }
@@ -170,7 +173,7 @@ export class DeployFeed {
     const nodes = await this.options.nodes().catch(() => []);
     const s = this.snapshots.get(id);
     if (!s || s.record.phase !== 'verifying' || nodes.length === 0) return;
-    this.set({ ...s, previewUrls: previewUrls(config, s.record.toColour, nodes) });
+    this.set({ ...s, previewUrls: previewUrls(config, s.record.toColour, nodes), nodes: nodes.map((n) => n.name) });
   }
 
   private trim(): void {

@@ -283,7 +283,7 @@ export class DeployRunner {
         const e = asSwitchyardError(err);
         // A revert is named apart: decide must not take its failure for a forward switch's (see onFailure).
         const kind = action.kind === 'switch' && action.reason === 'revert' ? 'revert' : action.kind;
-        this.failure = { action: kind, code: e.code, message: e.message };
+        this.failure = { action: kind, code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) };
         return;
       } finally {
         this.wake = undefined;

@@ -6,6 +6,8 @@ export interface ActionFailure {
   action: string;
   code: string;
   message: string;
+  /** What the person should do next, kept with the error in the record. */
+  hint?: string;
 }
 
 /**

@@ -68,7 +68,7 @@ export interface DeployRecord {
   chat?: { channel: string; ts: string };
   /** What the switch did, once every node took the new colour. */
   switched?: { nodes: number; mixedWindowMs?: number };
-  error?: { code: string; message: string; phase: Phase };
+  error?: { code: string; message: string; phase: Phase; hint?: string };
   transitions: Transition[];
 }
 
