@@ -24,7 +24,7 @@ const RETIRE_TIMEOUT_MS = 5 * 60_000;
 export function kubeClusterPort(kube: KubeClients): ClusterPort {
   return {
     async observe(app) {
-      const colours = await readColours(kube, app.name, app.namespace);
+      const colours = await readColours(kube, app.name, app.namespace, app.container);
       const view = (c: typeof colours.blue): ReplicaSetView | null =>
         c && {
           version: c.version ?? 'unknown',
@@ -50,6 +50,7 @@ export function kubeClusterPort(kube: KubeClients): ClusterPort {
         template,
         ...(labels ? { labels } : {}),
         ...(app.container ? { container: app.container } : {}),
+        ...(source.kind === 'recorded' ? { image: 'as-recorded' as const } : {}),
       });
     },
 

@@ -14,6 +14,13 @@ export interface NewColour extends ColourRef {
   labels?: Record<string, string>;
   /** Container whose image tag becomes the version; the first one when unset. */
   container?: string;
+  /**
+   * 'set-tag' (the default) sets the container's image tag to the version.
+   * 'as-recorded' keeps every image exactly as the template has it: a
+   * retired colour re-created from its recorded template runs what it ran,
+   * also when it was made by hand with a digest-only or tagless image.
+   */
+  image?: 'set-tag' | 'as-recorded';
   deployId?: string;
 }
 
@@ -38,19 +45,22 @@ const withoutColourLabels = (labels: Record<string, string> | undefined): Record
 /**
  * The new colour's ReplicaSet: the given pod template with name, labels and
  * selector switched to the colour, the container's image tag set to the
- * version, and the version in a label and an annotation.
+ * version (unless the images stay as recorded), and the version in a label
+ * and an annotation.
  */
 export function buildColourReplicaSet(spec: NewColour): V1ReplicaSet {
   const { app, namespace, colour, version } = spec;
   const template = structuredClone(spec.template);
-  const containers = template.spec?.containers ?? [];
-  const target = spec.container ? containers.find((c) => c.name === spec.container) : containers[0];
-  if (!target?.image) {
-    throw new SwitchyardError('input-invalid', `pod template for ${colourName(app, colour)} has no container ${spec.container ? JSON.stringify(spec.container) : ''} with an image`.replace('  ', ' '), {
-      hint: 'check the app template in the config, or the app\'s `container` setting',
-    });
+  if (spec.image !== 'as-recorded') {
+    const containers = template.spec?.containers ?? [];
+    const target = spec.container ? containers.find((c) => c.name === spec.container) : containers[0];
+    if (!target?.image) {
+      throw new SwitchyardError('input-invalid', `pod template for ${colourName(app, colour)} has no container ${spec.container ? JSON.stringify(spec.container) : ''} with an image`.replace('  ', ' '), {
+        hint: 'check the app template in the config, or the app\'s `container` setting',
+      });
+    }
+    target.image = withTag(target.image, version);
   }
-  target.image = withTag(target.image, version);
   const labels = { ...withoutColourLabels(template.metadata?.labels), ...colourLabels(app, colour, version) };
   const annotations = { ...template.metadata?.annotations, [ANNOTATION_VERSION]: version };
   template.metadata = { ...template.metadata, labels, annotations };

@@ -17,13 +17,10 @@ import {
 } from './remote-scripts.js';
 import type { SshPool } from './ssh-pool.js';
 import { DISARMED, type NodeFailure, describeReloadFailure, failures, message, prepareError } from './switch-failure.js';
-import { parseUpstream, renderUpstream } from './upstream-file.js';
+import { parseUpstream, renderUpstream, type UpstreamApp } from './upstream-file.js';
 
-/** The part of an app's config the fleet needs. */
-export interface FleetApp {
-  name: string;
-  portBase: number;
-}
+/** The part of an app's config the fleet needs: its name, ports and upstream (`upstreamName`, else `<name>LB`). */
+export type FleetApp = UpstreamApp;
 
 export interface NodeSwitchReport {
   node: string;
@@ -147,7 +144,7 @@ export class FleetSwitch {
     if (res.code !== 0) {
       throw new SwitchyardError(res.code === 3 ? 'upstream-missing' : 'ssh-command-failed', `cannot read ${path}: ${res.stderr.trim() || `exit ${res.code}`}`);
     }
-    return { text: res.stdout, live: parseUpstream(res.stdout, app.portBase, path).live };
+    return { text: res.stdout, live: parseUpstream(res.stdout, app, path).live };
   }
 
   /**
@@ -192,7 +189,7 @@ export class FleetSwitch {
 
     // Phase 1b: stage the new file and keep a backup on every node that changes.
     const stages = await this.pool.forEach(pending, async (r) => {
-      const text = renderUpstream(r.text, app.portBase, to, `${r.node.name}:${path}`);
+      const text = renderUpstream(r.text, app, to, `${r.node.name}:${path}`);
       const res = await this.pool.exec(r.node, STAGE_UPSTREAM, [path, staged, backup], { stdin: text });
       if (res.code !== 0) throw new Error(`cannot stage ${staged}: ${res.stderr.trim() || `exit ${res.code}`}`);
       return performance.now() - r.started;

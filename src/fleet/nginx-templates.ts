@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
 import { type Colour, colourPort } from '../validate/patterns.js';
-import { parseUpstream } from './upstream-file.js';
+import { parseUpstream, type UpstreamApp, upstreamName } from './upstream-file.js';
 
 const templatesDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'nginx-templates');
 const compile = (name: string): Handlebars.TemplateDelegate =>
@@ -11,9 +11,6 @@ const compile = (name: string): Handlebars.TemplateDelegate =>
 
 let upstreamTemplate: Handlebars.TemplateDelegate | undefined;
 let vhostTemplate: Handlebars.TemplateDelegate | undefined;
-
-/** The upstream name an app's vhost proxies to: `blogLB` unless config names one. */
-export const upstreamName = (app: { name: string; upstreamName?: string | undefined }): string => app.upstreamName ?? `${app.name}LB`;
 
 /**
  * Renders an app's upstream file with `live` up and the other colour down.
@@ -23,7 +20,7 @@ export const upstreamName = (app: { name: string; upstreamName?: string | undefi
  * @example
  * renderUpstreamFile({ name: 'blog', portBase: 30000 }, 'blue')
  */
-export function renderUpstreamFile(app: { name: string; portBase: number; upstreamName?: string | undefined }, live: Colour): string {
+export function renderUpstreamFile(app: UpstreamApp, live: Colour): string {
   upstreamTemplate ??= compile('upstream.conf.hbs');
   const text = upstreamTemplate({
     app: app.name,
@@ -33,7 +30,7 @@ export function renderUpstreamFile(app: { name: string; portBase: number; upstre
     blueDown: live !== 'blue',
     greenDown: live !== 'green',
   });
-  const parsed = parseUpstream(text, app.portBase, `rendered ${app.name}.conf`);
+  const parsed = parseUpstream(text, app, `rendered ${app.name}.conf`);
   if (parsed.live !== live) throw new Error(`upstream template rendered ${parsed.live} live instead of ${live}`);
   return text;
 }

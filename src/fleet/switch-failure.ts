@@ -9,6 +9,8 @@ export interface NodeFailure {
   error: string;
   /** The node's own script did not report: the connection dropped or timed out, so it may have reloaded. */
   unheard: boolean;
+  /** What to do about it, where the node's error says (a broken upstream file names its fix). */
+  hint?: string;
 }
 
 /** A node told to disarm put its backup back; that is not a failure of its own. */
@@ -31,14 +33,22 @@ export function describeReloadFailure(code: number, stdout: string, seen: Map<st
 /** The nodes whose work was rejected, each with its reason. */
 export function failures<T>(settled: PromiseSettledResult<T>[], nodes: readonly FleetNode[]): NodeFailure[] {
   return settled.flatMap((s, i) =>
-    s.status === 'rejected' ? [{ node: nodes[i]!, error: message(s.reason), unheard: s.reason instanceof SwitchyardError && s.reason.code.startsWith('ssh-') }] : [],
+    s.status === 'rejected'
+      ? [{
+          node: nodes[i]!,
+          error: message(s.reason),
+          unheard: s.reason instanceof SwitchyardError && s.reason.code.startsWith('ssh-'),
+          ...(s.reason instanceof SwitchyardError && s.reason.hint ? { hint: s.reason.hint } : {}),
+        }]
+      : [],
   );
 }
 
-/** A prepare that stopped before anything changed, naming each node that stopped it. */
+/** A prepare that stopped before anything changed, naming each node that stopped it and, where the nodes' errors say, how to fix it. */
 export function prepareError(app: { name: string }, failed: NodeFailure[], outcome: string): SwitchyardError {
+  const hints = [...new Set(failed.flatMap((f) => f.hint ?? []))];
   return new SwitchyardError('switch-prepare-failed', `cannot prepare ${app.name} on ${failed.map((f) => `${f.node.name}: ${f.error}`).join('; ')}; ${outcome}`, {
-    hint: 'fix or remove the named node(s) and try again',
+    hint: hints.length > 0 ? hints.join('; ') : 'fix or remove the named node(s) and try again',
     details: { failed: failed.map((f) => ({ node: f.node.name, error: f.error })) },
   });
 }

@@ -9,8 +9,15 @@ export type Colour = (typeof COLOURS)[number];
 
 /** DNS-1123 label, short enough that `<app>-green` and `switchyard-<app>` still fit in 63. */
 export const APP_NAME = /^[a-z]([a-z0-9-]{0,40}[a-z0-9])?$/;
-/** A container image tag: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}, as the OCI distribution spec allows. */
-export const VERSION = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+/**
+ * A version is a colour's image tag and its `switchyard/version` label, so it
+ * follows the stricter rule of the two, a Kubernetes label value's: 1 to 63
+ * letters, digits, `.`, `_` and `-`, starting and ending with a letter or
+ * digit (empty, which a label allows, is no version). Checked at the edge, a
+ * bad version changes nothing; the API server would refuse it only once the
+ * deploy had begun.
+ */
+export const VERSION = /^(?=.{1,63}$)[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 /** Kubernetes namespace (DNS-1123 label). */
 export const NAMESPACE = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 /** IPv4 dotted quad or a DNS host name. */
@@ -32,7 +39,7 @@ function check(kind: string, pattern: RegExp, value: string, hint: string): stri
 export const checkAppName = (v: string): string =>
   check('app name', APP_NAME, v, 'use lower-case letters, digits and dashes, starting with a letter (at most 42)');
 export const checkVersion = (v: string): string =>
-  check('version', VERSION, v, 'use letters, digits, ".", "_" and "-" (at most 128), e.g. 20151025.143403');
+  check('version', VERSION, v, 'use 1 to 63 letters, digits, ".", "_" and "-", starting and ending with a letter or digit (a version is an image tag and a Kubernetes label value), e.g. 20151025.143403');
 export const checkNodeAddress = (v: string): string =>
   check('node address', NODE_ADDRESS, v, 'use an IPv4 address or a host name');
 

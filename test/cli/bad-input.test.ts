@@ -32,6 +32,9 @@ describe('switchyard refuses bad input before touching anything', () => {
     ['a version with a command substitution', ['plan', 'blog', '$(reboot)'], EXIT.usage, /invalid version/],
     ['a version with spaces', ['deploy', 'blog', '1.0 beta', '--yes'], EXIT.usage, /invalid version "1\.0 beta"/],
     ['a version of 300 characters', ['deploy', 'blog', long, '--yes'], EXIT.usage, /invalid version .*\(300 characters\)/],
+    // A valid image tag but no label value: once it got as far as the API server, after the retained colour was deleted.
+    ['a version of 70 characters', ['deploy', 'blog', '1'.repeat(70), '--yes'], EXIT.usage, /^error: invalid version "1{40}"… \(70 characters\) — use 1 to 63 letters, digits, "\.", "_" and "-", starting and ending with a letter or digit/],
+    ['a version ending in a dot', ['plan', 'blog', '1.0.'], EXIT.usage, /^error: invalid version "1\.0\." — use 1 to 63 letters/],
     ['an unknown command', ['frob', 'blog'], EXIT.usage, /unknown command 'frob'/],
     ['a missing argument', ['deploy', 'blog'], EXIT.usage, /missing required argument 'version'/],
     ['an unknown option', ['status', '--colour'], EXIT.usage, /unknown option '--colour'/],

@@ -44,7 +44,7 @@ const cases: [string, Kill][] = [
       const { fleet } = env;
       const node = fleet.nodes[0]!;
       const path = join(node.dir, 'backends.d', 'blog.conf');
-      await writeFile(path, renderUpstream(await readFile(path, 'utf8'), 30000, 'green', path));
+      await writeFile(path, renderUpstream(await readFile(path, 'utf8'), env.config.apps[0]!, 'green', path));
       await fleet.inNode(node, 'sh', ['-c', fleet.nginxConfig.reloadCommand]);
     },
   }],

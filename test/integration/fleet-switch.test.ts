@@ -55,14 +55,39 @@ describeOnFleet('fleet switch on real nginx and sshd nodes', () => {
     expect(existsSync(join(t.fleet.nodes[0]!.dir, 'backends.d', 'blog.conf.switchyard-backup'))).toBe(false);
   });
 
-  it('keeps every other line of the upstream file as it was', async () => {
+  it('changes only the app\'s upstream: a second upstream on blue\'s port keeps serving blue after a switch to green', async () => {
     t = await startFleet({ size: 3 });
-    const rich = `# hand-tuned\nupstream blogLB {\n    keepalive 8;\n    server 127.0.0.1:30000   weight=3 max_fails=2;  # blue\n    server 127.0.0.1:30001 weight=3 down;\n}\nupstream spare { server 127.0.0.1:30000; }\n`;
-    for (const node of t.fleet.nodes) await writeFile(join(node.dir, 'backends.d', 'blog.conf'), rich);
-    await t.switcher.switchTo(t.fleet.nodes, blog, 'green');
-    const expected = rich.replace('max_fails=2;', 'max_fails=2 down;').replace('weight=3 down;', 'weight=3;').replace('spare { server 127.0.0.1:30000;', 'spare { server 127.0.0.1:30000 down;');
-    for (const node of t.fleet.nodes) expect(await upstreamFile(node)).toBe(expected);
-    expect(await servedByAll(t.fleet)).toEqual(['blog green', 'blog green', 'blog green']);
+    const { fleet, switcher } = t;
+    // Static assets come from blue's pods whatever colour is live: an
+    // upstream of the operator's, in the same file, on the same port.
+    const rich = `# hand-tuned\nupstream blogLB {\n    keepalive 8;\n    server 127.0.0.1:30000   weight=3 max_fails=2;  # blue\n    server 127.0.0.1:30001 weight=3 down;\n}\nupstream blog_static { server 127.0.0.1:30000; }  # not switchyard's: never down\n`;
+    for (const node of fleet.nodes) {
+      await writeFile(join(node.dir, 'backends.d', 'blog.conf'), rich);
+      await writeFile(join(node.dir, 'sites', 'static.conf'), 'server { listen 80; server_name static; location / { proxy_pass http://blog_static; } }\n');
+    }
+    await switcher.switchTo(fleet.nodes, blog, 'green');
+    const expected = rich.replace('max_fails=2;', 'max_fails=2 down;').replace('weight=3 down;', 'weight=3;');
+    for (const node of fleet.nodes) expect(await upstreamFile(node)).toBe(expected);
+    expect(await servedByAll(fleet)).toEqual(['blog green', 'blog green', 'blog green']);
+    expect(await servedByAll(fleet, 'static')).toEqual(['blog blue', 'blog blue', 'blog blue']);
+
+    // And back: the static pool was never touched, so nothing disagrees with itself.
+    await switcher.switchTo(fleet.nodes, blog, 'blue');
+    for (const node of fleet.nodes) expect(await upstreamFile(node)).toBe(rich);
+    expect(await servedByAll(fleet, 'static')).toEqual(['blog blue', 'blog blue', 'blog blue']);
+  });
+
+  it('switches the upstream the app\'s config names', async () => {
+    const shop = { name: 'shop', portBase: 30020, upstreamName: 'shop_backend' };
+    t = await startFleet({ size: 2, apps: [shop] });
+    const { fleet, switcher } = t;
+    expect(await upstreamFile(fleet.nodes[0]!, 'shop')).toContain('upstream shop_backend {');
+    await switcher.switchTo(fleet.nodes, shop, 'green');
+    expect(await servedByAll(fleet, 'shop')).toEqual(['shop green', 'shop green']);
+    expect((await switcher.readLive(fleet.nodes, shop)).agreed).toBe('green');
+    const err = await failure(switcher.switchTo(fleet.nodes, { name: 'shop', portBase: 30020 }, 'blue'));
+    expect(err.message).toMatch(/cannot prepare shop on node-1: .*shop\.conf has no upstream shopLB \(it has shop_backend\)/);
+    expect(err.hint).toMatch(/add upstream shopLB to .*shop\.conf, or set upstreamName of shop in the config/);
   });
 
   it('stops before changing anything when a node\'s sshd is down during prepare', async () => {
@@ -77,7 +102,7 @@ describeOnFleet('fleet switch on real nginx and sshd nodes', () => {
     expect(err.message).toContain('nothing was changed');
     expect(await servedByAll(fleet)).toEqual(['blog blue', 'blog blue', 'blog blue']);
     for (const node of fleet.nodes) {
-      expect(parseUpstream(await upstreamFile(node), 30000, 'f').live).toBe('blue');
+      expect(parseUpstream(await upstreamFile(node), blog, 'f').live).toBe('blue');
       expect(existsSync(join(node.dir, 'backends.d', 'blog.conf.staged'))).toBe(false);
     }
   });
@@ -96,7 +121,7 @@ describeOnFleet('fleet switch on real nginx and sshd nodes', () => {
     expect(err.message).toContain('no node had reloaded; every node still serves blue');
     expect(err.hint).toMatch(/every node serves blue/);
     expect(await servedByAll(fleet)).toEqual(['blog blue', 'blog blue', 'blog blue']);
-    for (const node of fleet.nodes) expect(parseUpstream(await upstreamFile(node), 30000, 'f').live).toBe('blue');
+    for (const node of fleet.nodes) expect(parseUpstream(await upstreamFile(node), blog, 'f').live).toBe('blue');
 
     // The file switchyard wrote is never left in place: with the operator's
     // breakage fixed, every node's config passes nginx -t.
@@ -118,7 +143,7 @@ describeOnFleet('fleet switch on real nginx and sshd nodes', () => {
     expect(err.code).toBe('switch-commit-failed');
     expect(err.message).toMatch(/node-3: reload not applied: no new nginx workers after 1000 ms/);
     expect(await servedByAll(fleet)).toEqual(['blog blue', 'blog blue', 'blog blue']);
-    for (const n of fleet.nodes) expect(parseUpstream(await upstreamFile(n), 30000, 'f').live).toBe('blue');
+    for (const n of fleet.nodes) expect(parseUpstream(await upstreamFile(n), blog, 'f').live).toBe('blue');
   });
 
   it('puts back a node whose connection dropped after it was told to reload', async () => {
@@ -134,7 +159,7 @@ describeOnFleet('fleet switch on real nginx and sshd nodes', () => {
       const err = await failure(new FleetSwitch({ pool, nginx }).switchTo(fleet.nodes, blog, 'green'));
       expect(err.message).toMatch(/failed on node-2: command did not finish within 3 s; 3 node\(s\) that had reloaded put back on blue/);
       expect(await servedByAll(fleet)).toEqual(['blog blue', 'blog blue', 'blog blue']);
-      for (const n of fleet.nodes) expect(parseUpstream(await upstreamFile(n), 30000, 'f').live).toBe('blue');
+      for (const n of fleet.nodes) expect(parseUpstream(await upstreamFile(n), blog, 'f').live).toBe('blue');
     } finally {
       await pool.close();
     }
@@ -164,7 +189,7 @@ describeOnFleet('fleet switch on real nginx and sshd nodes', () => {
     const path = join(fleet.nodes[1]!.dir, 'backends.d', 'blog.conf');
     await writeFile(path, (await readFile(path, 'utf8')).replace('30000;', '30000 down;'));
     const err = await failure(switcher.switchTo(fleet.nodes, blog, 'green'));
-    expect(err.message).toMatch(/node-2: .*blog\.conf has both colours down/);
+    expect(err.message).toMatch(/node-2: .*blog\.conf: upstream blogLB has both colours down/);
     for (const node of fleet.nodes) expect(existsSync(join(node.dir, 'backends.d', 'blog.conf.staged'))).toBe(false);
     expect(await servedBy(fleet, fleet.nodes[0]!)).toBe('blog blue');
   });

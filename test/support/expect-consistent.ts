@@ -40,7 +40,7 @@ export async function expectConsistent(env: SandboxEnv, options: { retained?: bo
   const store = kube.store;
 
   const files = await Promise.all(fleet.nodes.map((n) => upstreamFile(n, app.name)));
-  const marks = files.map((text, i) => parseUpstream(text, app.portBase, fleet.nodes[i]!.name).live);
+  const marks = files.map((text, i) => parseUpstream(text, app, fleet.nodes[i]!.name).live);
   expect(new Set(marks), `every node marks one colour live (${marks.join(', ')})`).toHaveProperty('size', 1);
   const colour = marks[0]!;
 

@@ -1,93 +1,87 @@
+import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseUpstream, renderUpstream } from '../../src/fleet/upstream-file.js';
 import { renderUpstreamFile } from '../../src/fleet/nginx-templates.js';
+import { parseUpstream, renderUpstream, upstreamName } from '../../src/fleet/upstream-file.js';
+import { otherColour } from '../../src/validate/patterns.js';
+import { appOf, corpusDir, fixture, readable, refused, where } from '../support/upstream-corpus.js';
 
-const blueLive = `upstream blogLB {
-    server 127.0.0.1:30000;
-    server 127.0.0.1:30001 down;
-}
-`;
-
-const rich = `# managed by salt: only the down flags are switchyard's
-upstream blogLB {
-    keepalive 16;
-    server   127.0.0.1:30001   weight=5 max_fails=3 fail_timeout=10s  down ;  # green
-    server 127.0.0.1:30000 weight=5 max_fails=3;#blue
-    # server 127.0.0.1:30001;   (commented out, ignored)
-}
-
-upstream other { server 127.0.0.1:30010; server 127.0.0.1:30011 down; }
-`;
-
-describe('parseUpstream', () => {
-  it.each([
-    ['plain file', blueLive, 'blue'],
-    ['odd spacing, comments, params, green first', rich, 'blue'],
-    ['green live', blueLive.replace('30000;', '30000 down;').replace('30001 down;', '30001;'), 'green'],
-    ['one line', 'upstream blogLB{server 127.0.0.1:30000 down;server 127.0.0.1:30001;}', 'green'],
-    ['tabs', 'upstream blogLB {\n\tserver\t127.0.0.1:30000\tdown;\n\tserver\t127.0.0.1:30001;\n}', 'green'],
-  ])('%s', (_, text, live) => {
-    expect(parseUpstream(text, 30000, 'blog.conf').live).toBe(live);
+describe('the upstream corpus', () => {
+  it('has a case in this table for every file in the folder, and an expected flip for every readable one', () => {
+    const files = readdirSync(corpusDir).filter((f) => f.endsWith('.conf')).sort();
+    const expected = [...readable.flatMap((c) => [`${c.file}.conf`, `${c.file}.flipped.conf`]), ...refused.map((c) => `${c.file}.conf`)].sort();
+    expect(files).toEqual(expected);
   });
 
-  it.each([
-    ['both down', blueLive.replace('30000;', '30000 down;'), /both colours down/],
-    ['both up', blueLive.replace('30001 down;', '30001;'), /both colours up/],
-    ['missing green', 'upstream blogLB { server 127.0.0.1:30000; }', /no server on port 30001 \(green\)/],
-    ['empty file', '', /no server on port 30000 \(blue\)/],
-    ['green only in a comment', 'upstream b { server 127.0.0.1:30000; # server 127.0.0.1:30001 down;\n}', /no server on port 30001/],
-    ['a colour both up and down', blueLive.replace('}', '    server 10.0.0.1:30001;\n}'), /marks green both up and down \(lines 3, 4\)/],
-  ])('refuses %s', (_, text, message) => {
-    expect(() => parseUpstream(text, 30000, 'node-a:blog.conf')).toThrow(message);
+  describe.each(readable)('$file', (c) => {
+    const text = fixture(`${c.file}.conf`);
+    const flipped = fixture(`${c.file}.flipped.conf`);
+    const app = appOf(c);
+    const other = otherColour(c.live);
+
+    it(`reads ${c.live} live`, () => {
+      expect(parseUpstream(text, app, where).live).toBe(c.live);
+    });
+
+    it('switches to the other colour changing only the down flags of the app\'s upstream', () => {
+      expect(renderUpstream(text, app, other, where)).toBe(flipped);
+      expect(parseUpstream(flipped, app, where).live).toBe(other);
+    });
+
+    it('changes nothing when switching to the colour already live', () => {
+      expect(renderUpstream(text, app, c.live, where)).toBe(text);
+      expect(renderUpstream(flipped, app, other, where)).toBe(flipped);
+    });
+
+    it('switches back, and forth again to the same bytes', () => {
+      const back = renderUpstream(flipped, app, c.live, where);
+      expect(parseUpstream(back, app, where).live).toBe(c.live);
+      expect(renderUpstream(back, app, other, where)).toBe(flipped);
+    });
   });
 
-  it('names the file in its errors', () => {
-    expect(() => parseUpstream('', 30000, 'node-a:/etc/nginx/backends.d/blog.conf')).toThrow(/^node-a:\/etc\/nginx/);
-  });
+  describe.each(refused)('$file', (c) => {
+    const text = fixture(`${c.file}.conf`);
+    const app = appOf({});
 
-  it('ignores servers of other apps', () => {
-    expect(parseUpstream(rich, 30010, 'f').live).toBe('blue');
+    it.each(['reading', 'switching'] as const)(`refuses %s it: ${c.code}, naming the file, the upstream and what to fix`, (doing) => {
+      let error: unknown;
+      try {
+        if (doing === 'reading') parseUpstream(text, app, where);
+        else renderUpstream(text, app, 'green', where);
+      } catch (err) {
+        error = err;
+      }
+      expect(error).toMatchObject({ name: 'SwitchyardError', code: c.code });
+      const { message, hint } = error as { message: string; hint: string };
+      expect(message.startsWith(where)).toBe(true);
+      expect(message).toMatch(c.message);
+      expect(hint).toMatch(c.hint);
+    });
   });
 });
 
-describe('renderUpstream', () => {
-  it('flips only the down flags, keeping every other byte', () => {
-    const out = renderUpstream(rich, 30000, 'green', 'f');
-    expect(out).toBe(rich
-      .replace('fail_timeout=10s  down ;', 'fail_timeout=10s ;')
-      .replace('max_fails=3;#blue', 'max_fails=3 down;#blue'));
-    expect(parseUpstream(out, 30000, 'f').live).toBe('green');
-    expect(parseUpstream(out, 30010, 'f').live).toBe('blue');
+describe('upstreamName', () => {
+  it('is <app>LB unless the config names one', () => {
+    expect(upstreamName({ name: 'blog' })).toBe('blogLB');
+    expect(upstreamName({ name: 'blog', upstreamName: 'blog_backend' })).toBe('blog_backend');
   });
 
-  it('round-trips blue → green → blue to the original text', () => {
-    const green = renderUpstream(blueLive, 30000, 'green', 'f');
-    expect(green).toBe('upstream blogLB {\n    server 127.0.0.1:30000 down;\n    server 127.0.0.1:30001;\n}\n');
-    expect(renderUpstream(green, 30000, 'blue', 'f')).toBe(blueLive);
+  it('reads the upstream the config names, not <app>LB', () => {
+    const text = fixture('custom-name.conf');
+    expect(parseUpstream(text, { name: 'blog', portBase: 30000, upstreamName: 'blog_backend' }, where).live).toBe('green');
+    // The file's blogLB names blue alone: not the app's upstream, and not a valid one to switch.
+    expect(() => parseUpstream(text, { name: 'blog', portBase: 30000 }, where)).toThrow(/upstream blogLB has no server on port 30001 \(green\)/);
   });
+});
 
-  it('is idempotent: switching to the live colour changes nothing', () => {
-    expect(renderUpstream(rich, 30000, 'blue', 'f')).toBe(rich);
-  });
-
-  it('handles directives sharing a line', () => {
-    const text = 'upstream b{server 127.0.0.1:30000;server 127.0.0.1:30001 down;}';
-    expect(renderUpstream(text, 30000, 'green', 'f')).toBe('upstream b{server 127.0.0.1:30000 down;server 127.0.0.1:30001;}');
-  });
-
-  it.each([
-    ['both down', blueLive.replace('30000;', '30000 down;')],
-    ['both up', blueLive.replace('30001 down;', '30001;')],
-  ])('refuses to render from a file with %s', (_, text) => {
-    expect(() => renderUpstream(text, 30000, 'green', 'f')).toThrow(/cannot tell which colour is live/);
-  });
-
-  it('flips a colour in every upstream that names it, and refuses a file where a colour disagrees with itself', () => {
-    const text = 'upstream b {\n server 127.0.0.1:30000 down;\n server 127.0.0.1:30001;\n}\nupstream c {\n server 127.0.0.1:30000 down;\n}';
-    const out = renderUpstream(text, 30000, 'blue', 'f');
-    expect(parseUpstream(out, 30000, 'f').live).toBe('blue');
-    const mixed = text.replace('upstream c {\n server 127.0.0.1:30000 down;', 'upstream c {\n server 127.0.0.1:30000;');
-    expect(() => renderUpstream(mixed, 30000, 'green', 'f')).toThrow(/marks blue both up and down/);
+describe('another app in the same file', () => {
+  it('reads and switches only its own upstream', () => {
+    const text = fixture('several-upstreams.conf');
+    const www = { name: 'www', portBase: 30010 };
+    expect(parseUpstream(text, www, where).live).toBe('green');
+    const out = renderUpstream(text, www, 'blue', where);
+    expect(out).toBe(text.replace('30010 down;\n    server 127.0.0.1:30011;', '30010;\n    server 127.0.0.1:30011 down;'));
+    expect(parseUpstream(out, { name: 'blog', portBase: 30000 }, where).live).toBe('blue');
   });
 });
 
@@ -95,7 +89,17 @@ describe('renderUpstreamFile', () => {
   it.each(['blue', 'green'] as const)('renders %s live from the template', (live) => {
     const text = renderUpstreamFile({ name: 'blog', portBase: 30000 }, live);
     expect(text).toContain('upstream blogLB {');
-    expect(parseUpstream(text, 30000, 'f').live).toBe(live);
+    expect(parseUpstream(text, { name: 'blog', portBase: 30000 }, 'f').live).toBe(live);
+  });
+
+  it('renders the corpus\'s template case byte for byte', () => {
+    expect(renderUpstreamFile({ name: 'blog', portBase: 30000 }, 'blue')).toBe(fixture('template.conf'));
+  });
+
+  it('names the configured upstream', () => {
+    const text = renderUpstreamFile({ name: 'blog', portBase: 30000, upstreamName: 'blog_backend' }, 'green');
+    expect(text).toContain('upstream blog_backend {');
+    expect(parseUpstream(text, { name: 'blog', portBase: 30000, upstreamName: 'blog_backend' }, 'f').live).toBe('green');
   });
 
   it('refuses a colour that is neither blue nor green before rendering a file with both down', () => {

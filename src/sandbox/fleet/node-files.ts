@@ -7,6 +7,8 @@
 export interface TestApp {
   name: string;
   portBase: number;
+  /** The app's nginx upstream, as its config names it; `<name>LB` when unset. */
+  upstreamName?: string;
 }
 
 export const sshdConfig = (mount: string, address: string, authorizedKeys: string): string => `Port 22
