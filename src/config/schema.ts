@@ -56,6 +56,8 @@ const Nginx = z.strictObject({
   /** nginx master's pid file, read to confirm a reload produced new workers. */
   pidFile: z.string().regex(/^\/[A-Za-z0-9_./-]*$/, 'an absolute path').default('/run/nginx.pid'),
   reloadConfirmSeconds: Duration.default(10),
+  /** Prints the configuration nginx loads (`nginx -T`), to prove that it includes each app's upstream file. */
+  dumpCommand: z.string().min(1).default('nginx -T'),
 });
 
 const App = z.strictObject({
@@ -91,6 +93,14 @@ const App = z.strictObject({
   channel: z.string().regex(CHANNEL, 'a channel name such as "#blog-deploys" or an id such as C01ABC').optional(),
   /** CI deploys of this app wait for a Start click in Slack before anything is created. */
   requireStart: z.boolean().default(false),
+  /** A request through each node's nginx to the app, answered through the live colour's NodePort (fleet truth). */
+  probe: z
+    .strictObject({
+      host: z.string().regex(/^[A-Za-z0-9.-]+$/, 'a host name, sent as the Host header'),
+      path: z.string().startsWith('/').default('/'),
+      port: z.number().int().min(1).max(65535).default(80),
+    })
+    .optional(),
 });
 
 const SlackId = z.string().regex(/^[UWSG][A-Z0-9]{2,}$/, 'a Slack user or user-group id such as U01ABC');

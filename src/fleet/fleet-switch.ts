@@ -4,23 +4,32 @@ import type { FleetNode } from '../discovery/fleet-node.js';
 import { SwitchyardError } from '../errors/switchyard-error.js';
 import { type Logger, silentLogger } from '../log/logger.js';
 import type { Colour } from '../validate/patterns.js';
+import { type LoadsVerdict, checkLoaded } from './loaded-config.js';
+import type { NodeTruth } from './node-truth.js';
+import { type ProbeTarget, probeNode } from './probe-node.js';
 import {
   CLEAN_RELEASES,
   COMMIT_UPSTREAM,
   DISCARD_STAGED,
+  LOADED_CONFIG,
   POST_DEPLOY,
   READ_UPSTREAM,
   REVERT_UPSTREAM,
   STAGE_UPSTREAM,
   WAIT_DRAINED,
+  nodeFiles,
   reports,
 } from './remote-scripts.js';
 import type { SshPool } from './ssh-pool.js';
-import { DISARMED, type NodeFailure, describeReloadFailure, failures, message, prepareError } from './switch-failure.js';
-import { parseUpstream, renderUpstream, type UpstreamApp } from './upstream-file.js';
+import { DISARMED, NOT_PUT_BACK_EXIT, type NodeFailure, describeReloadFailure, failures, message, prepareError } from './switch-failure.js';
+import { parseUpstream, renderUpstream, type UpstreamApp, upstreamName } from './upstream-file.js';
 
-/** The part of an app's config the fleet needs: its name, ports and upstream (`upstreamName`, else `<name>LB`). */
-export type FleetApp = UpstreamApp;
+/**
+ * The part of an app's config the fleet needs: its name, ports and upstream
+ * (`upstreamName`, else `<name>LB`), and where a request through each node's
+ * nginx proves which colour really serves (`probe`, optional).
+ */
+export type FleetApp = UpstreamApp & { probe?: ProbeTarget | undefined };
 
 export interface NodeSwitchReport {
   node: string;
@@ -59,7 +68,8 @@ export interface SwitchResult {
 export interface LiveColours {
   /** The colour every node marks live, or null when they disagree or some could not be read. */
   agreed: Colour | null;
-  nodes: Array<{ node: string; colour?: Colour; error?: string }>;
+  /** `settled`: the read found a switch interrupted between "armed" and "confirmed" on the node, and settled it first. */
+  nodes: Array<{ node: string; colour?: Colour; settled?: boolean; error?: string }>;
 }
 
 export interface DrainReport {
@@ -94,18 +104,23 @@ const upstreamPath = (nginx: NginxConfig, app: FleetApp): string => `${nginx.bac
 
 /**
  * Makes one colour live on every node, in two phases, so that all nodes end
- * on the same colour (DESIGN.md invariant 2) and nginx only ever runs a
- * config that passes `nginx -t` (invariant 3).
+ * on the same colour (DESIGN.md invariant 2), nginx only ever runs a config
+ * that passes `nginx -t` (invariant 3), and a node's live colour is what its
+ * nginx runs, not what its file says (invariant 11).
  *
- * prepare (every node in parallel): read the upstream file, check that all
- * nodes agree on the live colour, stage the new file beside the live one
- * and keep a backup. A node that cannot be reached stops the switch here,
- * before anything changed.
+ * prepare (every node in parallel): read the upstream file (settling first a
+ * switch left between "armed" and "confirmed", see remote-scripts), prove
+ * that nginx loads it (`nginx -T`) and, with a `probe`, that nginx serves
+ * what it says; check that all nodes agree on the live colour, stage the new
+ * file beside the live one and keep a backup. A node that cannot be reached
+ * or proven stops the switch here, before anything changed.
  *
  * commit: every node arms (renames the staged file in and runs `nginx -t`),
  * then every node reloads and confirms the reload by a new generation of
- * workers. If any node fails, every other node is put back: with its backup
- * alone where it had not reloaded, and reloaded again where it had.
+ * workers; with a `probe`, a request through every node's nginx must then be
+ * answered through the new colour. If any node fails, every other node is
+ * put back: the ones that armed settle themselves when told to disarm, and
+ * the ones that reloaded are reverted.
  *
  * @example
  * const fleet = new FleetSwitch({ pool, nginx: config.nginx });
@@ -127,24 +142,78 @@ export class FleetSwitch {
     this.now = options.now ?? Date.now;
   }
 
-  /** Reads which colour each node marks live. */
+  /** Reads which colour each node marks live, once any interrupted switch on it is settled. */
   async readLive(nodes: readonly FleetNode[], app: FleetApp): Promise<LiveColours> {
     const settled = await this.pool.forEach(nodes, (node) => this.readNode(node, app));
-    const result = settled.map((s, i) =>
-      s.status === 'fulfilled' ? { node: nodes[i]!.name, colour: s.value.live } : { node: nodes[i]!.name, error: message(s.reason) },
+    const result: LiveColours['nodes'] = settled.map((s, i) =>
+      s.status === 'fulfilled'
+        ? { node: nodes[i]!.name, colour: s.value.live, ...(s.value.settled ? { settled: true } : {}) }
+        : { node: nodes[i]!.name, error: message(s.reason) },
     );
     const colours = new Set(result.map((r) => r.colour));
     const agreed = colours.size === 1 && !colours.has(undefined) ? [...colours][0]! : null;
     return { agreed, nodes: result };
   }
 
-  private async readNode(node: FleetNode, app: FleetApp): Promise<{ text: string; live: Colour }> {
+  /**
+   * What each node really does for the app: its file (settled first), whether
+   * its nginx loads that file, and, with a `probe`, which colour a request
+   * through it is answered by. Never rejects; each node's problems are in
+   * its report.
+   */
+  async truth(nodes: readonly FleetNode[], app: FleetApp): Promise<NodeTruth[]> {
+    const settled = await this.pool.forEach(nodes, async (node): Promise<NodeTruth> => {
+      const [read, loads, serves] = await Promise.allSettled([this.readNode(node, app), this.loads(node, app), this.serves(node, app)]);
+      const file = read.status === 'fulfilled' ? read.value.live : null;
+      const loaded = loads.status === 'fulfilled' ? loads.value : { ok: false as const, reason: message(loads.reason), hint: '' };
+      const served = serves.status === 'fulfilled' ? serves.value : { colour: null, detail: message(serves.reason) };
+      return {
+        node: node.name,
+        file,
+        settled: read.status === 'fulfilled' && read.value.settled,
+        loads: loaded.ok ? { ok: true } : { ok: false, detail: loaded.reason },
+        ...(served ? { serves: served } : {}),
+        ...(read.status === 'rejected' ? { error: message(read.reason) } : {}),
+        agrees: file !== null && loaded.ok && (!served || served.colour === file),
+      };
+    });
+    return settled.map((s) => (s as PromiseFulfilledResult<NodeTruth>).value);
+  }
+
+  private async readNode(node: FleetNode, app: FleetApp): Promise<{ text: string; live: Colour; settled: boolean }> {
     const path = upstreamPath(this.nginx, app);
-    const res = await this.pool.exec(node, READ_UPSTREAM, [path]);
-    if (res.code !== 0) {
-      throw new SwitchyardError(res.code === 3 ? 'upstream-missing' : 'ssh-command-failed', `cannot read ${path}: ${res.stderr.trim() || `exit ${res.code}`}`);
+    const res = await this.pool.exec(node, READ_UPSTREAM, this.fileArgs(path), { timeoutMs: this.timing.lockedMs });
+    const at = res.stdout.search(/^@file$/m);
+    const seen = reports(at < 0 ? res.stdout : res.stdout.slice(0, at));
+    if (res.code === 3) throw new SwitchyardError('upstream-missing', `cannot read ${path}: ${res.stderr.trim()}`);
+    if (res.code !== 0 || at < 0) {
+      const why = describeReloadFailure(res.code, res.stdout, seen, res.stderr);
+      throw new SwitchyardError('ssh-command-failed', res.code === NOT_PUT_BACK_EXIT ? `a switch interrupted on the node left ${path} armed, and ${why}` : `cannot read ${path}: ${why}`, {
+        ...(res.code === NOT_PUT_BACK_EXIT ? { hint: `put the right file back as ${path} by hand, reload nginx, then delete ${nodeFiles(path).journal}` } : {}),
+      });
     }
-    return { text: res.stdout, live: parseUpstream(res.stdout, app, path).live };
+    const text = res.stdout.slice(at + '@file\n'.length);
+    return { text, live: parseUpstream(text, app, path).live, settled: seen.has('settled') };
+  }
+
+  /** Whether the node's nginx loads the app's upstream file (from its `nginx -T`); rejects when that cannot be told. */
+  private async loads(node: FleetNode, app: FleetApp): Promise<LoadsVerdict> {
+    const path = upstreamPath(this.nginx, app);
+    const res = await this.pool.exec(node, LOADED_CONFIG, [this.nginx.dumpCommand, upstreamName(app)]);
+    if (res.code !== 0) {
+      const detail = res.stdout.split('\n').find((l) => l.trim() && !l.startsWith('@'))?.trim() ?? res.stderr.trim().split('\n')[0] ?? '';
+      throw new SwitchyardError('ssh-command-failed', `cannot tell whether nginx loads ${path}: \`${this.nginx.dumpCommand}\` failed${detail ? ` (${detail})` : ` (exit ${res.code})`}`, {
+        hint: 'nginx.dumpCommand must print the configuration nginx loads (nginx -T); with a narrow sudoers rule, allow it there',
+      });
+    }
+    return checkLoaded(res.stdout, app, path);
+  }
+
+  /** The colour a request through the node's nginx is answered by; undefined when the app has no probe. */
+  private async serves(node: FleetNode, app: FleetApp): Promise<{ colour: Colour | null; detail: string } | undefined> {
+    if (!app.probe) return undefined;
+    const r = await probeNode(node, app, app.probe);
+    return 'error' in r ? { colour: null, detail: r.error } : { colour: r.colour, detail: `answered ${r.status} through ${r.upstream}` };
   }
 
   /**
@@ -164,14 +233,23 @@ export class FleetSwitch {
     };
     if (nodes.length === 0) throw new SwitchyardError('switch-prepare-failed', `no nodes to switch ${app.name} on`, { hint: 'check discovery' });
     const path = upstreamPath(this.nginx, app);
-    const staged = `${path}.staged`;
-    const backup = `${path}.switchyard-backup`;
+    const { staged } = nodeFiles(path);
     const prepareStart = performance.now();
 
-    // Phase 1a: read every node.
+    // Phase 1a: read every node, and prove that its nginx runs what the file says.
     const reads = await this.pool.forEach(nodes, async (node) => {
       const started = performance.now();
-      return { node, ...(await this.readNode(node, app)), started };
+      const [read, loads] = await Promise.all([this.readNode(node, app), this.loads(node, app)]);
+      if (!loads.ok) throw new SwitchyardError('switch-prepare-failed', loads.reason, { hint: loads.hint });
+      const served = await this.serves(node, app);
+      if (served && served.colour !== read.live) {
+        throw new SwitchyardError('switch-prepare-failed', `${path} marks ${read.live} live but a request through nginx ${served.detail}`, {
+          hint: served.colour
+            ? `find why nginx does not send ${app.name} to upstream ${upstreamName(app)} (its vhost's proxy_pass, an include)`
+            : `check the app's probe in the config and that its vhost adds the X-Switchyard-Upstream header (nginx-templates/vhost.conf.hbs)`,
+        });
+      }
+      return { node, ...read, started };
     });
     const unreadable = failures(reads, nodes);
     if (unreadable.length > 0) throw prepareError(app, unreadable, 'nothing was changed on any node');
@@ -190,8 +268,8 @@ export class FleetSwitch {
     // Phase 1b: stage the new file and keep a backup on every node that changes.
     const stages = await this.pool.forEach(pending, async (r) => {
       const text = renderUpstream(r.text, app, to, `${r.node.name}:${path}`);
-      const res = await this.pool.exec(r.node, STAGE_UPSTREAM, [path, staged, backup], { stdin: text });
-      if (res.code !== 0) throw new Error(`cannot stage ${staged}: ${res.stderr.trim() || `exit ${res.code}`}`);
+      const res = await this.pool.exec(r.node, STAGE_UPSTREAM, this.fileArgs(path), { stdin: text, timeoutMs: this.timing.lockedMs });
+      if (res.code !== 0) throw new Error(`cannot stage ${staged}: ${describeReloadFailure(res.code, res.stdout, reports(res.stdout), res.stderr)}`);
       return performance.now() - r.started;
     });
     const unstaged = failures(stages, pending.map((r) => r.node));
@@ -206,9 +284,8 @@ export class FleetSwitch {
     // pool's bound is for opening them). Each node arms, then waits at the
     // barrier until every node has armed; only then are all told to reload.
     const commitStart = performance.now();
-    const files = [path, staged, backup];
     const pendingNodes = pending.map((r) => r.node);
-    const commits = pendingNodes.map((node) => this.startCommit(node, files));
+    const commits = pendingNodes.map((node) => this.startCommit(node, path));
     await Promise.all(commits.map((c) => c.armedOrDone));
     const allArmed = commits.every((c) => c.armed());
     for (const c of commits) c.go.end(allArmed ? 'reload\n' : 'disarm\n');
@@ -226,8 +303,18 @@ export class FleetSwitch {
       // A node whose channel dropped after `reload` was sent may have reloaded: put it back too.
       const unheard = new Set(failed.filter((f) => f.unheard).map((f) => f.node));
       const reloaded = allArmed ? pendingNodes.filter((n, i) => settled[i]!.status === 'fulfilled' || unheard.has(n)) : [];
-      throw await this.putBack(app, reloaded, failed, from, to, files, emit);
+      throw await this.putBack(app, reloaded, failed, from, to, path, emit);
     }
+
+    // The reload is confirmed; with a probe, so must the traffic be.
+    const moved = await Promise.all(nodes.map((node) => this.serves(node, app)));
+    const stayed: NodeFailure[] = nodes.flatMap((node, i) => {
+      const served = moved[i];
+      return served && served.colour !== to
+        ? [{ node, error: `traffic did not move: after the reload, a request through nginx ${served.detail}`, unheard: false, notPutBack: false }]
+        : [];
+    });
+    if (stayed.length > 0) throw await this.putBack(app, pendingNodes, stayed, from, to, path, emit);
 
     const nodeReports: NodeSwitchReport[] = read.map((r) => {
       const i = pending.indexOf(r);
@@ -249,14 +336,14 @@ export class FleetSwitch {
    * Starts a node's commit: it arms, reports `@armed`, and waits at the
    * barrier for `go` to say reload or disarm.
    */
-  private startCommit(node: FleetNode, files: string[]): Commit {
+  private startCommit(node: FleetNode, path: string): Commit {
     const go = new PassThrough();
     let output = '';
     let armed = false;
     let onArmed: () => void = () => undefined;
     const armedSeen = new Promise<void>((resolve) => (onArmed = resolve));
     const started = performance.now();
-    const done = this.runScript(node, COMMIT_UPSTREAM, files, {
+    const done = this.runScript(node, COMMIT_UPSTREAM, path, {
       stdin: go,
       onStdout: (chunk) => {
         output += chunk.toString();
@@ -271,8 +358,9 @@ export class FleetSwitch {
 
   /**
    * After a failed commit: nodes that reloaded are reverted (backup in, test,
-   * reload, confirm). Nodes that only armed put their backup back themselves
-   * when told to disarm, and failed nodes restored theirs before failing.
+   * reload, confirm). Nodes that only armed settled themselves when told to
+   * disarm, and failed nodes put theirs back before failing, or say they
+   * could not.
    */
   private async putBack(
     app: FleetApp,
@@ -280,24 +368,24 @@ export class FleetSwitch {
     failed: NodeFailure[],
     from: Colour,
     to: Colour,
-    files: string[],
+    path: string,
     emit: (event: FleetEvent) => void,
   ): Promise<SwitchyardError> {
     let reverted = 0;
     const reverts = await Promise.allSettled(
       reloaded.map(async (node) => {
-        await this.runScript(node, REVERT_UPSTREAM, files);
+        await this.runScript(node, REVERT_UPSTREAM, path, { timeoutMs: this.timing.lockedMs });
         emit({ kind: 'reverted', node: node.name, done: ++reverted, total: reloaded.length });
       }),
     );
-    await Promise.allSettled(failed.map((f) => this.pool.exec(f.node, DISCARD_STAGED, [files[1]!])));
+    await Promise.allSettled(failed.map((f) => this.pool.exec(f.node, DISCARD_STAGED, [nodeFiles(path).staged])));
     for (const f of failed) emit({ kind: 'switch-failed', node: f.node.name, error: f.error });
 
-    const stuck = failures(reverts, reloaded);
+    const stuck = [...failures(reverts, reloaded), ...failed.filter((f) => f.notPutBack && !reloaded.includes(f.node))];
     const why = failed.map((f) => `${f.node.name}: ${f.error}`).join('; ');
     const putBack = reloaded.length > 0
-      ? `${reloaded.length - stuck.length} node(s) that had reloaded put back on ${from}`
-      : `no node had reloaded; every node still serves ${from}`;
+      ? `${reloaded.length - stuck.filter((f) => reloaded.includes(f.node)).length} node(s) that had reloaded put back on ${from}`
+      : `no node had reloaded ${to}; every node was put back on ${from}`;
     const stuckText = stuck.length > 0 ? `; COULD NOT PUT BACK ${stuck.map((f) => `${f.node.name} (${f.error})`).join(', ')}` : '';
     this.log.error({ app: app.name, from, to, failed, stuck }, 'fleet switch failed');
     return new SwitchyardError('switch-commit-failed', `switching ${app.name} to ${to} failed on ${why}; ${putBack}${stuckText}`, {
@@ -358,17 +446,38 @@ export class FleetSwitch {
     return settled.map((s, i) => (s.status === 'fulfilled' ? s.value : { node: nodes[i]!.name, ok: false, removed: [], error: message(s.reason) }));
   }
 
+  /**
+   * The arguments of every script that touches the upstream file: the file,
+   * the nginx commands and the waits. The node waits at the commit barrier
+   * as long as the agent waits for a command; another run's lock is waited
+   * for as long as a whole commit can hold it (barrier and reloads).
+   */
+  private fileArgs(path: string): string[] {
+    const { confirmMs, barrierMs, lockMs } = this.timing;
+    return [path, this.nginx.testCommand, this.nginx.reloadCommand, this.nginx.pidFile, String(confirmMs), String(barrierMs), String(lockMs)];
+  }
+
+  private get timing(): { confirmMs: number; barrierMs: number; lockMs: number; lockedMs: number } {
+    const commandMs = this.pool.commandTimeoutMs;
+    const confirmMs = Math.round(this.nginx.reloadConfirmSeconds * 1000);
+    const lockMs = 2 * commandMs + 2 * confirmMs;
+    return { confirmMs, barrierMs: commandMs, lockMs, lockedMs: lockMs + commandMs };
+  }
+
   /** Runs a commit-family script and reads its report; rejects with the reason the node gave. */
   private async runScript(
     node: FleetNode,
     script: string,
-    files: string[],
-    io: { stdin?: PassThrough; onStdout?: (chunk: Buffer) => void } = {},
+    path: string,
+    io: { stdin?: PassThrough; onStdout?: (chunk: Buffer) => void; timeoutMs?: number } = {},
   ): Promise<ReloadReport> {
-    const confirmMs = String(Math.round(this.nginx.reloadConfirmSeconds * 1000));
-    const res = await this.pool.exec(node, script, [...files, this.nginx.testCommand, this.nginx.reloadCommand, this.nginx.pidFile, confirmMs], io);
+    const res = await this.pool.exec(node, script, this.fileArgs(path), io);
     const seen = reports(res.stdout);
-    if (res.code !== 0) throw new Error(describeReloadFailure(res.code, res.stdout, seen, res.stderr));
+    if (res.code !== 0) {
+      throw new SwitchyardError('switch-commit-failed', describeReloadFailure(res.code, res.stdout, seen, res.stderr), {
+        details: { notPutBack: res.code === NOT_PUT_BACK_EXIT },
+      });
+    }
     const ns = (key: string): number | undefined => (seen.has(key) ? Number(BigInt(seen.get(key)!) / 1_000_000n) : undefined);
     return {
       reloadStartedAt: ns('reload-start'),

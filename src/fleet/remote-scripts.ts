@@ -1,34 +1,46 @@
 /**
  * Every command switchyard runs on a node. Each is a fixed script: values
  * arrive only as quoted positional parameters (see remoteScript), so nothing
- * a user typed can become shell code. The nginx test and reload commands come
- * from the operator's config and run through `sh -c`.
+ * a user typed can become shell code. The nginx test, dump and reload
+ * commands come from the operator's config and run through `sh -c`.
  *
  * Lines on stdout that start with `@` are the scripts' reports to us.
+ *
+ * Beside each app's upstream file `<app>.conf` (names that the
+ * backends.d/*.conf include does not match):
+ *   <app>.conf.staged             the next file, written by prepare
+ *   <app>.conf.switchyard-backup  the file as prepare read it
+ *   <app>.conf.switchyard-armed   the journal (below)
+ *   <app>.conf.switchyard-lock    flock(1)ed by every script that reads or
+ *                                 writes the file, so runs never interleave
+ *
+ * The journal exists while the file may differ from what nginx runs: it is
+ * written before the staged file is renamed in (or a backup put back), and
+ * removed only once a reload of the file is confirmed, or the backup is back
+ * and nginx is known to run it. A script that finds a journal under the lock
+ * knows that the run which wrote it died (a live run holds the lock), and
+ * settles the node first: backup back in, `nginx -t`, reload, confirmed. Only
+ * then is the file trusted. Reloading even when switchyard never reloaded
+ * covers a reload nobody here asked for (salt, certbot) that made an armed
+ * file live.
  */
 
-/** Reads the app's upstream file; exit 3 when it is missing. */
-export const READ_UPSTREAM = `[ -f "$1" ] || { echo "no such file: $1" >&2; exit 3; }
-cat -- "$1"`;
+/** The files a switch keeps beside an app's upstream file. */
+export function nodeFiles(live: string): { staged: string; backup: string; journal: string; lock: string } {
+  return { staged: `${live}.staged`, backup: `${live}.switchyard-backup`, journal: `${live}.switchyard-armed`, lock: `${live}.switchyard-lock` };
+}
 
 /**
- * Stages stdin next to the live file (named so it does not match the
- * backends.d/*.conf include) and keeps a backup of the live file. The staged
- * copy starts as a copy of the live one so it keeps its owner and mode.
- * $1 live file, $2 staged file, $3 backup.
- */
-export const STAGE_UPSTREAM = `set -e
-umask 022
-cp -p -- "$1" "$2.tmp"
-cat > "$2.tmp"
-mv -f -- "$2.tmp" "$2"
-cp -p -- "$1" "$3.tmp"
-mv -f -- "$3.tmp" "$3"`;
-
-/**
- * Shared by the commit-family scripts, which all take the same arguments:
- * $1 live file, $2 staged file, $3 backup, $4 nginx test command,
- * $5 nginx reload command, $6 nginx pid file, $7 ms to wait for a reload.
+ * Shared by the scripts that touch the upstream file, which all take the same
+ * arguments: $1 live file, $2 nginx test command, $3 nginx reload command,
+ * $4 nginx pid file, $5 ms to wait for a reload, $6 ms to wait at the commit
+ * barrier, $7 ms to wait for the lock.
+ *
+ * SIGHUP and SIGPIPE are ignored: when the agent dies (SIGKILL, OOM, an
+ * evicted pod) its connection goes, and a report written to it must not kill
+ * a script that still has to put a file back. Reports go through `say`,
+ * which carries on when nobody listens. The nginx commands run with the lock's
+ * descriptor closed, so a daemon one of them starts cannot hold the lock.
  *
  * A reload's exit status proves nothing (`nginx -s reload` and `service nginx
  * reload` return 0 even when the master then fails to apply the config), so a
@@ -36,35 +48,55 @@ mv -f -- "$3.tmp" "$3"`;
  * master, and every old worker marked "shutting down" (until an old worker
  * takes the signal it still accepts connections with the old config). The
  * loop reads /proc with shell builtins so that thirty nodes polling at once
- * stay cheap.
+ * stay cheap, and needs no right to signal nginx, so it works as a user
+ * without root.
  */
-const COMMON = `live=$1 staged=$2 backup=$3 test_cmd=$4 reload_cmd=$5 pid_file=$6 confirm_ms=$7
-restore() { cp -p -- "$backup" "$live.restore" && mv -f -- "$live.restore" "$live"; }
-test_config() {
-  if ! out=$(sh -c "$test_cmd" 2>&1); then
-    restore
-    printf '@nginx-test-failed\n%s\n' "$out"
-    exit 22
-  fi
+const COMMON = `trap '' HUP PIPE
+live=$1 test_cmd=$2 reload_cmd=$3 pid_file=$4 confirm_ms=$5 barrier_ms=$6 lock_ms=$7
+staged=$live.staged backup=$live.switchyard-backup journal=$live.switchyard-armed
+say() { printf '%s\\n' "$*" 2>/dev/null || :; }
+hold_lock() {
+  command -v flock >/dev/null || { say "@missing-tool: flock (util-linux) is not installed"; exit 27; }
+  exec 9>>"$live.switchyard-lock" || { say "@lock-failed: cannot open $live.switchyard-lock"; exit 27; }
+  flock -w "$(( (lock_ms + 999) / 1000 ))" 9 || {
+    say "@busy: another switchyard run has held $live.switchyard-lock for over $(( lock_ms / 1000 )) s"; exit 28; }
+}
+nginx_test() { out=$(sh -c "$test_cmd" 9>&- 2>&1); }
+restore() {
+  [ -f "$backup" ] || { say "@restore-failed: there is no backup $backup to put back"; return 1; }
+  cp -p -- "$backup" "$live.restore" 2>/dev/null && mv -f -- "$live.restore" "$live" && cmp -s -- "$backup" "$live" || {
+    say "@restore-failed: could not put $backup back as $live"; return 1; }
 }
 workers() {
   if [ -r "/proc/$master/task/$master/children" ]; then
     kids=; read -r kids < "/proc/$master/task/$master/children"; echo "$kids"
   else
-    ps -o pid= --ppid "$master" | tr '\n' ' '
+    ps -o pid= --ppid "$master" | tr '\\n' ' '
   fi
 }
-reload_confirm() {
-  master=; { read -r master < "$pid_file"; } 2>/dev/null
-  [ -n "$master" ] && kill -0 "$master" 2>/dev/null || {
-    restore; echo "@nginx-not-running: no live nginx master in $pid_file"; exit 23; }
+read_master() { master=; { read -r master < "$pid_file"; } 2>/dev/null; [ -n "$master" ] && [ -d "/proc/$master" ]; }
+# The master and its serving workers: the same generation means no reload was applied in between.
+generation() {
+  read_master || { echo none; return; }
+  serving=
+  for p in $(workers); do
+    title=; { read -r title < "/proc/$p/cmdline"; } 2>/dev/null
+    case "$title" in *"shutting down"*) ;; *) serving="$serving $p" ;; esac
+  done
+  echo "$master:$(echo $serving | tr ' ' '\\n' | sort -n | tr '\\n' ' ')"
+}
+# $1: what nginx ran as the journal was written: the backup's config (arming) or another (reverting).
+journal_write() {
+  printf 'since %s\\nnginx-ran %s\\ngeneration %s\\n' "$(date +%s%N)" "$1" "$(generation)" > "$journal.tmp" &&
+    mv -f -- "$journal.tmp" "$journal" || { say "@journal-failed: cannot write $journal"; return 1; }
+}
+journal_says() { sed -n "s/^$1 //p" "$journal" 2>/dev/null; }
+# 0 confirmed, 1 the command failed, 2 not applied, 3 no nginx running; $why says more.
+reload() {
+  read_master || { why="no live nginx master in $pid_file"; return 3; }
   old=" $(workers) "
-  echo "@reload-start $(date +%s%N)"
-  if ! out=$(sh -c "$reload_cmd" 2>&1); then
-    restore
-    printf '@reload-failed\n%s\n' "$out"
-    exit 24
-  fi
+  say "@reload-start $(date +%s%N)"
+  if ! why=$(sh -c "$reload_cmd" 9>&- 2>&1); then return 1; fi
   # nginx's master lets old workers go on accepting for 100 ms after the new
   # ones start, so there is nothing to see before then.
   sleep 0.1
@@ -78,46 +110,125 @@ reload_confirm() {
         title=; { read -r title < "/proc/$p/cmdline"; } 2>/dev/null
         case "$title" in ''|*"shutting down"*) ;; *) busy=1 ;; esac
       done
-      if [ -z "$busy" ]; then echo "@reload-done $(date +%s%N)"; echo "@old-workers$old"; return 0; fi
+      if [ -z "$busy" ]; then say "@reload-done $(date +%s%N)"; say "@old-workers$old"; return 0; fi
     fi
     tries=$((tries - 1))
     if [ "$tries" -le 0 ]; then
-      restore
-      echo "@reload-not-applied: no new nginx workers after $confirm_ms ms; the master kept its old config (see nginx's error log)"
-      exit 25
+      why="no new nginx workers after $confirm_ms ms; the master kept its old config (see nginx's error log)"; return 2
     fi
     sleep 0.01
   done
 }
+# Makes nginx run the backup: puts it back, tests, reloads, confirms, and
+# only then drops the journal. When the reload cannot be applied, nginx still
+# runs what it ran: the backup, if it ran it as the journal was written and no
+# reload took since (the same generation).
+settle() {
+  restore || return 1
+  if nginx_test; then reload; rc=$?; else rc=4 why="nginx -t fails on the restored file: $out"; fi
+  case $rc in
+    0|3) ;;
+    *) [ "$(journal_says nginx-ran)" = backup ] && [ "$(generation)" = "$(journal_says generation)" ] || {
+         say "@put-back-failed: $why"; return 1; } ;;
+  esac
+  rm -f -- "$journal"
+}
 `;
 
 /**
+ * Reads the app's upstream file once any interrupted switch on the node is
+ * settled: reports, then a line `@file`, then the file. Exit 3 when the file
+ * is missing.
+ */
+export const READ_UPSTREAM = `${COMMON}
+[ -f "$live" ] || [ -e "$journal" ] || { echo "no such file: $live" >&2; exit 3; }
+hold_lock
+if [ -e "$journal" ]; then settle || exit 29; say "@settled: put $backup back and reloaded nginx"; fi
+say "@file"
+cat -- "$live"`;
+
+/**
+ * Stages stdin next to the live file and keeps a backup of the live file.
+ * The staged copy starts as a copy of the live one so it keeps its owner and
+ * mode.
+ */
+export const STAGE_UPSTREAM = `${COMMON}
+hold_lock
+[ ! -e "$journal" ] || settle || exit 29
+umask 022
+cp -p -- "$live" "$staged.tmp" && cat > "$staged.tmp" && mv -f -- "$staged.tmp" "$staged" &&
+  cp -p -- "$live" "$backup.tmp" && mv -f -- "$backup.tmp" "$backup" || exit 1`;
+
+/**
  * Commits one node in two steps with a barrier between them, on one channel:
- * arm (rename the staged file in, atomically, and run `nginx -t`), report
- * `@armed`, then wait for a word on stdin. `reload` reloads and confirms;
- * anything else, or stdin closing, puts the backup back (nginx never read
- * the new file). The agent says `reload` only once every node has armed, so
- * a failed `nginx -t` anywhere needs no reload anywhere, and the reloads
- * start together, which keeps the mixed window short.
- * Refuses if the live file changed since prepare read it.
+ * arm (journal, rename the staged file in, atomically, and run `nginx -t`),
+ * report `@armed`, then wait for a word on stdin. `reload` reloads and
+ * confirms; anything else, stdin closing, or no word within the barrier time
+ * (a frozen or cut-off agent) settles the node. The agent says `reload` only
+ * once every node has armed, so a failed `nginx -t` anywhere needs no reload
+ * anywhere, and the reloads start together, which keeps the mixed window
+ * short. Refuses if the live file changed since prepare read it.
  */
 export const COMMIT_UPSTREAM = `${COMMON}
-cmp -s -- "$live" "$backup" || { echo "@changed-since-prepare: $live no longer matches what prepare read"; exit 20; }
-mv -f -- "$staged" "$live" || exit 21
-test_config
-echo "@armed"
-go=; read -r go || true
-if [ "$go" != reload ]; then restore; echo "@disarmed"; exit 26; fi
-reload_confirm`;
+hold_lock
+[ ! -e "$journal" ] || settle || exit 29
+cmp -s -- "$live" "$backup" || { say "@changed-since-prepare: $live no longer matches what prepare read"; exit 20; }
+journal_write backup || exit 21
+mv -f -- "$staged" "$live" || { rm -f -- "$journal"; say "@rename-failed: cannot rename $staged to $live"; exit 21; }
+if ! nginx_test; then
+  # A config that fails the test cannot have been loaded by anyone: putting the file back is enough.
+  restore && rm -f -- "$journal" || exit 29
+  printf '@nginx-test-failed\\n%s\\n' "$out" 2>/dev/null
+  exit 22
+fi
+say "@armed"
+go=$(timeout --foreground "$(( (barrier_ms + 999) / 1000 ))" head -n 1 9>&-); waited=$?
+if [ "$go" != reload ]; then
+  settle || exit 29
+  [ "$waited" != 124 ] || { say "@barrier-timeout: no word from switchyard within $(( barrier_ms / 1000 )) s"; exit 31; }
+  say "@disarmed"; exit 26
+fi
+reload; rc=$?
+failed=$why
+case $rc in
+  0) rm -f -- "$journal"; exit 0 ;;
+  3) restore && rm -f -- "$journal" || exit 29; say "@nginx-not-running: $failed"; exit 23 ;;
+  1) settle || exit 29; printf '@reload-failed\\n%s\\n' "$failed" 2>/dev/null; exit 24 ;;
+  *) settle || exit 29; say "@reload-not-applied: $failed"; exit 25 ;;
+esac`;
 
-/** Puts the backup back on a node that already reloaded, then tests, reloads and confirms. */
+/**
+ * Puts the backup back on a node that may already have reloaded, then tests,
+ * reloads and confirms. A journal left by a run that died is settled the
+ * same way, which is all a revert needs.
+ */
 export const REVERT_UPSTREAM = `${COMMON}
-restore || exit 21
-test_config
-reload_confirm`;
+hold_lock
+if [ -e "$journal" ]; then settle || exit 29; exit 0; fi
+journal_write other || exit 21
+settle || exit 29`;
 
 /** Removes a staged file left by a prepare that went no further. $1 staged file. */
 export const DISCARD_STAGED = `rm -f -- "$1" "$1.tmp"`;
+
+/**
+ * The configuration nginx would load (the dump command, `nginx -T`), cut down
+ * to what proves which files define the app's upstream: every file's
+ * `# configuration file <path>:` line, and the text of the files that
+ * mention the upstream's name. A large config stays on the node.
+ * $1 dump command, $2 upstream name. Exit 30 when the dump command fails.
+ */
+export const LOADED_CONFIG = `trap '' HUP PIPE
+tmp=$(mktemp) || exit 1
+if ! sh -c "$1" > "$tmp" 2> "$tmp.err"; then
+  printf '@dump-failed\\n'; cat -- "$tmp.err"; rm -f -- "$tmp" "$tmp.err"; exit 30
+fi
+awk -v name="$2" '
+  function flush() { if (header != "") { print header; if (keep) printf "%s", body } }
+  /^# configuration file .*:$/ { flush(); header = $0; body = ""; keep = 0; next }
+  { body = body $0 "\\n"; if (index($0, name)) keep = 1 }
+  END { flush() }' "$tmp"
+rm -f -- "$tmp" "$tmp.err"`;
 
 /**
  * Waits until none of the given old workers is still a child of the master

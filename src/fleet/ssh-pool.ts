@@ -79,6 +79,11 @@ export class SshPool {
     });
   }
 
+  /** How long a command may run unless the caller says otherwise. */
+  get commandTimeoutMs(): number {
+    return this.options.commandTimeoutMs;
+  }
+
   /** Runs fn for every item (a node, or work about one), at most `concurrency` at once; never rejects. */
   forEach<I, T>(items: readonly I[], fn: (item: I) => Promise<T>): Promise<PromiseSettledResult<T>[]> {
     return Promise.allSettled(items.map((item) => this.limit(() => fn(item))));

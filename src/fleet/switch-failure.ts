@@ -11,22 +11,33 @@ export interface NodeFailure {
   unheard: boolean;
   /** What to do about it, where the node's error says (a broken upstream file names its fix). */
   hint?: string;
+  /** The node could not put its backup back: its file and nginx may disagree until someone settles it. */
+  notPutBack: boolean;
 }
 
-/** A node told to disarm put its backup back; that is not a failure of its own. */
-export const DISARMED = 'disarmed: backup put back before any reload';
+/** A node told to disarm put its backup back (and reloaded nginx with it); that is not a failure of its own. */
+export const DISARMED = 'disarmed: backup put back';
 
-/** The reason a commit-family script gave for its exit, in words. */
+/** The exit of a script that could not put a node's backup back (see settle in remote-scripts). */
+export const NOT_PUT_BACK_EXIT = 29;
+
+/** The reason a script that touches the upstream file gave for its exit, in words. */
 export function describeReloadFailure(code: number, stdout: string, seen: Map<string, string>, stderr: string): string {
+  for (const key of ['restore-failed', 'put-back-failed']) {
+    if (seen.has(key)) return `could not put the backup back (${seen.get(key)!.replace(/\s+/g, ' ').trim()}); the node's file cannot be trusted until that is done`;
+  }
   if (seen.has('nginx-test-failed')) {
     const detail = stdout.split('\n').find((l) => /emerg|error|failed/i.test(l) && !l.startsWith('@')) ?? 'see nginx -t';
     return `nginx -t failed, backup restored (${detail.replace(/^nginx: /, '').trim()})`;
   }
   if (seen.has('disarmed')) return DISARMED;
-  for (const key of ['reload-not-applied', 'changed-since-prepare', 'nginx-not-running']) {
+  for (const key of ['reload-not-applied', 'changed-since-prepare', 'nginx-not-running', 'barrier-timeout', 'busy', 'lock-failed', 'missing-tool', 'rename-failed', 'journal-failed']) {
     if (seen.has(key)) return `${key.replace(/-/g, ' ')}: ${seen.get(key)}`;
   }
-  if (seen.has('reload-failed')) return `reload command failed, backup restored (${stdout.split('\n').slice(1).join(' ').trim()})`;
+  if (seen.has('reload-failed')) {
+    const output = stdout.split(/^@reload-failed$/m)[1] ?? '';
+    return `reload command failed, backup restored (${output.split('\n').filter((l) => !l.startsWith('@')).join(' ').trim()})`;
+  }
   return `exit ${code}${stderr.trim() ? `: ${stderr.trim().split('\n')[0]}` : ''}`;
 }
 
@@ -38,6 +49,7 @@ export function failures<T>(settled: PromiseSettledResult<T>[], nodes: readonly 
           node: nodes[i]!,
           error: message(s.reason),
           unheard: s.reason instanceof SwitchyardError && s.reason.code.startsWith('ssh-'),
+          notPutBack: s.reason instanceof SwitchyardError && s.reason.details.notPutBack === true,
           ...(s.reason instanceof SwitchyardError && s.reason.hint ? { hint: s.reason.hint } : {}),
         }]
       : [],

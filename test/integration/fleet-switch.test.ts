@@ -108,25 +108,33 @@ describeOnFleet('fleet switch on real nginx and sshd nodes', () => {
   });
 
   it('puts every node back when nginx -t fails on one node during commit', async () => {
-    t = await startFleet({ size: 3 });
+    t = await startFleet({ size: 3 }, { testHooks: true });
     const { fleet, switcher } = t;
-    const broken = fleet.nodes[1]!;
-    const conf = join(broken.dir, 'nginx.conf');
-    const good = await readFile(conf, 'utf8');
-    await appendFile(conf, 'this is not nginx;\n');
+    await writeFile(join(fleet.nodes[1]!.dir, 'test-fail'), '');
 
     const err = await failure(switcher.switchTo(fleet.nodes, blog, 'green'));
     expect(err.code).toBe('switch-commit-failed');
     expect(err.message).toMatch(/switching blog to green failed on node-2: nginx -t failed, backup restored/);
-    expect(err.message).toContain('no node had reloaded; every node still serves blue');
+    expect(err.message).toContain('no node had reloaded green; every node was put back on blue');
     expect(err.hint).toMatch(/every node serves blue/);
     expect(await servedByAll(fleet)).toEqual(['blog blue', 'blog blue', 'blog blue']);
     for (const node of fleet.nodes) expect(parseUpstream(await upstreamFile(node), blog, 'f').live).toBe('blue');
 
-    // The file switchyard wrote is never left in place: with the operator's
-    // breakage fixed, every node's config passes nginx -t.
-    await writeFile(conf, good);
+    // The file switchyard wrote is never left in place: every node's config passes nginx -t.
     for (const node of fleet.nodes) await fleet.inNode(node, 'sh', ['-c', fleet.nginxConfig.testCommand]);
+  });
+
+  it('refuses, before any change, a node whose nginx config is broken', async () => {
+    t = await startFleet({ size: 3 });
+    const { fleet, switcher } = t;
+    await appendFile(join(fleet.nodes[1]!.dir, 'nginx.conf'), 'this is not nginx;\n');
+
+    const err = await failure(switcher.switchTo(fleet.nodes, blog, 'green'));
+    expect(err.code).toBe('switch-prepare-failed');
+    expect(err.message).toMatch(/cannot prepare blog on node-2: cannot tell whether nginx loads .*blog\.conf: `.*nginx -T .*` failed \(.*unknown directive "this"/);
+    expect(err.message).toContain('nothing was changed on any node');
+    expect(await servedByAll(fleet)).toEqual(['blog blue', 'blog blue', 'blog blue']);
+    for (const node of fleet.nodes) expect(existsSync(join(node.dir, 'backends.d', 'blog.conf.staged'))).toBe(false);
   });
 
   it('detects a reload that nginx accepts but cannot apply, and puts every node back', async () => {
@@ -150,10 +158,11 @@ describeOnFleet('fleet switch on real nginx and sshd nodes', () => {
     t = await startFleet({ size: 3 });
     const { fleet } = t;
     // node-2 reloads, then its command hangs past the command timeout once:
-    // switchyard never hears whether it reloaded, so it must put it back too.
+    // switchyard never hears whether it reloaded, so it must put it back too,
+    // once the node's own run (which holds the file's lock) has ended.
     const marker = `${fleet.mount}/hang-after-reload`;
     await writeFile(join(fleet.nodes[1]!.dir, 'hang-after-reload'), '');
-    const nginx = { ...fleet.nginxConfig, reloadCommand: `${fleet.nginxConfig.reloadCommand} && if [ -e ${marker} ]; then rm ${marker}; sleep 30; fi` };
+    const nginx = { ...fleet.nginxConfig, reloadCommand: `${fleet.nginxConfig.reloadCommand} && if [ -e ${marker} ]; then rm ${marker}; sleep 6; fi` };
     const pool = await SshPool.fromConfig({ ...fleet.sshConfig, commandTimeoutSeconds: 3 });
     try {
       const err = await failure(new FleetSwitch({ pool, nginx }).switchTo(fleet.nodes, blog, 'green'));

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { describe, it } from 'vitest';
+import type { NginxConfig } from '../../src/config/schema.js';
 import { FleetSwitch } from '../../src/fleet/fleet-switch.js';
 import { SshPool } from '../../src/fleet/ssh-pool.js';
 import { TestFleet, type TestFleetOptions, type TestNode, testFleetUnsupported } from '../../src/sandbox/fleet/test-fleet.js';
@@ -14,8 +15,8 @@ export const blog = { name: 'blog', portBase: 30000 };
  * (CI=true), where it fails instead, so a CI machine without them cannot pass
  * by running nothing.
  */
-export function describeOnFleet(name: string, body: () => void): void {
-  const reason = testFleetUnsupported();
+export function describeOnFleet(name: string, body: () => void, options: Pick<TestFleetOptions, 'login'> = {}): void {
+  const reason = testFleetUnsupported(options);
   if (!reason) {
     describe(name, body);
   } else if (process.env.CI === 'true') {
@@ -34,10 +35,29 @@ export interface FleetUnderTest {
   close(): Promise<void>;
 }
 
-export async function startFleet(options: TestFleetOptions, nginx: { reloadConfirmSeconds?: number } = {}): Promise<FleetUnderTest> {
+/**
+ * The fleet's nginx test command with hooks a test drives through files in
+ * a node's folder: `test-hold` (wait while it exists), `test-slow` (first
+ * sleep as many seconds as it says), `test-fail` (fail as a broken config
+ * would). Every node sees its own folder at the fleet's mount, so a hook
+ * acts on the node whose folder holds it.
+ */
+export function hookedTestCommand(fleet: TestFleet): string {
+  const m = fleet.mount;
+  return `while [ -e ${m}/test-hold ]; do sleep 0.05; done; ` +
+    `[ ! -e ${m}/test-slow ] || sleep "$(cat ${m}/test-slow)"; ` +
+    `if [ -e ${m}/test-fail ]; then echo "nginx: [emerg] failed on purpose (test-fail)" >&2; exit 1; fi; ` +
+    fleet.nginxConfig.testCommand;
+}
+
+export async function startFleet(
+  options: TestFleetOptions,
+  nginx: { reloadConfirmSeconds?: number; testHooks?: boolean } = {},
+): Promise<FleetUnderTest> {
   const fleet = await TestFleet.start(options);
   const pool = await SshPool.fromConfig(fleet.sshConfig);
-  const switcher = new FleetSwitch({ pool, nginx: { ...fleet.nginxConfig, ...nginx } });
+  const { testHooks, ...overrides } = nginx;
+  const switcher = new FleetSwitch({ pool, nginx: { ...fleet.nginxConfig, ...(testHooks ? { testCommand: hookedTestCommand(fleet) } : {}), ...overrides } satisfies NginxConfig });
   return {
     fleet,
     pool,

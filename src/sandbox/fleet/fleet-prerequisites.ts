@@ -28,26 +28,34 @@ export const TOOLS: readonly Tool[] = [
   { name: 'unshare', path: '/usr/bin/unshare', package: 'util-linux' },
 ];
 
+/** What test nodes that log in as a user without root need besides: the sudo their narrow sudoers rule is for. */
+export const SUDO: Tool = { name: 'sudo', path: '/usr/bin/sudo', package: 'sudo' };
+
 /** What `switchyard sandbox` installs when anything is missing (util-linux only when nsenter/unshare are). */
-export const BASE_PACKAGES = ['nginx-light', 'openssh-server', 'openssh-client', 'iproute2'] as const;
+export const BASE_PACKAGES: readonly string[] = ['nginx-light', 'openssh-server', 'openssh-client', 'iproute2'];
 
 /**
- * What this machine has of what real test nodes (the sandbox's, the tests') need. Reads only;
- * `exists` is injectable so the wording can be checked for any machine.
+ * What this machine has of what real test nodes (the sandbox's, the tests') need, and of
+ * `extra` tools some nodes need (SUDO). Reads only; `exists` is injectable so the wording
+ * can be checked for any machine.
  *
  * @example
  * const p = checkPrerequisites();
  * if (!p.root) console.log(describeMissing(p).join('\n'));
  */
-export function checkPrerequisites(exists: (path: string) => boolean = existsSync, uid = process.getuid?.() ?? -1): Prerequisites {
-  const missing = TOOLS.filter((t) => !exists(t.path));
+export function checkPrerequisites(
+  exists: (path: string) => boolean = existsSync,
+  uid = process.getuid?.() ?? -1,
+  extra: readonly Tool[] = [],
+): Prerequisites {
+  const missing = [...TOOLS, ...extra].filter((t) => !exists(t.path));
   return { root: uid === 0, missing, netns: !missing.some((t) => t.name === 'ip') && netnsWorks(), apt: exists('/usr/bin/apt-get') && exists('/etc/debian_version') };
 }
 
-/** The packages to install: the base set whenever a tool is missing, plus util-linux if its tools are. */
+/** The packages to install: the base set whenever a tool is missing, plus the packages of missing tools outside it (util-linux, sudo). */
 export function packagesFor(missing: readonly Tool[]): string[] {
   if (missing.length === 0) return [];
-  const extra = missing.some((t) => t.package === 'util-linux') ? ['util-linux'] : [];
+  const extra = new Set(missing.map((t) => t.package).filter((p) => !BASE_PACKAGES.includes(p)));
   return [...BASE_PACKAGES, ...extra];
 }
 

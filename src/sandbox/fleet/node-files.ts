@@ -73,3 +73,36 @@ ${servers.join('\n')}
 }
 `;
 };
+
+/** The user switchyard logs in as on test nodes without root; a name no machine is likely to have already. */
+export const DEPLOY_USER = 'sy-deploy';
+
+/** This machine's user and group databases, which a node's copies extend. */
+export interface HostAccounts {
+  passwd: string;
+  group: string;
+  shadow: string;
+}
+
+/**
+ * A node's /etc files when switchyard logs in as DEPLOY_USER: this machine's
+ * accounts plus that user (key login only: `*` matches no password, unlike
+ * `!`, which sshd without PAM takes for a locked account), and a sudoers
+ * file with Debian's defaults (use_pty included), root's rule and
+ * switchyard's narrow rule. They are bind-mounted over the originals in the
+ * node's mount namespace, so this machine's accounts never change.
+ */
+export function deployUserFiles(host: HostAccounts, uid: number, home: string, rule: string): Record<'passwd' | 'group' | 'shadow' | 'sudoers', string> {
+  const line = (text: string, add: string): string => `${text.replace(/\n*$/, '\n')}${add}\n`;
+  return {
+    passwd: line(host.passwd, `${DEPLOY_USER}:x:${uid}:${uid}:switchyard:${home}:/bin/sh`),
+    group: line(host.group, `${DEPLOY_USER}:x:${uid}:`),
+    shadow: line(host.shadow, `${DEPLOY_USER}:*:19000:0:99999:7:::`),
+    sudoers: `Defaults env_reset
+Defaults mail_badpass
+Defaults secure_path="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+Defaults use_pty
+root ALL=(ALL:ALL) ALL
+${rule}`,
+  };
+}

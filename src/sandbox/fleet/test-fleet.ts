@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,9 +8,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { NginxConfig, SshConfig } from '../../config/schema.js';
 import type { FleetNode } from '../../discovery/fleet-node.js';
 import { renderUpstreamFile, renderVhostFile } from '../../fleet/nginx-templates.js';
+import { sudoersRule } from '../../fleet/sudoers-rule.js';
 import type { Colour } from '../../validate/patterns.js';
-import { checkPrerequisites, describeMissing } from './fleet-prerequisites.js';
-import { type TestApp, frontNginxConfig, responderNginxConfig, sshdConfig } from './node-files.js';
+import { SUDO, checkPrerequisites, describeMissing } from './fleet-prerequisites.js';
+import { type TestApp, DEPLOY_USER, deployUserFiles, frontNginxConfig, responderNginxConfig, sshdConfig } from './node-files.js';
 import { run } from './run.js';
 
 export interface TestFleetOptions {
@@ -24,6 +25,13 @@ export interface TestFleetOptions {
    * (the root namespace's end of the bridge, reachable from every node).
    */
   responderUpstream?: (gateway: string) => Promise<string>;
+  /**
+   * Who switchyard logs in as: root (the default), or `deploy`: a user
+   * without root who owns the backends folder and may run, through sudo,
+   * exactly the nginx test, dump and reload commands (the narrow sudoers
+   * rule production uses); nginx and its pid file stay root's.
+   */
+  login?: 'root' | 'deploy';
 }
 
 export interface TestNode extends FleetNode {
@@ -37,8 +45,8 @@ const NGINX = '/usr/sbin/nginx';
 const SSHD = '/usr/sbin/sshd';
 
 /** Why a test fleet cannot start here, or null when it can. */
-export function testFleetUnsupported(): string | null {
-  const missing = describeMissing(checkPrerequisites());
+export function testFleetUnsupported(options: Pick<TestFleetOptions, 'login'> = {}): string | null {
+  const missing = describeMissing(checkPrerequisites(undefined, undefined, options.login === 'deploy' ? [SUDO] : []));
   return missing.length > 0 ? missing.join('; ') : null;
 }
 
@@ -60,23 +68,27 @@ export class TestFleet {
   /** Where every node sees its own folder. */
   readonly mount: string;
   readonly subnet: string;
+  readonly login: 'root' | 'deploy';
   private readonly id: string;
   private bridgeUp = false;
+  /** The deploy user's uid (and gid), when it logs in as `deploy`. */
+  private deployUid: number | undefined;
 
-  private constructor(root: string, apps: TestApp[], subnet: string, id: string) {
+  private constructor(root: string, apps: TestApp[], subnet: string, id: string, login: 'root' | 'deploy') {
     this.root = root;
     this.apps = apps;
     this.subnet = subnet;
     this.id = id;
+    this.login = login;
     this.mount = join(root, 'node');
   }
 
   static async start(options: TestFleetOptions): Promise<TestFleet> {
-    const reason = testFleetUnsupported();
+    const reason = testFleetUnsupported(options);
     if (reason) throw new Error(`cannot start a test fleet: ${reason}`);
     const root = await mkdtemp(join(tmpdir(), 'switchyard-fleet-'));
     const id = Math.random().toString(16).slice(2, 6);
-    const fleet = new TestFleet(root, options.apps ?? [{ name: 'blog', portBase: 30000 }], await freeSubnet(), id);
+    const fleet = new TestFleet(root, options.apps ?? [{ name: 'blog', portBase: 30000 }], await freeSubnet(), id, options.login ?? 'root');
     try {
       await fleet.setUp(options);
     } catch (err) {
@@ -89,7 +101,7 @@ export class TestFleet {
   /** The switchyard ssh config for this fleet. */
   get sshConfig(): SshConfig {
     return {
-      user: 'root',
+      user: this.login === 'deploy' ? DEPLOY_USER : 'root',
       privateKeyPath: join(this.root, 'client_key'),
       knownHostsPath: join(this.root, 'known_hosts'),
       concurrency: 20,
@@ -102,14 +114,22 @@ export class TestFleet {
 
   /** The switchyard nginx config for this fleet: the same paths on every node. */
   get nginxConfig(): NginxConfig {
-    const flags = `-p ${this.mount}/ -c ${this.mount}/nginx.conf`;
+    const sudo = this.login === 'deploy' ? 'sudo -n ' : '';
+    const { test, dump, reload } = this.nginxCommands;
     return {
       backendsDir: `${this.mount}/backends.d`,
-      testCommand: `${NGINX} -t -q ${flags}`,
-      reloadCommand: `${NGINX} -s reload ${flags}`,
+      testCommand: `${sudo}${test}`,
+      dumpCommand: `${sudo}${dump}`,
+      reloadCommand: `${sudo}${reload}`,
       pidFile: `${this.mount}/nginx.pid`,
       reloadConfirmSeconds: 3,
     };
+  }
+
+  /** nginx's test, dump and reload commands, as root runs them: what the deploy user's sudoers rule allows. */
+  private get nginxCommands(): { test: string; dump: string; reload: string } {
+    const flags = `-p ${this.mount}/ -c ${this.mount}/nginx.conf`;
+    return { test: `${NGINX} -t -q ${flags}`, dump: `${NGINX} -T -q ${flags}`, reload: `${NGINX} -s reload ${flags}` };
   }
 
   /** URL of a node's front nginx, which sends traffic to the app's live colour. */
@@ -138,6 +158,7 @@ export class TestFleet {
     await mkdir('/run/sshd', { recursive: true });
     await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'switchyard-test', '-f', join(this.root, 'client_key')]);
     await writeFile(join(this.root, 'authorized_keys'), await readFile(join(this.root, 'client_key.pub')));
+    if (this.login === 'deploy') await this.addDeployUser();
     for (let i = 1; i <= options.size; i++) this.nodes.push(await this.addNode(i, bridge, options.live ?? 'blue', upstream));
     await this.writeKnownHosts();
   }
@@ -165,8 +186,31 @@ export class TestFleet {
     return node;
   }
 
+  /**
+   * Switchyard's login without root: its own account in every node's /etc
+   * (see deployUserFiles), a fleet folder it can walk into, and sudo for
+   * exactly nginx's test, dump and reload.
+   */
+  private async addDeployUser(): Promise<void> {
+    const host = {
+      passwd: await readFile('/etc/passwd', 'utf8'),
+      group: await readFile('/etc/group', 'utf8'),
+      shadow: await readFile('/etc/shadow', 'utf8'),
+    };
+    const taken = new Set([host.passwd, host.group].flatMap((text) => text.split('\n').map((l) => Number(l.split(':')[2]))));
+    let uid = 4200;
+    while (taken.has(uid)) uid++;
+    this.deployUid = uid;
+    const { test, dump, reload } = this.nginxCommands;
+    const files = deployUserFiles(host, uid, `${this.mount}/deploy-home`, sudoersRule(DEPLOY_USER, [test, dump, reload]));
+    await mkdir(join(this.root, 'etc'));
+    for (const [name, text] of Object.entries(files)) await writeFile(join(this.root, 'etc', name), text, { mode: name === 'passwd' || name === 'group' ? 0o644 : 0o440 });
+    // The user reads authorized_keys and its node's folder through the fleet's (mkdtemp: 0700) folder.
+    await chmod(this.root, 0o755);
+  }
+
   private async writeNodeFiles(dir: string, name: string, address: string, live: Colour, upstream: string | undefined): Promise<void> {
-    for (const sub of ['backends.d', 'sites', 'logs', 'tmp', 'rtmp', 'releases', 'home']) await mkdir(join(dir, sub), { recursive: true });
+    for (const sub of ['backends.d', 'sites', 'logs', 'tmp', 'rtmp', 'releases', 'home', 'deploy-home']) await mkdir(join(dir, sub), { recursive: true });
     await writeFile(join(dir, 'nginx.conf'), frontNginxConfig(this.mount));
     await writeFile(join(dir, 'responders.conf'), responderNginxConfig(this.mount, name, this.apps, upstream));
     await writeFile(join(dir, 'sshd_config'), sshdConfig(this.mount, address, join(this.root, 'authorized_keys')));
@@ -176,20 +220,31 @@ export class TestFleet {
       const listen = index === 0 ? '80 default_server' : '80';
       await writeFile(join(dir, 'sites', `${app.name}.conf`), renderVhostFile(app, { listen, serverName: app.name, backendsDir: `${this.mount}/backends.d` }));
     }
+    const uid = this.deployUid;
+    if (uid !== undefined) {
+      // What the deploy user owns on a node: the backends folder and its files, release folders, its home.
+      const owned = ['backends.d', ...this.apps.map((a) => `backends.d/${a.name}.conf`), 'releases', 'deploy-home'];
+      for (const path of owned) await chown(join(dir, path), uid, uid);
+    }
   }
 
   /**
    * A process that holds the node's mount namespace, where the node's folder
    * is bind-mounted at `mount` and an empty home over /root, so SSH sessions
-   * do not run this machine's dotfiles; everything else in the node is
-   * started inside it with nsenter.
+   * do not run this machine's dotfiles, and, for a deploy user, the fleet's
+   * account files over /etc's; everything else in the node is started inside
+   * it with nsenter.
    */
   private async startHolder(namespace: string, dir: string): Promise<number> {
+    const etc = this.login === 'deploy' ? join(this.root, 'etc') : '';
     const child = spawn(
       'unshare',
       ['--mount', '--propagation', 'private', 'nsenter', `--net=/run/netns/${namespace}`,
-        'sh', '-c', 'mount --bind "$1" "$2" && mount --bind "$1/home" /root && touch "$2/.ready" && exec sleep infinity',
-        'holder', dir, this.mount],
+        'sh', '-c',
+        `mount --bind "$1" "$2" && mount --bind "$1/home" /root &&
+         for f in \${3:+passwd group shadow sudoers}; do mount --bind "$3/$f" "/etc/$f" || exit 1; done &&
+         touch "$2/.ready" && exec sleep infinity`,
+        'holder', dir, this.mount, etc],
       { detached: true, stdio: 'ignore' },
     );
     child.unref();
