@@ -8,6 +8,7 @@ import { systemClock } from '../deploy/system-clock.js';
 import { createDiscovery, type CreateDiscoveryOptions } from '../discovery/create-discovery.js';
 import type { Discovery, FleetNode } from '../discovery/fleet-node.js';
 import { FleetSwitch } from '../fleet/fleet-switch.js';
+import type { NodeTruth } from '../fleet/node-truth.js';
 import { SshPool } from '../fleet/ssh-pool.js';
 import type { Logger } from '../log/logger.js';
 import type { Colour } from '../validate/patterns.js';
@@ -20,6 +21,8 @@ export interface NodeCheck extends FleetNode {
   error?: string;
   /** The colour each app's upstream file marks live on this node. */
   live: Record<string, Colour | null>;
+  /** What the node's nginx really does for each app (file, loaded config, traffic); empty when unreachable. */
+  truth: Record<string, NodeTruth>;
 }
 
 export interface Agent {
@@ -27,7 +30,7 @@ export interface Agent {
   service: DeployService;
   identity: string;
   discovery: Discovery;
-  /** Every discovered node: reachable over SSH (host key checked), and what it marks live per app. */
+  /** Every discovered node: reachable over SSH (host key checked), what it marks live per app, and whether its nginx really does. */
   checkNodes(): Promise<NodeCheck[]>;
   /**
    * Feeds the deploy feed with the apps' state and colours as they change in
@@ -94,15 +97,14 @@ export async function createAgent(config: Config, options: AgentOptions): Promis
       const nodes = await discovery.discover();
       const reach = await pool.forEach(nodes, (n) => pool.connect(n));
       const reachable = nodes.filter((_, i) => reach[i]!.status === 'fulfilled');
-      const lives = await Promise.all(config.apps.map((app) => switcher.readLive(reachable, app)));
+      const truths = await Promise.all(config.apps.map((app) => switcher.truth(reachable, app)));
       return nodes.map((node, i) => {
         const r = reach[i]!;
-        const live = Object.fromEntries(
-          config.apps.map((app, a) => [app.name, lives[a]!.nodes.find((n) => n.node === node.name)?.colour ?? null]),
-        );
+        const truth = Object.fromEntries(config.apps.flatMap((app, a) => truths[a]!.filter((t) => t.node === node.name).map((t) => [app.name, t])));
+        const live = Object.fromEntries(config.apps.map((app) => [app.name, truth[app.name]?.file ?? null]));
         return r.status === 'fulfilled'
-          ? { ...node, reachable: true, live }
-          : { ...node, reachable: false, error: (r.reason as Error).message, live };
+          ? { ...node, reachable: true, live, truth }
+          : { ...node, reachable: false, error: (r.reason as Error).message, live, truth };
       });
     },
     watchCluster(signal, onError) {

@@ -30,6 +30,9 @@ export function sshFleetPort(deps: { discovery: Discovery; switcher: FleetSwitch
 
     async liveColour(nodes, app) {
       const live = await switcher.readLive(nodes, app);
+      for (const n of live.nodes.filter((n) => n.settled)) {
+        log.warn({ app: app.name, node: n.node }, 'settled a switch left between armed and confirmed: backup put back, nginx reloaded with it');
+      }
       return { agreed: live.agreed, nodes: live.nodes.map((n) => ({ node: n.node, colour: n.colour ?? null, ...(n.error ? { error: n.error } : {}) })) };
     },
 

@@ -9,7 +9,7 @@ import { connectKube, type KubeClients } from '../cluster/kube-clients.js';
 import { loadReplicaSetTemplate } from '../cluster/load-replica-set-template.js';
 import { waitForColourReady } from '../cluster/wait-for-colour-ready.js';
 import { parseConfig } from '../config/load-config.js';
-import type { Config } from '../config/schema.js';
+import type { Config, NginxConfig } from '../config/schema.js';
 import type { CreateDiscoveryOptions } from '../discovery/create-discovery.js';
 import type { Colour } from '../validate/patterns.js';
 import { startEc2StandIn, type Ec2StandIn } from './ec2/start-ec2-stand-in.js';
@@ -33,6 +33,12 @@ export interface SandboxEnvOptions {
   app?: Record<string, unknown>;
   /** Keys merged into the agent section (leaseSeconds, pollSeconds). */
   agent?: Record<string, unknown>;
+  /** Keys merged into the ssh section (commandTimeoutSeconds). */
+  ssh?: Record<string, unknown>;
+  /** Keys merged into the nginx section, from the fleet's own (a test command with hooks). */
+  nginx?: (fleet: TestFleet) => Partial<NginxConfig>;
+  /** Who switchyard logs in as on the nodes (see TestFleetOptions.login); root by default. */
+  login?: 'root' | 'deploy';
 }
 
 export interface SandboxEnv {
@@ -80,6 +86,7 @@ export async function startSandboxEnv(options: SandboxEnvOptions = {}): Promise<
       size: options.nodes ?? 3,
       apps,
       live: 'blue',
+      ...(options.login ? { login: options.login } : {}),
       responderUpstream: async (gateway) => {
         const started = await startNodePortProxy(kube.store, apps, gateway);
         // Closed also when the fleet fails to start after this point.
@@ -108,8 +115,8 @@ export async function startSandboxEnv(options: SandboxEnvOptions = {}): Promise<
       discovery: { ec2: { region: ec2.region, endpoint: ec2.endpoint, tags: { Role: 'k8s-node', Cluster: 'sandbox' } } },
       kubernetes: { kubeconfig },
       agent: { leaseSeconds: 10, pollSeconds: '200ms', ...options.agent },
-      ssh: { ...fleet.sshConfig, connectTimeoutSeconds: 5 },
-      nginx: fleet.nginxConfig,
+      ssh: { ...fleet.sshConfig, connectTimeoutSeconds: 5, ...options.ssh },
+      nginx: { ...fleet.nginxConfig, ...options.nginx?.(fleet) },
       apps: [
         {
           ...apps[0],
@@ -117,6 +124,8 @@ export async function startSandboxEnv(options: SandboxEnvOptions = {}): Promise<
           template: join(repoConfig, 'apps', 'blog-replicaset.yaml'),
           previewUrl: 'http://{{node}}:{{port}}/',
           verify: { required: true, timeout: '10m', smoke: { path: '/healthz', status: 200 } },
+          // The nodes' vhost for blog (server_name blog) answers through the colour's NodePort.
+          probe: { host: 'blog', path: '/' },
           drainSeconds: 5,
           ...options.app,
         },

@@ -1,14 +1,18 @@
 import type { NodeCheck } from '../../agent/create-agent.js';
+import { truthProblems } from '../../fleet/node-truth.js';
 import { examples, type CliCommand } from '../cli-command.js';
 import { EXIT } from '../exit-codes.js';
 
 export function formatNode(n: NodeCheck): string {
   const where = `${n.address}:${n.port}`;
-  const live = Object.entries(n.live).map(([app, colour]) => `${app}: ${colour ?? '?'}`).join('  ');
+  const live = Object.entries(n.live).map(([app, colour]) => {
+    const problems = n.truth[app] ? truthProblems(n.truth[app]) : [];
+    return `${app}: ${colour ?? '?'}${problems.length > 0 ? ` — ${problems.join('; ')}` : ''}`;
+  }).join('  ');
   return n.reachable ? `${n.name}  ${where}  reachable    ${live}` : `${n.name}  ${where}  unreachable  ${n.error ?? ''}`;
 }
 
-/** `switchyard nodes`: discovered nodes, reachable over SSH or why not, and each app's live colour on them. */
+/** `switchyard nodes`: discovered nodes, reachable over SSH or why not, each app's live colour on them, and where nginx does not run it. */
 export const nodesCommand: CliCommand = (program, cli) => {
   program
     .command('nodes')
