@@ -19,14 +19,26 @@ switchyard:
     # Where each app's vhost <app>.conf goes (included inside http {}).
     # Default: /etc/nginx/conf.d
     vhost_dir: /etc/nginx/conf.d
-    # Run before a reload; a failure stops the reload. Default: nginx -t
-    test_command: nginx -t
-    # Run when a vhost or the include changed. Default: service nginx reload
-    # (or: systemctl reload nginx / nginx -s reload)
-    reload_command: service nginx reload
+    # nginx's test, dump and reload commands: what salt runs when a vhost
+    # changes, and the only commands the deploy user may run as root (the
+    # sudoers rule allows each by its exact text, so: an absolute path, and
+    # none of , : = \ * ? [ ]). switchyard's config names the same three,
+    # each after `sudo -n `:
+    #   nginx: { testCommand: sudo -n /usr/sbin/nginx -t,
+    #            dumpCommand: sudo -n /usr/sbin/nginx -T,
+    #            reloadCommand: sudo -n /usr/bin/systemctl reload nginx }
+    # Test: run before a reload; a failure stops it. Default: /usr/sbin/nginx -t
+    test_command: /usr/sbin/nginx -t
+    # Dump: prints the configuration nginx loads (switchyard checks that it
+    # includes each app's upstream file). Default: /usr/sbin/nginx -T
+    dump_command: /usr/sbin/nginx -T
+    # Reload. Default: /usr/sbin/service nginx reload
+    # (or: /usr/bin/systemctl reload nginx, /usr/sbin/nginx -s reload)
+    reload_command: /usr/bin/systemctl reload nginx
 
   deploy_user:
-    # switchyard's ssh.user. Default: deploy
+    # switchyard's ssh.user (with ssh.sudo: false). It owns backends_dir and
+    # may run as root only the three commands above. Default: deploy
     name: deploy
     # The public half of switchyard's ssh.privateKeyPath (required): the only
     # key accepted for this user.

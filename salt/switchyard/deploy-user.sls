@@ -1,7 +1,9 @@
 {#- switchyard.deploy-user: the user switchyard's agent logs in as (config
-    ssh.user), with only switchyard's key and a sudoers rule for the scripts
-    it runs. switchyard runs them as `sudo -n sh -c '<script>' ...` (ssh.sudo:
-    true in its config): -n fails at once rather than waiting for a
+    ssh.user), with only switchyard's key and the narrow sudoers rule: as
+    root it may run exactly nginx's test, dump and reload commands (pillar
+    switchyard:nginx), nothing else. It owns the backends folder
+    (switchyard.nginx), so switchyard's scripts run as this user (ssh.sudo:
+    false in its config). sudo -n fails at once rather than waiting for a
     password, so the rule is NOPASSWD and the user has no password at all. -#}
 {%- from 'switchyard/map.jinja' import switchyard with context %}
 {%- set user = switchyard.deploy_user %}
@@ -49,6 +51,8 @@ switchyard-deploy-sudoers:
     - check_cmd: /usr/sbin/visudo -c -f
     - context:
         user: {{ user.name | json }}
-        allow_from: {{ user.allow_from | json }}
+        test_command: {{ switchyard.nginx.test_command | json }}
+        dump_command: {{ switchyard.nginx.dump_command | json }}
+        reload_command: {{ switchyard.nginx.reload_command | json }}
     - require:
       - user: switchyard-deploy-user

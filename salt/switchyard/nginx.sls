@@ -12,9 +12,18 @@
     would send traffic back to blue, perhaps to a colour with no pods).
     The file is written once, with `first_live` (default blue) live, and
     never again while it exists. Changing the file's template changes only
-    nodes that do not have it yet. -#}
+    nodes that do not have it yet.
+
+    The deploy user owns the backends folder and everything in it (the
+    upstream files, and the staged file, backup, journal and lock switchyard
+    keeps beside each), so switchyard needs root only for nginx's own
+    commands (the narrow sudoers rule of switchyard.deploy-user). -#}
 {%- from 'switchyard/map.jinja' import switchyard, apps with context %}
 {%- set nginx = switchyard.nginx %}
+{%- set deploy_user = switchyard.deploy_user.name %}
+
+include:
+  - switchyard.deploy-user
 
 switchyard-nginx-pkg:
   pkg.installed:
@@ -23,11 +32,15 @@ switchyard-nginx-pkg:
 switchyard-backends-dir:
   file.directory:
     - name: {{ nginx.backends_dir }}
-    - user: root
+    - user: {{ deploy_user | json }}
     - group: root
     - mode: '0755'
+    # Also what an agent running as root (ssh.sudo: true) left there before.
+    - recurse:
+      - user
     - require:
       - pkg: switchyard-nginx-pkg
+      - user: switchyard-deploy-user
 
 switchyard-backends-include:
   file.managed:
@@ -54,7 +67,7 @@ switchyard-upstream-{{ app.name }}:
     - source: salt://switchyard/files/upstream.conf.jinja
     - template: jinja
     - replace: False
-    - user: root
+    - user: {{ deploy_user | json }}
     - group: root
     - mode: '0644'
     - context:

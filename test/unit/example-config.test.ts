@@ -11,6 +11,7 @@ import { serviceProblems } from '../../src/cluster/preflight-services.js';
 import { parseConfig } from '../../src/config/load-config.js';
 import { Config } from '../../src/config/schema.js';
 import { renderUpstreamFile, renderVhostFile } from '../../src/fleet/nginx-templates.js';
+import { sudoersRule } from '../../src/fleet/sudoers-rule.js';
 import { COLOURS, colourPort, type Colour } from '../../src/validate/patterns.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -88,7 +89,7 @@ describe('config/switchyard.example.yaml', () => {
   });
 
   it('converts durations to seconds', () => {
-    expect(config.ssh).toMatchObject({ connectTimeoutSeconds: 10, commandTimeoutSeconds: 30, keepaliveSeconds: 15, sudo: true });
+    expect(config.ssh).toMatchObject({ connectTimeoutSeconds: 10, commandTimeoutSeconds: 30, keepaliveSeconds: 15, sudo: false });
     expect(config.nginx.reloadConfirmSeconds).toBe(10);
     expect(blog).toMatchObject({ drainSeconds: 30, readyTimeout: 600, retainMinutes: 30, verify: { required: true, timeout: 14400, smoke: { path: '/healthz', status: 200 } } });
     expect(www).toMatchObject({ drainSeconds: 45, readyTimeout: 600, fallbackReplicas: 1, verify: { required: true, timeout: 7200 } });
@@ -169,7 +170,13 @@ describe('config/apps: blog as switchyard creates and routes to it', () => {
 });
 
 describe('salt states', () => {
-  const pillar = parse(read('salt/pillar.example.sls')) as { switchyard: { apps: { name: string; namespace: string; portBase: number }[] } };
+  const pillar = parse(read('salt/pillar.example.sls')) as {
+    switchyard: {
+      nginx: Record<'test_command' | 'dump_command' | 'reload_command', string>;
+      deploy_user: { name: string };
+      apps: { name: string; namespace: string; portBase: number }[];
+    };
+  };
 
   it('has a pillar example with the same apps as the example config', () => {
     const config = parseConfig(exampleText, examplePath);
@@ -201,6 +208,17 @@ describe('salt states', () => {
       backends_dir: options.backendsDir,
     });
     expect(jinja).toBe(renderVhostFile({ name: 'blog' }, options));
+  });
+
+  it('lets the deploy user run as root exactly the nginx commands of the example config, as switchyard renders the rule', () => {
+    const config = parseConfig(exampleText, examplePath);
+    const { test_command, dump_command, reload_command } = pillar.switchyard.nginx;
+    const viaSudo = [config.nginx.testCommand, config.nginx.dumpCommand, config.nginx.reloadCommand];
+    expect(viaSudo).toEqual([test_command, dump_command, reload_command].map((c) => `sudo -n ${c}`));
+    expect(config.ssh).toMatchObject({ user: pillar.switchyard.deploy_user.name, sudo: false });
+    const sudoers = renderPlainJinja(read('salt/switchyard/files/sudoers.jinja'), { user: 'deploy', test_command, dump_command, reload_command });
+    expect(sudoers.endsWith(sudoersRule('deploy', [test_command, dump_command, reload_command]))).toBe(true);
+    expect(sudoers).not.toMatch(/sh -c/);
   });
 
   it('creates the upstream file only once (replace: False), while the vhost follows its template', () => {
