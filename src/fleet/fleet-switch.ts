@@ -165,13 +165,14 @@ export class FleetSwitch {
     const settled = await this.pool.forEach(nodes, async (node): Promise<NodeTruth> => {
       const [read, loads, serves] = await Promise.allSettled([this.readNode(node, app), this.loads(node, app), this.serves(node, app)]);
       const file = read.status === 'fulfilled' ? read.value.live : null;
-      const loaded = loads.status === 'fulfilled' ? loads.value : { ok: false as const, reason: message(loads.reason), hint: '' };
+      const loaded: NodeTruth['loads'] = loads.status === 'rejected' ? { ok: false, detail: message(loads.reason) }
+        : loads.value.ok ? { ok: true } : { ok: false, detail: loads.value.reason };
       const served = serves.status === 'fulfilled' ? serves.value : { colour: null, detail: message(serves.reason) };
       return {
         node: node.name,
         file,
         settled: read.status === 'fulfilled' && read.value.settled,
-        loads: loaded.ok ? { ok: true } : { ok: false, detail: loaded.reason },
+        loads: loaded,
         ...(served ? { serves: served } : {}),
         ...(read.status === 'rejected' ? { error: message(read.reason) } : {}),
         agrees: file !== null && loaded.ok && (!served || served.colour === file),

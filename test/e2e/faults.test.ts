@@ -1,10 +1,10 @@
-import { appendFile, readFile, writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import type { DeployRecord } from '../../src/state/app-state.js';
 import { alice, bob, deployStories, type DeployStory } from '../support/deploy-story.js';
 import { expectConsistent } from '../support/expect-consistent.js';
-import { describeOnFleet } from '../support/fleet.js';
+import { describeOnFleet, hookedTestCommand } from '../support/fleet.js';
 
 /**
  * Every story starts on a site switchyard already deploys to (green 1.0.0
@@ -65,17 +65,15 @@ describeOnFleet('faults during a deploy, each ending consistent, on three real n
   });
 
   it('nginx -t failing on one node: the switch fails naming the node, no node keeps the new file (invariants 2, 3)', async () => {
-    const story = await stories.given({ managed: true });
-    const broken = story.env.fleet.nodes[2]!;
-    const conf = join(broken.dir, 'nginx.conf');
-    const good = await readFile(conf, 'utf8');
+    // nginx -t passes while the switch prepares (a broken config is refused there), then fails on node-3 as it arms.
+    const story = await stories.given({ managed: true, nginx: (fleet) => ({ testCommand: hookedTestCommand(fleet) }) });
+    const failing = join(story.env.fleet.nodes[2]!.dir, 'test-fail');
     await story.whenDeployed('2.0.0', alice);
     await story.untilPhase('verifying');
-    await appendFile(conf, 'this is not nginx;\n');
+    await writeFile(failing, '');
     await story.whenPromoted(bob);
     const record = await story.untilFinished();
-    // The operator's breakage is theirs to fix; switchyard must have left nothing of its own behind.
-    await writeFile(conf, good);
+    await rm(failing);
 
     await expectFailedBackOnGreen(story, record, { phase: 'switching', code: 'switch-commit-failed', message: /node-3: nginx -t failed/ });
   });
