@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { afterEach, expect, it } from 'vitest';
+import { nodeFiles } from '../../src/fleet/remote-scripts.js';
 import { parseUpstream } from '../../src/fleet/upstream-file.js';
 import type { TestNode } from '../../src/sandbox/fleet/test-fleet.js';
 import { startLoad, type RunningLoad } from '../../src/sandbox/load/http-load.js';
@@ -16,11 +17,12 @@ import { describeOnFleet, hookedTestCommand, servedByAll, upstreamFile } from '.
 import { killOnUpstreamChange } from '../support/kill-when.js';
 
 const blog = { name: 'blog', portBase: 30000 };
-const backends = (node: TestNode, file: string): string => join(node.dir, 'backends.d', file);
+/** The switch's files beside node's blog.conf, seen from outside the node. */
+const files = (node: TestNode): ReturnType<typeof nodeFiles> => nodeFiles(join(node.dir, 'backends.d', 'blog.conf'));
 
 /** The node's commit has renamed green in and not yet put blue back: it waits at the barrier, or is still in its nginx -t. */
 async function armed(node: TestNode): Promise<boolean> {
-  return existsSync(backends(node, 'blog.conf.switchyard-armed')) && parseUpstream(await upstreamFile(node), blog, node.name).live === 'green';
+  return existsSync(files(node).journal) && parseUpstream(await upstreamFile(node), blog, node.name).live === 'green';
 }
 
 async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
@@ -31,7 +33,7 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30
 }
 
 /** Waits until no run on the node holds its upstream file's lock: whatever a dead agent left running there has ended. */
-const nodeIdle = (node: TestNode): Promise<unknown> => promisify(execFile)('flock', ['-w', '60', backends(node, 'blog.conf.switchyard-lock'), 'true']);
+const nodeIdle = (node: TestNode): Promise<unknown> => promisify(execFile)('flock', ['-w', '60', files(node).lock, 'true']);
 
 /**
  * Each story: blue 1.0.0 on three real nodes under load, a `switchyard
@@ -106,7 +108,7 @@ for (const login of ['root', 'deploy'] as const) {
       for (const node of nodes) await nodeIdle(node);
       for (const node of nodes) {
         expect(parseUpstream(await upstreamFile(node), blog, node.name).live, node.name).toBe('blue');
-        expect(existsSync(backends(node, 'blog.conf.switchyard-armed')), node.name).toBe(false);
+        expect(existsSync(files(node).journal), node.name).toBe(false);
       }
       expect(await servedByAll(env!.fleet)).toEqual(['blog 1.0.0', 'blog 1.0.0', 'blog 1.0.0']);
 

@@ -32,8 +32,9 @@ async function until(what: string, check: () => Promise<boolean> | boolean, time
   }
 }
 
-const hostPath = (node: TestNode, file: string): string => join(node.dir, 'backends.d', file);
-const journalOf = (node: TestNode): string => hostPath(node, 'blog.conf.switchyard-armed');
+/** The switch's files beside node's blog.conf, seen from outside the node. */
+const files = (node: TestNode): ReturnType<typeof nodeFiles> => nodeFiles(join(node.dir, 'backends.d', 'blog.conf'));
+const journalOf = (node: TestNode): string => files(node).journal;
 /** The node's commit has renamed green in (and has not put blue back yet). */
 const armed = async (node: TestNode): Promise<boolean> =>
   existsSync(journalOf(node)) && parseUpstream(await upstreamFile(node), blog, node.name).live === 'green';
@@ -50,10 +51,10 @@ for (const login of ['root', 'deploy'] as const) {
     async function leaveArmed(node: TestNode): Promise<void> {
       const { fleet, pool } = t!;
       const live = `${fleet.nginxConfig.backendsDir}/blog.conf`;
-      const files = nodeFiles(live);
+      const { backup, journal } = nodeFiles(live);
       const green = renderUpstream(await upstreamFile(node), blog, 'green', live);
       // As the deploy user would have: its files, its owner.
-      const res = await pool.exec(node, 'cp -p -- "$1" "$2" && printf "since 0\\nnginx-ran backup\\ngeneration none\\n" > "$3" && cat > "$1"', [live, files.backup, files.journal], { stdin: green });
+      const res = await pool.exec(node, 'cp -p -- "$1" "$2" && printf "since 0\\nnginx-ran backup\\ngeneration none\\n" > "$3" && cat > "$1"', [live, backup, journal], { stdin: green });
       expect(res.code, res.stderr).toBe(0);
     }
 
@@ -132,7 +133,7 @@ for (const login of ['root', 'deploy'] as const) {
       t = await startFleet({ size: 3, login }, { testHooks: true });
       const { fleet, switcher } = t;
       const [lost, , failing] = fleet.nodes;
-      const backup = hostPath(lost!, 'blog.conf.switchyard-backup');
+      const { backup } = files(lost!);
       await writeFile(join(failing!.dir, 'test-hold'), '');
       await writeFile(join(failing!.dir, 'test-fail'), '');
       const switching = failure(switcher.switchTo(fleet.nodes, blog, 'green'));
