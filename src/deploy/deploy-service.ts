@@ -200,6 +200,11 @@ export class DeployService {
     authorize(this.deps.roles ?? { deploy: [], approve: [], rollback: [], selfApprove: true }, actor, verb, app, context);
   }
 
+  /** Whether this agent runs the deploy now (its runner is here). */
+  runs(deployId: string): boolean {
+    return [...this.runners.values()].some((r) => r.deployId === deployId);
+  }
+
   /** One deploy's record, read from the cluster only (no SSH, no discovery). */
   async get(app: string, deployId: string): Promise<{ record: DeployRecord; state: AppState }> {
     this.appConfig(app);
@@ -289,6 +294,12 @@ export class DeployService {
       status.problems.push(...fleetProblems(fleet.value, s.live?.colour ?? null));
     } else status.problems.push(`fleet: ${asSwitchyardError(fleet.reason).message}`);
     return status;
+  }
+
+  /** The app's state as recorded in the cluster (live, previous, in flight, history): no SSH, no discovery. */
+  async readState(app: string): Promise<AppState> {
+    this.appConfig(app);
+    return this.deps.state.read(app);
   }
 
   /** Finished deploys and rollbacks, newest first, with who did what. */

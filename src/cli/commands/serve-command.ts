@@ -1,6 +1,8 @@
 import type { ResumeReport } from '../../deploy/deploy-service.js';
 import type { RetireReport } from '../../deploy/retire-retained.js';
 import { AgentServer } from '../../agent/agent-server.js';
+import { slackFrontEnd } from '../../chatops/slack-front-end.js';
+import { loadSecrets } from '../../config/load-secrets.js';
 import { examples, type CliCommand } from '../cli-command.js';
 import type { CliSession } from '../cli-session.js';
 import { eventOutput } from '../event-output.js';
@@ -92,6 +94,10 @@ export const serveCommand: CliCommand = (program, cli) => {
             onResume: changePrinter(session, 'resume-report', describeReport),
             onRetire: changePrinter(session, 'retire-report', describeRetire),
           });
+          const secrets = loadSecrets(config, session.io.env);
+          if (config.slack && secrets.slack) {
+            server.load(slackFrontEnd(agent, { config: { ...config, slack: config.slack }, secrets: secrets.slack, log: session.log, clock: session.clock }));
+          }
           await server.start();
           session.say(`agent ${agent.identity} serving ${config.apps.map((a) => a.name).join(', ')}; resuming deploys every ${everyMs / 1000} s`);
           await new Promise<void>((resolve) => (session.signal.aborted ? resolve() : session.signal.addEventListener('abort', () => resolve(), { once: true })));
