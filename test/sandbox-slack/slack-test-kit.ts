@@ -1,4 +1,5 @@
-import { App, LogLevel } from '@slack/bolt';
+import { createHook } from 'node:async_hooks';
+import { App, LogLevel, type Logger } from '@slack/bolt';
 import type { SlackStandIn } from '../../src/sandbox/slack/start-slack-stand-in.js';
 
 /**
@@ -6,15 +7,35 @@ import type { SlackStandIn } from '../../src/sandbox/slack/start-slack-stand-in.
  * waiting for an effect, and proving nothing was left running.
  */
 
-/** A Socket Mode app as switchyard builds one: `clientOptions.slackApiUrl` alone points Bolt 5.1 (Web API and apps.connections.open) at the stand-in. */
-export function socketModeApp(slack: SlackStandIn): App {
+/**
+ * A Socket Mode app as switchyard builds one: `clientOptions.slackApiUrl` alone
+ * points Bolt 5.1 (Web API and apps.connections.open) at the stand-in.
+ */
+export function socketModeApp(slack: SlackStandIn, logger?: Logger): App {
   return new App({
     token: slack.workspace.botToken,
     appToken: slack.workspace.appToken,
     socketMode: true,
     logLevel: LogLevel.ERROR,
+    ...(logger ? { logger } : {}),
     clientOptions: { slackApiUrl: slack.apiUrl },
   });
+}
+
+/** A Bolt logger that keeps its errors, for a test that expects Bolt to complain. */
+export function errorCollector(): Logger & { errors: string[] } {
+  const errors: string[] = [];
+  let level = LogLevel.ERROR;
+  return {
+    errors,
+    debug: () => {},
+    info: () => {},
+    warn: () => {},
+    error: (...msg: unknown[]) => void errors.push(msg.map(String).join(' ')),
+    setLevel: (l) => void (level = l),
+    getLevel: () => level,
+    setName: () => {},
+  };
 }
 
 /** An app on Bolt's HTTP receiver, checking signatures with the workspace's signing secret. */
@@ -38,22 +59,55 @@ export async function eventually<T>(what: string, check: () => T | undefined | f
   }
 }
 
-/** Sockets, servers and timers now open (the worker's pipes aside). */
-export function openHandles(): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const kind of process.getActiveResourcesInfo()) {
-    if (kind === 'TCPSocketWrap' || kind === 'TCPServerWrap' || kind === 'Timeout') counts[kind] = (counts[kind] ?? 0) + 1;
-  }
-  return counts;
+const TRACKED = new Set(['Timeout', 'TCPWRAP', 'TCPSERVERWRAP']);
+/**
+ * Created by the test runner, by this file's polling, or by undici's shared
+ * timer wheel (a tick that stops by itself within a second once no request
+ * needs it): all end on their own.
+ */
+const NOT_OURS = /[\\/](vitest|@vitest|birpc|tinypool)[\\/]|slack-test-kit\.ts|undici[\\/]lib[\\/]util[\\/]timers\.js/;
+
+interface Tracked {
+  type: string;
+  createdAt: string;
+  /** Unref'd timers (Node's own housekeeping) never keep a process alive. */
+  keepsAlive(): boolean;
 }
 
 /**
- * Fails unless the open sockets, servers and timers come back to `before`
- * (closing sockets take a turn of the event loop, so it waits a little).
+ * Records the timers, sockets and servers created from now on and not yet
+ * closed; `expectNoneLeft()` fails naming where each one left open was
+ * created (closing sockets take a turn of the event loop, so it waits up to 2 s).
+ *
+ * @example
+ * const handles = trackHandles(); // in beforeEach
+ * await handles.expectNoneLeft(); // in afterEach, after stopping apps and closing stand-ins
  */
-export async function expectNoHandlesLeft(before: Record<string, number>): Promise<void> {
-  const left = () => Object.entries(openHandles()).filter(([kind, n]) => n > (before[kind] ?? 0));
-  await eventually('sockets, servers and timers to close', () => left().length === 0, 2000).catch(() => {
-    throw new Error(`left open: ${left().map(([kind, n]) => `${n - (before[kind] ?? 0)} ${kind}`).join(', ')}`);
-  });
+export function trackHandles(): { expectNoneLeft(): Promise<void> } {
+  const live = new Map<number, Tracked>();
+  const hook = createHook({
+    init(id, type, _trigger, resource) {
+      if (!TRACKED.has(type)) return;
+      // Who created it: the first frame past this hook (the first two lines) and Node's own code.
+      const creator = (new Error().stack ?? '').split('\n').slice(2).find((line) => line.includes('/') && !line.includes('node:')) ?? '';
+      if (NOT_OURS.test(creator)) return;
+      const timer = type === 'Timeout' ? new WeakRef(resource as NodeJS.Timeout) : undefined;
+      live.set(id, { type, createdAt: creator.trim() || '(by Node itself)', keepsAlive: () => timer?.deref()?.hasRef() ?? true });
+    },
+    destroy(id) {
+      live.delete(id);
+    },
+  }).enable();
+  const left = () => [...live.values()].filter((h) => h.keepsAlive());
+  return {
+    async expectNoneLeft() {
+      try {
+        await eventually('timers, sockets and servers to close', () => left().length === 0, 2000);
+      } catch {
+        throw new Error(`left open:\n${left().map((h) => `  ${h.type} created ${h.createdAt}`).join('\n')}`);
+      } finally {
+        hook.disable();
+      }
+    },
+  };
 }

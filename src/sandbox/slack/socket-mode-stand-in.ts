@@ -162,13 +162,20 @@ export class SocketModeStandIn {
     return targets.length;
   }
 
-  /** Ends every connection and pending envelope. Stop Bolt apps first, or they reconnect to a closed server. */
-  async close(): Promise<void> {
+  /**
+   * Ends every pending envelope, gives apps up to `graceMs` to finish closing
+   * their connections (Bolt's stop() sends its close frame without waiting for
+   * the answer), then cuts the rest. Stop Bolt apps first, or they reconnect
+   * to a closed server.
+   */
+  async close(graceMs = 1000): Promise<void> {
     for (const [id, p] of this.pending) {
       clearTimeout(p.timer);
       this.pending.delete(id);
       p.reject(new Error('the Slack stand-in closed before the envelope was acknowledged'));
     }
+    const deadline = performance.now() + graceMs;
+    while (this.sockets.size > 0 && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
     for (const ws of this.sockets.values()) ws.terminate();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
