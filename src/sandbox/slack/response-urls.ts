@@ -66,7 +66,6 @@ const LIFETIME_MS = 30 * 60_000;
 export class ResponseUrls {
   readonly posts: ResponsePost[] = [];
   private readonly issued = new Map<string, Issued>();
-
   private readonly ctx: ResponseUrlsContext;
   private readonly baseUrl: () => string;
 

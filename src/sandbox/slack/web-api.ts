@@ -45,7 +45,7 @@ export class WebApi {
     const call: WebApiCall = { method, args, token, status: 200, ok: true, at: this.ctx.now() };
     this.calls.push(call);
     const limit = this.rateLimits.get(method);
-    if (limit && limit.remaining > 0 && token !== 'none' && token !== 'wrong') {
+    if (limit && limit.remaining > 0) {
       limit.remaining -= 1;
       Object.assign(call, { status: 429, ok: false, error: 'ratelimited' });
       return sendJson(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(limit.retryAfterSeconds) });
