@@ -61,4 +61,98 @@ describeOnFleet('Slack: deploys seen, approved and undone in one message per dep
     expect(story.state().history[0]).toMatchObject({ phase: 'done', startedBy: { id: 'U01ALICE' }, promotedBy: { id: 'U02BOB' }, chat: { ts } });
     expect(await expectConsistent(story.env)).toMatchObject({ colour: 'green', version: '2.0.0' });
   });
+
+  it('aborts from the Abort button: the new colour goes, traffic never moved', async () => {
+    const story = await stories.given();
+    const { ack } = await story.slack.slashCommand({ user: 'alice', channel: CHANNEL, command: '/deploy', text: 'blog 2.0.0' });
+    expect(ack.latencyMs).toBeGreaterThanOrEqual(0);
+    const ts = await untilButtons(story, ['promote', 'abort']);
+    const abort = await story.slack.clickButton({ user: 'alice', channel: CHANNEL, ts, actionId: 'abort' });
+    expect(abort.confirmation?.text).toContain('Remove green 2.0.0 of blog; traffic stays on blue 1.0.0.');
+    await untilShown(story, 'aborted by alice (slack)');
+    expect(buttonsOf(story.messages()[0]!)).toEqual([]);
+    expect(await expectConsistent(story.env)).toMatchObject({ colour: 'blue', version: '1.0.0' });
+  });
+
+  it('rolls back from the slash command by on-call (a group member), in a message of its own', async () => {
+    const story = await stories.given({ app: { verify: { required: false } } });
+    await story.slack.slashCommand({ user: 'alice', channel: CHANNEL, command: '/deploy', text: 'blog 2.0.0' });
+    await untilShown(story, 'done: green 2.0.0 is live');
+    await story.slack.slashCommand({ user: 'carol', channel: CHANNEL, command: '/deploy', text: 'rollback blog' });
+    await story.untilState((s) => s.history[0]?.kind === 'rollback' && s.inFlight === null, 'the rollback to end');
+    const deadline = Date.now() + 30_000;
+    while (!(story.messages()[1] && shownText(story.messages()[1]!).includes('rolled back: blue 1.0.0 is live'))) {
+      if (Date.now() > deadline) throw new Error('no rollback message');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(shownText(story.messages()[1]!)).toContain('asked by carol (on call) (slack)');
+    const reply = story.slack.responses().find((r) => JSON.stringify(r.body).includes('Rolling blog back'));
+    expect(reply?.outcome).toBe('ephemeral');
+    expect(await expectConsistent(story.env)).toMatchObject({ colour: 'blue', version: '1.0.0' });
+  });
+
+  it('refuses a person without the role, naming the role, and changes nothing', async () => {
+    const story = await stories.given();
+    await story.slack.slashCommand({ user: 'alice', channel: CHANNEL, command: '/deploy', text: 'blog 2.0.0' });
+    const ts = await untilButtons(story, ['promote', 'abort']);
+    const before = JSON.stringify(story.state());
+    await story.slack.clickButton({ user: 'carol', channel: CHANNEL, ts, actionId: 'promote' });
+    const refusal = await eventually(() => story.slack.responses().find((r) => JSON.stringify(r.body).includes('may not promote')));
+    expect(refusal.outcome).toBe('ephemeral');
+    expect(JSON.stringify(refusal.body)).toContain('carol (on call) (slack) may not promote blog: it needs the approve role');
+    await story.slack.slashCommand({ user: 'carol', channel: CHANNEL, command: '/deploy', text: 'blog 3.0.0' });
+    await eventually(() => story.slack.responses().find((r) => JSON.stringify(r.body).includes('may not deploy blog: it needs the deploy role')));
+    expect(JSON.stringify(story.state())).toBe(before);
+    await story.slack.clickButton({ user: 'bob', channel: CHANNEL, ts, actionId: 'abort' });
+    await story.untilState((s) => s.inFlight === null, 'the abort to end');
+  });
+
+  it('answers a second deploy of a busy app with who holds it, and bad input with the right form, changing nothing', async () => {
+    const story = await stories.given();
+    await story.slack.slashCommand({ user: 'alice', channel: CHANNEL, command: '/deploy', text: 'blog 2.0.0' });
+    const ts = await untilButtons(story, ['promote', 'abort']);
+    await story.slack.slashCommand({ user: 'bob', channel: CHANNEL, command: '/deploy', text: 'blog 3.0.0' });
+    const busy = await eventually(() => story.slack.responses().find((r) => JSON.stringify(r.body).includes('is held by')));
+    expect(JSON.stringify(busy.body)).toMatch(/blog is held by .* for deploy blog-[0-9a-f]+ \(2\.0\.0, asked by alice \(slack\)\), now verifying/);
+    const bad = await story.slack.slashCommand({ user: 'alice', channel: CHANNEL, command: '/deploy', text: 'blog 3.0;reboot' });
+    expect(JSON.stringify(bad.response?.body)).toContain('invalid version');
+    expect(bad.response?.outcome).toBe('ephemeral');
+    expect(story.state().inFlight?.version).toBe('2.0.0');
+    await story.slack.clickButton({ user: 'bob', channel: CHANNEL, ts, actionId: 'abort' });
+    await story.untilState((s) => s.inFlight === null, 'the abort to end');
+  });
+
+  it('answers a click on a button that no longer applies plainly, and does nothing', async () => {
+    const story = await stories.given();
+    await story.slack.slashCommand({ user: 'alice', channel: CHANNEL, command: '/deploy', text: 'blog 2.0.0' });
+    const ts = await untilButtons(story, ['promote', 'abort']);
+    await story.slack.clickButton({ user: 'bob', channel: CHANNEL, ts, actionId: 'abort' });
+    await story.untilState((s) => s.inFlight === null, 'the abort to end');
+    await untilButtons(story, []);
+    await story.slack.clickStale({ user: 'bob', channel: CHANNEL, ts, actionId: 'promote' });
+    const stale = await eventually(() => story.slack.responses().find((r) => JSON.stringify(r.body).includes('already ended')));
+    expect(JSON.stringify(stale.body)).toMatch(/blog-[0-9a-f]+` already ended: aborted by bobby \(slack\)/);
+    expect(story.state().history[0]?.phase).toBe('aborted');
+  });
+
+  it('keeps editing the same message after the agent restarts mid-deploy', async () => {
+    const story = await stories.given();
+    await story.slack.slashCommand({ user: 'alice', channel: CHANNEL, command: '/deploy', text: 'blog 2.0.0' });
+    const ts = await untilButtons(story, ['promote', 'abort']);
+    await story.restartAgent();
+    await story.slack.clickButton({ user: 'bob', channel: CHANNEL, ts, actionId: 'promote' });
+    await untilShown(story, 'done: green 2.0.0 is live');
+    expect(story.messages()).toHaveLength(1);
+    expect(story.messages()[0]!.ts).toBe(ts);
+  });
 });
+
+async function eventually<T>(check: () => T | undefined): Promise<T> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const value = check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
