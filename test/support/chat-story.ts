@@ -28,6 +28,12 @@ export function buttonsOf(m: StoredMessage): string[] {
   return blocks.flatMap((b) => (b.type === 'actions' ? (b.elements ?? []).map((e) => e.action_id ?? '?') : []));
 }
 
+interface Served {
+  agent: Agent;
+  server: AgentServer;
+  url: string | undefined;
+}
+
 /**
  * A team's Slack and the agent serving it, on the sandbox: the stand-in
  * cluster and EC2, real nginx + sshd nodes, the Slack stand-in (Web API and
@@ -39,29 +45,31 @@ export class ChatStory {
   readonly slack: SlackStandIn;
   readonly config: Config;
   agent: Agent;
+  /** Where Slack sends requests in HTTP mode. */
+  url: string | undefined;
   private server: AgentServer;
 
-  private constructor(env: SandboxEnv, slack: SlackStandIn, config: Config, agent: Agent, server: AgentServer) {
+  private constructor(env: SandboxEnv, slack: SlackStandIn, config: Config, served: Served) {
     this.env = env;
     this.slack = slack;
     this.config = config;
-    this.agent = agent;
-    this.server = server;
+    this.agent = served.agent;
+    this.server = served.server;
+    this.url = served.url;
   }
 
-  static async start(options: SandboxEnvOptions & { roles?: Partial<typeof ROLES> } = {}): Promise<ChatStory> {
-    const { roles, ...sandbox } = options;
+  static async start(options: SandboxEnvOptions & { roles?: Partial<typeof ROLES>; mode?: 'socket' | 'http' } = {}): Promise<ChatStory> {
+    const { roles, mode = 'socket', ...sandbox } = options;
     const env = await startSandboxEnv({ nodes: 3, ...sandbox });
     let slack: SlackStandIn | undefined;
     try {
       slack = await startSlackStandIn();
       const config: Config = {
         ...env.config,
-        slack: { mode: 'socket', channel: CHANNEL, command: '/deploy', apiUrl: slack.apiUrl, port: 0, host: '127.0.0.1' },
+        slack: { mode, channel: CHANNEL, command: '/deploy', apiUrl: slack.apiUrl, port: 0, host: '127.0.0.1' },
         roles: { ...ROLES, ...roles },
       };
-      const { agent, server } = await ChatStory.serve(env, slack, config);
-      return new ChatStory(env, slack, config, agent, server);
+      return new ChatStory(env, slack, config, await ChatStory.serve(env, slack, config));
     } catch (err) {
       await slack?.close();
       await env.close();
@@ -69,28 +77,28 @@ export class ChatStory {
     }
   }
 
-  private static async serve(env: SandboxEnv, slack: SlackStandIn, config: Config): Promise<{ agent: Agent; server: AgentServer }> {
+  private static async serve(env: SandboxEnv, slack: SlackStandIn, config: Config): Promise<Served> {
     const log = createLogger({ level: 'silent' });
     const agent = await createAgent(config, { log, ec2: env.ec2Options });
     const server = new AgentServer(agent, { log, clock: systemClock, everyMs: 1000 });
-    server.load(
-      slackFrontEnd(agent, {
-        config: { ...config, slack: config.slack! },
-        secrets: { botToken: slack.workspace.botToken, appToken: slack.workspace.appToken },
-        log,
-        clock: systemClock,
-        minEditMs: 200,
-      }),
-    );
+    const { botToken, appToken, signingSecret } = slack.workspace;
+    const frontEnd = slackFrontEnd(agent, {
+      config: { ...config, slack: config.slack! },
+      secrets: config.slack!.mode === 'http' ? { botToken, signingSecret } : { botToken, appToken },
+      log,
+      clock: systemClock,
+      minEditMs: 200,
+    });
+    server.load(frontEnd);
     await server.start();
-    return { agent, server };
+    return { agent, server, url: frontEnd.url?.() };
   }
 
   /** Stops this agent as an orderly shutdown would (its deploys stay in flight), and starts a new one on the same Slack. */
   async restartAgent(): Promise<void> {
     await this.server.stop();
     await this.agent.close();
-    ({ agent: this.agent, server: this.server } = await ChatStory.serve(this.env, this.slack, this.config));
+    ({ agent: this.agent, server: this.server, url: this.url } = await ChatStory.serve(this.env, this.slack, this.config));
   }
 
   /** The deploy messages posted to the channel, oldest first (thread replies are under each). */
