@@ -135,6 +135,20 @@ describeOnFleet('Slack: deploys seen, approved and undone in one message per dep
     expect(story.state().history[0]?.phase).toBe('aborted');
   });
 
+  it('reminds in the thread at half the verification timeout, and posts the auto-abort at the timeout', async () => {
+    const story = await stories.given({ app: { verify: { timeout: '3s' } } });
+    await story.slack.slashCommand({ user: 'alice', channel: CHANNEL, command: '/deploy', text: 'blog 2.0.0' });
+    await story.untilState((s) => s.history[0]?.phase === 'aborted', 'the verification to time out');
+    await untilShown(story, 'timed out');
+    const thread = await eventually(() => {
+      const lines = story.messages()[0]!.replies.map((r) => currentVersion(r).text);
+      return lines.some((l) => l.startsWith('aborted:')) ? lines : undefined;
+    });
+    expect(thread.filter((l) => l.includes('still waits for Promote or Abort'))).toHaveLength(1);
+    expect(thread.at(-1)).toMatch(/^aborted: verification of blog 2\.0\.0 timed out/);
+    expect(thread.findIndex((l) => l.includes('still waits'))).toBeLessThan(thread.length - 1);
+  });
+
   it('keeps editing the same message after the agent restarts mid-deploy', async () => {
     const story = await stories.given();
     await story.slack.slashCommand({ user: 'alice', channel: CHANNEL, command: '/deploy', text: 'blog 2.0.0' });
