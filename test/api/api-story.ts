@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { afterEach } from 'vitest';
 import { AgentServer } from '../../src/agent/agent-server.js';
 import { apiFrontEnd, type ApiFrontEnd } from '../../src/api/api-front-end.js';
 import { Metrics } from '../../src/api/metrics.js';
@@ -38,6 +39,7 @@ export class ApiStory {
   readonly token: string;
   readonly otherToken: string;
   private readonly server: AgentServer;
+  private closed: Promise<void> | undefined;
 
   private constructor(story: DeployStory, server: AgentServer, api: ApiFrontEnd, metrics: Metrics, tokens: [string, string]) {
     this.story = story;
@@ -104,10 +106,29 @@ export class ApiStory {
     return new EventStream(res);
   }
 
-  async close(): Promise<void> {
-    await this.server.stop();
-    await this.story.close();
+  /** Stops serving (ending open event streams), then the agent and the sandbox; once, however often called. */
+  close(): Promise<void> {
+    this.closed ??= this.server.stop().then(() => this.story.close());
+    return this.closed;
   }
+}
+
+/**
+ * API stories for one describe block: each test starts its own with
+ * `given(...)`, and every one started is closed after the test, also when it fails.
+ */
+export function apiStories(): { given(options?: Parameters<typeof ApiStory.start>[0]): Promise<ApiStory> } {
+  const open: ApiStory[] = [];
+  afterEach(async () => {
+    for (const s of open.splice(0)) await s.close();
+  });
+  return {
+    async given(options) {
+      const s = await ApiStory.start(options);
+      open.push(s);
+      return s;
+    },
+  };
 }
 
 /**
