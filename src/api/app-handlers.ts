@@ -3,7 +3,6 @@ import type { DeployRecord } from '../state/app-state.js';
 import type { CallerContext, Route } from './api-router.js';
 import { deployUrls, deployView } from './deploy-view.js';
 import { sendJson } from './http-reply.js';
-import { readAppState } from './read-app-state.js';
 
 export interface AppHandlerDeps {
   service: DeployService;
@@ -26,7 +25,7 @@ export function appHandlers(deps: AppHandlerDeps): Route<CallerContext>[] {
       method: 'GET',
       path: /^\/api\/v1\/apps\/([^/]+)$/,
       async handle({ res, params }) {
-        const s = await readAppState(deps.service, params[0]!);
+        const s = await deps.service.readState(params[0]!);
         sendJson(res, 200, {
           app: s.app,
           live: s.live,

@@ -66,7 +66,7 @@ async function stream(deps: DeployEventsDeps, { req, res, params, log }: CallerC
   if (deps.service.feed.current({ deployId: record.id }).length === 0) {
     // Finished long enough ago that the feed no longer follows it: its record is all there is to send.
     const previous = state.previous && { colour: state.previous.colour, version: state.previous.version };
-    await send({ revision: 0, app: record.app, record, live: state.live, previous, progress: {}, previewUrls: [] });
+    await send({ revision: 0, app: record.app, record, live: state.live, previous, progress: {}, previewUrls: [], nodes: [] });
   }
   if (ended) return;
   const stop = deps.service.watch({ deployId: record.id }, send);
@@ -82,6 +82,7 @@ const eventData = (s: DeploySnapshot) => ({
   previous: s.previous,
   progress: s.progress,
   previewUrls: s.previewUrls,
+  nodes: s.nodes,
 });
 
 /** The revision a client saw last; -1 (nothing) for no Last-Event-ID, or one from another run of the agent. */

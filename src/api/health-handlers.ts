@@ -56,7 +56,7 @@ async function unreadableApps({ service, apps, readyTimeoutMs }: HealthHandlerDe
     timer = setTimeout(() => reject(new Error(`no answer from the cluster within ${readyTimeoutMs} ms`)), readyTimeoutMs);
   });
   try {
-    const reads = await Promise.allSettled(apps.map((a) => Promise.race([service.history(a.name), timeout])));
+    const reads = await Promise.allSettled(apps.map((a) => Promise.race([service.readState(a.name), timeout])));
     return reads.flatMap((r, i) => (r.status === 'rejected' ? [`${apps[i]!.name}: ${asSwitchyardError(r.reason).message}`] : []));
   } finally {
     clearTimeout(timer);
