@@ -7,8 +7,8 @@ import type { Secrets } from '../config/load-secrets.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
 import { apiRouter } from './api-router.js';
+import { bearerTokenCheck } from './bearer-token-check.js';
 import { appHandlers } from './app-handlers.js';
-import { bearerTokenCheck } from './check-bearer-token.js';
 import { deployEventsHandler } from './deploy-events-handler.js';
 import { deployHandlers } from './deploy-handlers.js';
 import { healthHandlers } from './health-handlers.js';
@@ -91,7 +91,6 @@ export function apiFrontEnd(agent: Agent, deps: ApiDeps): ApiFrontEnd {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // Event streams never end on their own while a deploy waits: end them so the server can close.
       for (const end of [...streams]) end();
-      server.closeIdleConnections();
       await closed;
       listening = undefined;
     },

@@ -47,7 +47,7 @@ export interface RouterOptions {
  * "internal error" with the request id to find it in the log.
  *
  * @example
- * const server = createServer(apiRouter({ api: deployRoutes(...), open: healthRoutes(...), checkToken, log }));
+ * const server = createServer(apiRouter({ api: deployHandlers(...), open: healthHandlers(...), checkToken, log }));
  */
 export function apiRouter(options: RouterOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const { log } = options;

@@ -86,7 +86,7 @@ async function startDeploy(deps: DeployHandlerDeps, { req, res, caller, log }: C
   });
   const { record, replayed } = started;
   const urls = deployUrls(deps.baseUrl(), record.id);
-  log.info({ deployId: record.id, app, version, replayed: replayed === true }, replayed ? 'deploy request replayed' : 'deploy requested');
+  if (replayed) log.info({ deployId: record.id, app, version }, 'deploy request replayed');
   // Only what never changes, so a replayed request gets the very same body.
   sendJson(res, 202, { id: record.id, app, version, held: record.hold === true, ...urls }, {
     location: urls.url,

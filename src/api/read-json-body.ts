@@ -2,25 +2,25 @@ import type { IncomingMessage } from 'node:http';
 import { SwitchyardError } from '../errors/switchyard-error.js';
 
 /** A deploy request is a few hundred bytes; this leaves room and still bounds what one request can make the agent hold. */
-export const BODY_LIMIT = 16 * 1024;
+const BODY_LIMIT = 16 * 1024;
 
 /**
  * The request's body, parsed as JSON. Refuses a content type other than
- * JSON before reading anything (415), and a body over `limit` bytes (413)
+ * JSON before reading anything (415), and a body over 16 KiB (413)
  * without reading on: a Content-Length over it is refused at once, a body
  * without one (chunked) as soon as it passes the limit.
  *
  * @example
  * const body = await readJsonBody(req); // throws SwitchyardError 'input-invalid' | 'payload-too-large' | 'unsupported-media-type'
  */
-export async function readJsonBody(req: IncomingMessage, limit = BODY_LIMIT): Promise<unknown> {
+export async function readJsonBody(req: IncomingMessage): Promise<unknown> {
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (type !== 'application/json') {
     throw new SwitchyardError('unsupported-media-type', `the body must be JSON, not ${type ? JSON.stringify(type) : 'without a content type'}`, {
       hint: 'send Content-Type: application/json',
     });
   }
-  const text = await readBody(req, limit);
+  const text = await readBody(req, BODY_LIMIT);
   try {
     return JSON.parse(text) as unknown;
   } catch {
