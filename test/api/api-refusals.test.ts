@@ -216,12 +216,14 @@ describeOnFleet('HTTP API: every refusal answers the right status and body, and 
   });
 
   it('413 for a chunked body as soon as it passes the limit, without waiting for its end', async () => {
+    const before = clusterVersion();
     const head = ['POST /api/v1/deploys HTTP/1.1', 'Host: switchyard', `Authorization: Bearer ${s.token}`, 'Content-Type: application/json', 'Transfer-Encoding: chunked'].join('\r\n');
     // 32 KiB in 4 KiB chunks, and never the last (empty) chunk.
     const chunks = Array.from({ length: 8 }, () => `1000\r\n${' '.repeat(4096)}\r\n`).join('');
     const answer = await unfinishedRequest(s.api.url, head, chunks);
     expect(answer).toMatch(/^HTTP\/1\.1 413 Payload Too Large\r\n/);
     expect(answer).toContain('"code":"payload-too-large"');
+    expect(clusterVersion()).toBe(before);
   });
 
   it('answers a retried request with the same deploy, refuses its key for another version (422) and a second deploy while one is in flight (409)', async () => {
