@@ -110,6 +110,8 @@ export async function startSandboxEnv(options: SandboxEnvOptions = {}): Promise<
       agent: { leaseSeconds: 10, pollSeconds: '200ms', ...options.agent },
       ssh: { ...fleet.sshConfig, connectTimeoutSeconds: 5 },
       nginx: fleet.nginxConfig,
+      // A free port: agents of several sandboxes (and tests) serve side by side.
+      api: { port: 0 },
       apps: [
         {
           ...apps[0],

@@ -86,6 +86,8 @@ export async function writeSite(options: SiteOptions): Promise<{ dir: string; co
     agent: { identity: 'cli-test', leaseSeconds: 5, pollSeconds: 0.05 },
     ssh: { user: 'deploy', privateKeyPath: 'id_rsa', knownHostsPath: 'known_hosts', connectTimeoutSeconds: 2 },
     apps: [{ name: 'blog', namespace: 'blog', portBase: 30000, drainSeconds: 0 }],
+    // `serve` starts the HTTP API: on a free port, so tests never collide on 8080.
+    api: { port: 0 },
     ...options.config,
   };
   const configPath = join(dir, 'switchyard.yaml');

@@ -1,6 +1,8 @@
 import type { ResumeReport } from '../../deploy/deploy-service.js';
 import type { RetireReport } from '../../deploy/retire-retained.js';
 import { AgentServer } from '../../agent/agent-server.js';
+import { apiFrontEnd } from '../../api/api-front-end.js';
+import { Metrics } from '../../api/metrics.js';
 import { slackFrontEnd } from '../../chatops/slack-front-end.js';
 import { loadSecrets } from '../../config/load-secrets.js';
 import { examples, type CliCommand } from '../cli-command.js';
@@ -85,6 +87,8 @@ export const serveCommand: CliCommand = (program, cli) => {
       cli.action(
         async (session) => {
           const config = await session.config();
+          // Missing tokens are found before anything connects.
+          const secrets = loadSecrets(config, session.io.env);
           const agent = await session.agent(config, { onEvent: eventOutput(session) });
           const everyMs = (config.agent.leaseSeconds * 1000) / 2;
           const server = new AgentServer(agent, {
@@ -94,11 +98,23 @@ export const serveCommand: CliCommand = (program, cli) => {
             onResume: changePrinter(session, 'resume-report', describeReport),
             onRetire: changePrinter(session, 'retire-report', describeRetire),
           });
-          const secrets = loadSecrets(config, session.io.env);
+          // One set of metrics for the agent: Slack counts its API errors in it, the API serves it.
+          const metrics = new Metrics();
           if (config.slack && secrets.slack) {
-            server.load(slackFrontEnd(agent, { config: { ...config, slack: config.slack }, secrets: secrets.slack, log: session.log, clock: session.clock }));
+            server.load(
+              slackFrontEnd(agent, {
+                config: { ...config, slack: config.slack },
+                secrets: secrets.slack,
+                log: session.log,
+                clock: session.clock,
+                onApiError: (method, error) => metrics.slackApiError(method, error),
+              }),
+            );
           }
+          const api = config.api.enabled ? apiFrontEnd(agent, { config, secrets, log: session.log, metrics }) : undefined;
+          if (api) server.load(api);
           await server.start();
+          if (api) session.say(`HTTP API listening on ${api.url}`);
           session.say(`agent ${agent.identity} serving ${config.apps.map((a) => a.name).join(', ')}; resuming deploys every ${everyMs / 1000} s`);
           await new Promise<void>((resolve) => (session.signal.aborted ? resolve() : session.signal.addEventListener('abort', () => resolve(), { once: true })));
           session.say('stopping: deploys in flight stop where they are and stay recorded for the next agent');
