@@ -124,11 +124,11 @@ export class KubeStore {
     if (!name) throw new KubeStatusError(422, 'Invalid', `${t.kind} is invalid: metadata.name: Required value: name or generateName is required`, { kind: t.kind, causes: [{ field: 'metadata.name', message: 'Required value' }] });
     const k = key(t, namespace, name);
     if (this.bucket(t).has(k)) throw new KubeStatusError(409, 'AlreadyExists', `${qualifiedName(t)} ${JSON.stringify(name)} already exists`, { name, group: t.group, kind: t.plural });
-    const obj: KubeObject = {
-      ...input,
-      apiVersion: apiVersionOf(t),
-      kind: t.kind,
-      metadata: {
+    // Keys in the order the Go types serialize them: kind, apiVersion, metadata, then the rest.
+    const obj = { kind: t.kind, apiVersion: apiVersionOf(t), ...input } as KubeObject;
+    obj.kind = t.kind;
+    obj.apiVersion = apiVersionOf(t);
+    obj.metadata = {
         ...(meta as Partial<KubeObject['metadata']>),
         name,
         ...(t.namespaced ? { namespace } : {}),
@@ -136,7 +136,6 @@ export class KubeStore {
         resourceVersion: '',
         creationTimestamp: this.timestamp(),
         ...(t.hasStatus && t.kind !== 'Namespace' ? { generation: 1 } : {}),
-      },
     };
     delete obj.metadata.deletionTimestamp;
     if (t.kind === 'Namespace') obj.status = { phase: 'Active' };
@@ -230,6 +229,12 @@ export class KubeStore {
       }
       validateObject(t, next);
       if (t.kind === 'Service') this.allocateServicePorts(next, current);
+      // status stays last, after the spec put back above, as it serializes.
+      if ('status' in next) {
+        const { status } = next;
+        delete next.status;
+        next.status = status;
+      }
     }
     // Like etcd3's GuaranteedUpdate, a write that changes nothing is not stored: no new resourceVersion, no watch event.
     if (sameContent(next, current)) return clone(current);
