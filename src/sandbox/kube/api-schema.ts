@@ -34,7 +34,7 @@ export interface Definition {
 const META = 'io.k8s.apimachinery.pkg.apis.meta.v1';
 const PACKAGES: Record<string, string> = {
   ...Object.fromEntries(
-    ['ObjectMeta', 'ListMeta', 'OwnerReference', 'ManagedFieldsEntry', 'LabelSelector', 'LabelSelectorRequirement', 'Condition', 'Status', 'StatusDetails', 'StatusCause', 'DeleteOptions', 'Preconditions', 'WatchEvent', 'APIResource', 'APIResourceList'].map((n) => [n, META]),
+    ['ObjectMeta', 'ListMeta', 'OwnerReference', 'ManagedFieldsEntry', 'LabelSelector', 'LabelSelectorRequirement', 'Condition', 'Status', 'StatusDetails', 'StatusCause', 'DeleteOptions', 'Preconditions'].map((n) => [n, META]),
   ),
   ...Object.fromEntries(['ReplicaSet', 'ReplicaSetList', 'ReplicaSetSpec', 'ReplicaSetStatus', 'ReplicaSetCondition'].map((n) => [n, 'io.k8s.api.apps.v1'])),
   ...Object.fromEntries(['Lease', 'LeaseList', 'LeaseSpec'].map((n) => [n, 'io.k8s.api.coordination.v1'])),
@@ -76,7 +76,7 @@ const PATCH_META: Record<string, { strategy: string; mergeKey?: string }> = {
   'io.k8s.api.apps.v1.ReplicaSetStatus.conditions': { strategy: 'merge', mergeKey: 'type' },
 };
 
-/** The roots: each served kind, its list, the Scale of the scale subresource, and what operations answer with. */
+/** The roots: each served kind, its list, the Scale of the scale subresource, and the Status and DeleteOptions of deletes. */
 const ROOTS: Record<string, { group: string; kind: string }> = {
   V1ReplicaSet: { group: 'apps', kind: 'ReplicaSet' },
   V1ReplicaSetList: { group: 'apps', kind: 'ReplicaSetList' },
@@ -95,7 +95,6 @@ const ROOTS: Record<string, { group: string; kind: string }> = {
   V1Scale: { group: 'autoscaling', kind: 'Scale' },
   V1Status: { group: '', kind: 'Status' },
   V1DeleteOptions: { group: '', kind: 'DeleteOptions' },
-  V1APIResourceList: { group: '', kind: 'APIResourceList' },
 };
 
 interface Attribute {
@@ -147,6 +146,12 @@ function build(): Map<string, Definition> {
   for (const [model, { group, kind }] of Object.entries(ROOTS)) {
     const def = defs.get(visit(model))!;
     def.gvk = { group, version: 'v1', kind };
+  }
+  // A list renamed in a newer client-node would otherwise lose its merge key without a word.
+  for (const field of Object.keys(PATCH_META)) {
+    const at = field.lastIndexOf('.');
+    const t = defs.get(field.slice(0, at))?.properties[field.slice(at + 1)];
+    if (!t || !('array' in t)) throw new Error(`stand-in schema: no list ${field} for its patch strategy`);
   }
   return defs;
 }

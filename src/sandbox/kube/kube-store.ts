@@ -125,10 +125,11 @@ export class KubeStore {
     const k = key(t, namespace, name);
     if (this.bucket(t).has(k)) throw new KubeStatusError(409, 'AlreadyExists', `${qualifiedName(t)} ${JSON.stringify(name)} already exists`, { name, group: t.group, kind: t.plural });
     // Keys in the order the Go types serialize them: kind, apiVersion, metadata, then the rest.
-    const obj = { kind: t.kind, apiVersion: apiVersionOf(t), ...input } as KubeObject;
-    obj.kind = t.kind;
-    obj.apiVersion = apiVersionOf(t);
-    obj.metadata = {
+    const { kind: _kind, apiVersion: _apiVersion, metadata: _metadata, ...fields } = input;
+    const obj: KubeObject = {
+      kind: t.kind,
+      apiVersion: apiVersionOf(t),
+      metadata: {
         ...(meta as Partial<KubeObject['metadata']>),
         name,
         ...(t.namespaced ? { namespace } : {}),
@@ -136,6 +137,8 @@ export class KubeStore {
         resourceVersion: '',
         creationTimestamp: this.timestamp(),
         ...(t.hasStatus && t.kind !== 'Namespace' ? { generation: 1 } : {}),
+      },
+      ...fields,
     };
     delete obj.metadata.deletionTimestamp;
     if (t.kind === 'Namespace') obj.status = { phase: 'Active' };

@@ -84,6 +84,7 @@ export function parseListOptions(q: URLSearchParams): ListOptions {
     resourceVersion: q.get('resourceVersion') ?? undefined,
     timeoutSeconds: int64(q, 'timeoutSeconds'),
   };
+  // Read only to refuse what the real server refuses: the stand-in answers every list in one page.
   int64(q, 'limit');
   const causes = validate(q, watch);
   if (causes.length > 0) {
