@@ -156,11 +156,19 @@ function build(): Map<string, Definition> {
   return defs;
 }
 
-let cache: Map<string, Definition> | undefined;
+let cache: { byName: Map<string, Definition>; byKind: Map<string, Definition> } | undefined;
+
+function built(): NonNullable<typeof cache> {
+  if (!cache) {
+    const byName = build();
+    const byKind = new Map([...byName.values()].filter((d) => d.gvk).map((d) => [`${d.gvk!.group}/${d.gvk!.kind}`, d]));
+    cache = { byName, byKind };
+  }
+  return cache;
+}
 
 export function definitions(): Map<string, Definition> {
-  cache ??= build();
-  return cache;
+  return built().byName;
 }
 
 export function definition(name: string): Definition {
@@ -171,7 +179,7 @@ export function definition(name: string): Definition {
 
 /** The definition of a served kind: `definitionOf('apps', 'ReplicaSet')`. */
 export function definitionOf(group: string, kind: string): Definition {
-  const def = [...definitions().values()].find((d) => d.gvk?.group === group && d.gvk.kind === kind);
+  const def = built().byKind.get(`${group}/${kind}`);
   if (!def) throw new Error(`stand-in schema has no kind ${kind} in group ${JSON.stringify(group)}`);
   return def;
 }

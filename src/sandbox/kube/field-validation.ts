@@ -10,8 +10,9 @@ import { KubeStatusError } from './kube-object.js';
  * stand-in walks the same schema it publishes in /openapi.
  *
  * @example
- * const { value, unknown } = dropUnknownFields(body, 'io.k8s.api.apps.v1.ReplicaSet');
- * // unknown: ['spec.replica'] for a typo
+ * const warnings: string[] = [];
+ * const rs = decodeBody(body, 'io.k8s.api.apps.v1.ReplicaSet', 'ReplicaSet', parseFieldValidation(q, 'CreateOptions'), warnings);
+ * // a typo `spec.replica`: refused when Strict, else dropped (and warned about when Warn)
  */
 export type FieldValidation = 'Ignore' | 'Warn' | 'Strict';
 
@@ -50,7 +51,7 @@ function prune(value: Json, t: FieldType | undefined, path: string, unknown: str
 }
 
 /** A copy of `value` without the fields its definition does not have, and their paths in document order. */
-export function dropUnknownFields(value: Json, schema: string): { value: Json; unknown: string[] } {
+function dropUnknownFields(value: Json, schema: string): { value: Json; unknown: string[] } {
   const unknown: string[] = [];
   return { value: prune(value, { ref: schema }, '', unknown), unknown };
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { definitionOf, definitions, type Definition, type FieldType } from './api-schema.js';
+import { encodeOpenApiV2 } from './openapi-v2-protobuf.js';
 import { apiVersionOf, RESOURCE_TYPES, type ResourceType } from './resource-types.js';
 
 /**
@@ -191,6 +192,7 @@ const sortedObject = (entries: [string, unknown][]): Json => Object.fromEntries(
 export class OpenApiDocuments {
   private readonly version: string;
   private v2Cache: Json | undefined;
+  private v2ProtobufCache: Buffer | undefined;
   private readonly v3Cache = new Map<string, { json: string; hash: string }>();
 
   constructor(gitVersion: string) {
@@ -243,6 +245,12 @@ export class OpenApiDocuments {
       security: [{ BearerToken: [] }],
     };
     return this.v2Cache;
+  }
+
+  /** The v2 document as gnostic's protobuf, which kubectl asks for. */
+  v2Protobuf(): Buffer {
+    this.v2ProtobufCache ??= encodeOpenApiV2(this.v2());
+    return this.v2ProtobufCache;
   }
 
   /** The group-versions with a v3 document: `api/v1`, `apis/apps/v1`, ... */

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { OpenApiDocuments } from './openapi-documents.js';
-import { encodeOpenApiV2 } from './openapi-v2-protobuf.js';
 
 /**
  * Serves `/openapi/v2` and `/openapi/v3[/<group-version>]` the way
@@ -61,7 +60,7 @@ export function serveOpenApi(req: IncomingMessage, res: ServerResponse, url: URL
     const wanted = negotiate(req.headers.accept, V2_TYPES.map(([t]) => t));
     const returned = V2_TYPES.find(([t]) => t === wanted)?.[1];
     if (!returned) res.writeHead(406).end();
-    else serve(req, res, returned, returned === 'application/json' ? JSON.stringify(docs.v2()) : encodeOpenApiV2(docs.v2()));
+    else serve(req, res, returned, returned === 'application/json' ? JSON.stringify(docs.v2()) : docs.v2Protobuf());
     return true;
   }
   if (path === '/openapi/v3') {
