@@ -4,6 +4,7 @@
  * through Bolt's real Socket Mode receiver against the Slack stand-in:
  * - ack: from an envelope sent (slash command or button click) to Bolt's
  *   acknowledgement coming back, as the stand-in measures it; Slack allows 3 s.
+ *   The baseline: the same commands with no deploy running, in the same run.
  * - feed lag: from a phase change written to an app's state ConfigMap in the
  *   cluster to the first Slack edit that shows that phase (or a later one),
  *   coalescing included (at most one edit per second per message).
@@ -58,17 +59,21 @@ export default async function* chatopsBench(): AsyncGenerator<{ name: string } &
     server.load(slackFrontEnd(agent, { config: { ...config, slack: config.slack! }, secrets: { botToken: slack.workspace.botToken, appToken: slack.workspace.appToken }, log: silentLogger, clock: systemClock }));
     await server.start();
     try {
-      const acks: number[] = [];
+      let acks: number[] = [];
       const command = async (user: string, text: string) => acks.push((await slack.slashCommand({ user, channel: CHANNEL, command: '/deploy', text })).ack.latencyMs);
-      await Promise.all(APPS.map((app) => command('alice', `${app} 2.0.0`)));
-      // People keep asking while the deploys run: help and status (status reads every node after its ack).
+      // People ask as they do: help and status (status reads every node, after its ack), a few times a second.
       let asking = true;
-      const chatter = (async () => {
-        for (let i = 0; asking; i++) {
+      const chatter = async (times = Infinity) => {
+        for (let i = 0; asking && i < times; i++) {
           await command('alice', i % 2 ? 'help' : `status ${APPS[i % APPS.length]}`);
-          await new Promise((resolve) => setTimeout(resolve, 50));
+          await new Promise((resolve) => setTimeout(resolve, 200));
         }
-      })();
+      };
+      await chatter(40);
+      const idle = acks;
+      acks = [];
+      await Promise.all(APPS.map((app) => command('alice', `${app} 2.0.0`)));
+      const chatting = chatter();
       const promoted = new Set<string>();
       while (promoted.size < APPS.length) {
         for (const m of slack.messages(CHANNEL)) {
@@ -85,7 +90,7 @@ export default async function* chatopsBench(): AsyncGenerator<{ name: string } &
       // The last edits land within a second of the last change.
       await new Promise((resolve) => setTimeout(resolve, 1500));
       asking = false;
-      await chatter;
+      await chatting;
       off();
       const lags = feedLags(changes, slack.calls().filter((c) => c.ok && (c.method === 'chat.update' || c.method === 'chat.postMessage') && !c.args.thread_ts));
       yield {
@@ -94,6 +99,7 @@ export default async function* chatopsBench(): AsyncGenerator<{ name: string } &
         acks: acks.length,
         ackMedianMs: round(percentile(acks, 50)),
         ackP99Ms: round(percentile(acks, 99)),
+        ackP99IdleMs: round(percentile(idle, 99)),
         phaseChanges: lags.length,
         feedLagMedianMs: round(percentile(lags, 50)),
         feedLagP99Ms: round(percentile(lags, 99)),
