@@ -3,7 +3,7 @@ import type { DeployEvent } from '../../src/deploy/deploy-event.js';
 import { runDeploy } from '../../src/deploy/deploy-runner.js';
 import { DeployService } from '../../src/deploy/deploy-service.js';
 import { SwitchyardError } from '../../src/errors/switchyard-error.js';
-import { alice, bob } from './fixtures.js';
+import { alice, bob, record } from './fixtures.js';
 import { world } from './fake-ports.js';
 
 /** `before` appears in the journal, and earlier than `after`. */
@@ -190,6 +190,45 @@ describe('DeployRunner', () => {
     expect(result).toMatchObject({ outcome: 'stopped', reason: 'lost the lock of blog to another agent' });
     expect(w.cluster.colours.green).not.toBeNull();
     expect(w.journal.filter((j) => j.startsWith('fleet switch'))).toEqual([]);
+  });
+
+  it('frozen past its lease, it wakes still believing it holds the lock: its next write is refused and nothing changes', async () => {
+    const w = world({ app: { verify: { timeout: '1h' } } });
+    // While it waits in verification another agent takes the lock over and claims the state under fence 2;
+    // this runner's renewals still answer yes, as they do for a process that has not been scheduled since.
+    w.when('verifying', () => {
+      w.state.fences.set('blog', 2);
+      void w.service.promote('blog', bob);
+    });
+    const result = await (await w.service.deploy('blog', 'v2', { by: alice })).done;
+    expect(result).toMatchObject({ outcome: 'stopped', reason: expect.stringMatching(/^lost the lock of blog to another agent: refused a write/) });
+    const left = (await w.state.read('blog')).inFlight!;
+    expect(left).toMatchObject({ phase: 'verifying', promotedBy: bob });
+    expect(left.transitions.at(-1)).toMatchObject({ phase: 'verifying', by: bob, note: 'promote requested' });
+    expect(w.journal.filter((j) => j.startsWith('fleet switch'))).toEqual([]);
+    expect(w.cluster.colours.green).toMatchObject({ version: 'v2' });
+  });
+
+  it('confirms its fence before changing the cluster: taken over right after recording creating, it creates nothing', async () => {
+    const w = world();
+    w.when('creating', () => w.state.fences.set('blog', 2));
+    const result = await (await w.service.deploy('blog', 'v2', { by: alice })).done;
+    expect(result).toMatchObject({ outcome: 'stopped', reason: expect.stringMatching(/^lost the lock of blog to another agent/) });
+    expect(w.journal.some((j) => j.startsWith('cluster create'))).toBe(false);
+    expect((await w.state.read('blog')).inFlight?.phase).toBe('creating');
+  });
+
+  it('claims the record under its fence before it acts; one resumed under a lower fence than recorded stops at once', async () => {
+    const w = world({ app: { verify: { required: false } } });
+    w.state.states.set('blog', { ...(await w.state.read('blog')), inFlight: record('creating') });
+    w.state.fences.set('blog', 3);
+    const stale = await runDeploy(w.deps, w.app, 'blog-1', { lockHeld: { fence: 2 } });
+    expect(stale).toMatchObject({ outcome: 'stopped', reason: expect.stringMatching(/^lost the lock of blog to another agent/) });
+    expect(w.journal.filter((j) => !j.startsWith('lock'))).toEqual([]);
+
+    const fresh = await runDeploy(w.deps, w.app, 'blog-1', { lockHeld: { fence: 4 } });
+    expect(fresh).toMatchObject({ outcome: 'finished', record: { phase: 'done' } });
+    expect(w.state.fences.get('blog')).toBe(4);
   });
 
   it('a renewal that never answers counts as a lost lock within two renew periods, and the runner still ends', async () => {
