@@ -354,7 +354,8 @@ export class DeployRunner {
         await fleet.smoke(await this.ensureNodes(), app, action.colour, { path: action.path, status: action.status }, signal);
         this.smokePassed = true;
         return;
-      case 'await-intent': {
+      case 'await-intent':
+      case 'await-ready': {
         const left = new Date(action.until).getTime() - clock.now().getTime();
         return clock.sleep(Math.max(0, Math.min(this.pollMs, left)), signal);
       }

@@ -149,12 +149,31 @@ describe('DeployRunner', () => {
     const result = await (await w.service.deploy('blog', 'v2', { by: alice })).done;
     expect(result.record).toMatchObject({
       phase: 'failed',
-      error: { phase: 'draining', message: 'blog-green lost Ready pods after the switch (1/3 Ready)' },
+      error: { phase: 'draining', message: expect.stringMatching(/^blog-green lost Ready pods after the switch at \S+ and was not Ready again within 30s \(1\/3 Ready\)$/) },
     });
+    expect(result.record!.transitions).toContainEqual(expect.objectContaining({ phase: 'draining', note: expect.stringContaining('blog-green lost Ready pods after the switch (1/3 Ready)') }));
     expect(w.journal.filter((j) => j.startsWith('fleet switch'))).toEqual(['fleet switch green', 'fleet switch blue']);
     expect([...w.fleet.live.values()]).toEqual(['blue', 'blue', 'blue']);
     expect(w.cluster.colours).toMatchObject({ blue: { version: 'v1' }, green: null });
     expect((await w.state.read('blog')).live).toEqual({ colour: 'blue', version: 'v1' });
+  });
+
+  it('rides out a pod that leaves Ready for a moment during verification, noting when, and switches once promoted', async () => {
+    const w = world();
+    w.when('verifying', () => {
+      w.cluster.colours.green!.readyReplicas = 2;
+      void w.clock.sleep(5000).then(() => {
+        w.cluster.colours.green!.readyReplicas = 3;
+        void w.service.promote('blog', bob);
+      });
+    });
+    const result = await (await w.service.deploy('blog', 'v2', { by: alice })).done;
+    expect(result.record).toMatchObject({ phase: 'done', promotedBy: bob });
+    expect(result.record!.notReadySince).toBeUndefined();
+    const notes = result.record!.transitions.map((t) => `${t.phase}: ${t.note}`);
+    expect(notes).toContainEqual(expect.stringMatching(/^verifying: blog-green lost Ready pods while being verified \(2\/3 Ready\); the deploy fails unless they are all Ready again by /));
+    expect(notes).toContainEqual(expect.stringMatching(/^switching: blog-green Ready again \(3\/3 Ready\) after [56]s; promoted$/));
+    expect(w.journal.filter((j) => j.startsWith('fleet switch'))).toEqual(['fleet switch green']);
   });
 
   it('never acts on a phase it could not record', async () => {
