@@ -26,10 +26,11 @@ export function kubeStatePort(kube: KubeClients, apps: readonly AppConfig[]): St
  * and deploy so renew and release find them. A lease created anew hands out
  * fences above the one the app's state records.
  */
-export function kubeLockPort(kube: KubeClients, apps: readonly AppConfig[], options: { identity: string; leaseSeconds: number }): LockPort {
+export function kubeLockPort(kube: KubeClients, apps: readonly AppConfig[], options: { identity: string; instance: string; leaseSeconds: number }): LockPort {
   const states = new AppStateStore(kube);
   const leases = new AppLease(kube, {
     identity: options.identity,
+    instance: options.instance,
     durationSeconds: options.leaseSeconds,
     fenceFloor: (app, namespace) => states.readFence(app, namespace),
   });

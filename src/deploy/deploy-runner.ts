@@ -67,7 +67,7 @@ const CHANGES: ReadonlySet<Action['kind']> = new Set(['create-colour', 'switch',
  * stops at its next write or change instead of acting beside the new holder.
  *
  * @example
- * const result = await new DeployRunner(deps, appConfig, record.id, { lockHeld: true, signal }).run();
+ * const result = await new DeployRunner(deps, appConfig, record.id, { lockHeld: { fence: got.fence }, signal }).run();
  * if (result.outcome === 'finished') console.log(result.record?.phase);
  */
 export class DeployRunner {
@@ -202,7 +202,7 @@ export class DeployRunner {
             { fence: this.fence },
           );
         } catch (err) {
-          if (isFencedOut(err)) return this.stop(r.phase, r, `lost the lock of ${this.app.name} to another agent: ${messageOf(err)}`);
+          if (isFencedOut(err)) return this.stop(r.phase, r, this.lostLock(err));
           return this.stop(r.phase, r, `could not record ${d.phase} for ${this.app.name}: ${messageOf(err)}`);
         }
         if (stale) continue;
@@ -230,10 +230,12 @@ export class DeployRunner {
     try {
       await this.deps.state.update(this.app.name, (s) => s, { fence: this.fence });
     } catch (err) {
-      this.halt = isFencedOut(err)
-        ? `lost the lock of ${this.app.name} to another agent: ${messageOf(err)}`
-        : `could not confirm the lock of ${this.app.name}: ${messageOf(err)}`;
+      this.halt = isFencedOut(err) ? this.lostLock(err) : `could not confirm the lock of ${this.app.name}: ${messageOf(err)}`;
     }
+  }
+
+  private lostLock(refusal: unknown): string {
+    return `lost the lock of ${this.app.name} to another agent: ${messageOf(refusal)}`;
   }
 
   /** Events for a recorded transition; a new phase resets what this process saw happen in the old one. */
