@@ -174,6 +174,7 @@ describe('state, lease and preflight', () => {
       const b = new AppLease(c.kube, { identity: 'agent-b', durationSeconds: 10, ...tb });
       let held = await a.acquire('late', c.namespace, 'deploy-1');
       for (let i = 0; i < 5; i++) {
+        ta.mono += 4_000;
         tb.mono += 4_000;
         await expect(b.acquire('late', c.namespace, 'deploy-2')).rejects.toMatchObject({ code: 'lock-held' });
         held = await a.renew(held);
