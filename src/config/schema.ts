@@ -28,7 +28,7 @@ const DurationAtLeast = (min: number, why: string) => Duration.refine((s) => s >
  * one remote command: `nginx -t`, the wait at the barrier until every node
  * has armed, and the reload command itself (see FleetSwitch.switchTo).
  */
-export const COMMIT_OVERHEAD_SECONDS = 5;
+const COMMIT_OVERHEAD_SECONDS = 5;
 
 const StaticNode = z.strictObject({
   name: z.string().regex(NODE_NAME, 'letters, digits, ".", "_" and "-"'),
