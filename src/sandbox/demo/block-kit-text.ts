@@ -89,10 +89,11 @@ const lines = (text: string): string[] => (text === '' ? [] : text.split('\n'));
  * mrkdwnText('*Check green*: <http://10.0.0.1:30001/|http://10.0.0.1:30001/>'); // 'Check green: http://10.0.0.1:30001/'
  */
 export function mrkdwnText(text: string): string {
-  return text
-    .split(/(<[^<>]*>)/)
-    .map((part, i) => (i % 2 === 1 ? special(part.slice(1, -1)) : plain(part)))
-    .join('');
+  const specials: string[] = [];
+  // Links stand aside while the marks go, so a mark around a link goes too and none inside one is touched.
+  const marked = text.replace(/<([^<>]*)>/g, (_, inside: string) => `\u0000${specials.push(special(inside)) - 1}\u0000`);
+  const plain = decode(EMPHASIS.reduce((t, re) => t.replace(re, '$1$2'), marked));
+  return plain.replace(/\u0000(\d+)\u0000/g, (_, i: string) => specials[Number(i)]!);
 }
 
 function special(inside: string): string {
@@ -108,9 +109,5 @@ const EMPHASIS = ['*', '_', '~'].map((mark) => {
   // Opens after a non-word character, closes before one, and never spans a line.
   return new RegExp(`(^|[^\\p{L}\\p{N}${m}])${m}(?=\\S)([^${m}\\n]*?[^${m}\\s])${m}(?=$|[^\\p{L}\\p{N}${m}])`, 'gu');
 });
-
-function plain(text: string): string {
-  return decode(EMPHASIS.reduce((t, re) => t.replace(re, '$1$2'), text));
-}
 
 const decode = (text: string): string => text.replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&amp;', '&');

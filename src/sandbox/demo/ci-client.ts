@@ -1,3 +1,4 @@
+import { request, type IncomingMessage, type RequestOptions } from 'node:http';
 import type { DeployView } from '../../api/deploy-view.js';
 import type { DeploySnapshot } from '../../deploy/deploy-feed.js';
 import { isFinal } from '../../deploy/deploy-phases.js';
@@ -63,10 +64,11 @@ export class CiClient {
   }
 
   async startDeploy(r: CiDeployRequest): Promise<CiExchange> {
-    const request = this.request(r);
-    const headers = { ...request.headers, Authorization: `Bearer ${this.token}` };
-    const res = await fetch(request.url, { method: request.method, headers, body: JSON.stringify(request.body) });
-    return { request, status: res.status, answer: (await res.json()) as Record<string, unknown> };
+    const shown = this.request(r);
+    const headers = { ...shown.headers, Authorization: `Bearer ${this.token}` };
+    const res = await send(shown.url, { method: shown.method, headers }, JSON.stringify(shown.body));
+    const text = await readAll(res);
+    return { request: shown, status: res.statusCode ?? 0, answer: JSON.parse(text) as Record<string, unknown> };
   }
 
   /**
@@ -81,12 +83,12 @@ export class CiClient {
       return { phase, exitCode: phase === 'done' ? 0 : 1, reason };
     };
     try {
-      const res = await fetch(eventsUrl, { headers: { authorization: `Bearer ${this.token}` }, signal });
-      if (res.status !== 200 || !res.body) return end(`the API answered ${res.status}: ${await res.text()}`);
-      const decoder = new TextDecoder();
+      const res = await send(eventsUrl, { headers: { Authorization: `Bearer ${this.token}` }, signal });
+      if (res.statusCode !== 200) return end(`the API answered ${res.statusCode}: ${await readAll(res)}`);
       let buffer = '';
-      for await (const chunk of res.body) {
-        buffer += decoder.decode(chunk as Uint8Array, { stream: true });
+      res.setEncoding('utf8');
+      for await (const chunk of res) {
+        buffer += chunk as string;
         let at: number;
         while ((at = buffer.indexOf('\n\n')) >= 0) {
           const event = parseEvent(buffer.slice(0, at));
@@ -102,6 +104,21 @@ export class CiClient {
       return end(signal.aborted ? 'stopped' : `the stream broke: ${(err as Error).message}`);
     }
   }
+}
+
+/** One request on a connection of its own, as curl makes it: nothing kept open once it ends. */
+function send(url: string, options: RequestOptions, body?: string): Promise<IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { ...options, agent: false }, resolve);
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function readAll(res: IncomingMessage): Promise<string> {
+  let text = '';
+  for await (const chunk of res.setEncoding('utf8')) text += chunk as string;
+  return text;
 }
 
 /** One event block (`id:` and `data:` lines); undefined for a comment (the keep-alive). */

@@ -66,7 +66,7 @@ export class DemoSlack {
     const clicked = await interruptible(this.slack.clickButton({ user, channel: this.channel, ts: m.ts, actionId }), this.signal);
     const c = clicked.confirmation;
     this.o.step(
-      { type: 'slack-click', user, channel: this.channel, ts: m.ts, action: actionId, confirmation: c, ackMs: clicked.ack.latencyMs },
+      { type: 'slack-click', user, channel: this.channel, ts: m.ts, action: actionId, confirmation: c, ackMs: Math.round(clicked.ack.latencyMs) },
       `  ${user} clicks ${text} on the message in ${this.channel} (Socket Mode)` + (c ? '; Slack first asks:' : ''),
       ...(c ? [`    ${c.title ?? ''}: ${c.text}  [${c.confirm ?? 'OK'}] [${c.deny ?? 'Cancel'}]`, `    ${user} confirms`] : []),
     );
@@ -85,7 +85,7 @@ export class DemoSlack {
     }
     const replyText = blockKitText(reply.body as { text?: string; blocks?: unknown[] }).join(' ');
     this.o.step(
-      { type: 'slack-command', user, channel: this.channel, command, text, ackMs: sent.ack.latencyMs, reply: { outcome: reply.outcome, text: replyText } },
+      { type: 'slack-command', user, channel: this.channel, command, text, ackMs: Math.round(sent.ack.latencyMs), reply: { outcome: reply.outcome, text: replyText } },
       `  ${user} types in ${this.channel}: ${command} ${text}  (Socket Mode)`,
       `    Slack shows ${user} only: ${replyText}`,
     );
