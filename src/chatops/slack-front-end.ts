@@ -45,7 +45,8 @@ export function slackFrontEnd(agent: Agent, deps: SlackFrontEndDeps): FrontEnd &
   const app = receiver
     ? new App({ token: secrets.botToken, receiver, logger, clientOptions })
     : new App({ token: secrets.botToken, appToken: secrets.appToken!, socketMode: true, logger, clientOptions });
-  const apiError = (method: string, err: unknown) => deps.onApiError?.(method, (err as { data?: { error?: string } }).data?.error ?? (err as Error).message);
+  // Slack's own error code, or the client's (request or HTTP failure): a small set, fit for a metric label.
+  const apiError = (method: string, err: unknown) => deps.onApiError?.(method, (err as { data?: { error?: string } }).data?.error ?? (err as { code?: string }).code ?? 'unknown');
   app.client.on(webApi.WebClientEvent.RATE_LIMITED, (_retryAfter: number, { url }: { url: string }) => deps.onApiError?.(url, 'ratelimited'));
 
   const groups = [...new Set([...config.roles.deploy, ...config.roles.approve, ...config.roles.rollback].filter((id) => id.startsWith('S')))];

@@ -59,6 +59,14 @@ describe('deployMessage', () => {
     expect(text).toContain('_kubectl -n blog describe pod_');
   });
 
+  it('shows names and errors as written, not as Slack markup', () => {
+    const r = { ...record('failed', { requestedBy: { via: 'ci', id: 'ci', name: 'ci <!channel> & co' }, error: { code: 'deploy-failed', message: 'x <http://evil|click> y', phase: 'waiting' as const } }), finishedAt: iso(5) };
+    const text = allText(snapshot(r));
+    expect(text).toContain('ci &lt;!channel&gt; &amp; co');
+    expect(text).toContain('x &lt;http://evil|click&gt; y');
+    expect(text).not.toContain('<!channel>');
+  });
+
   it('keeps within Block Kit limits with a very long error and many preview URLs', () => {
     const r = record('verifying', { error: undefined });
     const urls = Array.from({ length: 200 }, (_, i) => `http://node-${i}.example.com:30001/`);

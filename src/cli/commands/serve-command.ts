@@ -76,11 +76,13 @@ function changePrinter<R extends { app: string; how: string }>(
 export const serveCommand: CliCommand = (program, cli) => {
   program
     .command('serve')
-    .description('run the agent: resume deploys in flight (now and whenever their holder dies), retire kept colours whose retention window closed, print progress, until Ctrl-C')
+    .description('run the agent: the Slack app (with slack: in the config) and the HTTP API for CI; resume deploys in flight (now and whenever their holder dies), retire kept colours whose retention window closed, print progress, until Ctrl-C')
     .addHelpText(
       'after',
       examples('switchyard serve', 'switchyard serve --json --log-level warn') +
         '\nThe structured log goes to stderr (info level unless --log-level says otherwise).\n' +
+        'Secrets come from the environment: SLACK_BOT_TOKEN with SLACK_APP_TOKEN (Socket Mode) or\n' +
+        'SLACK_SIGNING_SECRET (HTTP mode), and SWITCHYARD_API_TOKENS="ci:<token>,..." for the API.\n' +
         'On SIGINT or SIGTERM the agent stops; deploys it ran stay in flight for another agent to resume.\n',
     )
     .action(
