@@ -1,5 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { describeOutcome, formatActor } from '../../deploy/wording.js';
 import { SwitchyardError } from '../../errors/switchyard-error.js';
+import type { DeployRecord } from '../../state/app-state.js';
 import { buttonsOf } from '../slack/block-actions-payload.js';
 import { currentVersion, type StoredMessage } from '../slack/message-store.js';
 import type { SlackStandIn } from '../slack/start-slack-stand-in.js';
@@ -19,6 +21,17 @@ export const buttonsNow = (m: StoredMessage): string[] => buttonsOf(currentVersi
 export function buttonsText(m: StoredMessage, actionId?: string): string {
   const buttons = buttonsOf(currentVersion(m).blocks).filter((b) => actionId === undefined || b.button.action_id === actionId);
   return blockKitText({ blocks: [{ type: 'actions', elements: buttons.map((b) => b.button) }] }).join(' ');
+}
+
+/**
+ * The message shows how the run ended, and its thread names everyone who
+ * acted on it after it was asked for: a thread note is posted after the
+ * edit it goes with, so the last edit alone is not the end.
+ */
+export function showsTheEnd(m: StoredMessage, r: DeployRecord): boolean {
+  const thread = m.replies.map((reply) => currentVersion(reply).text).join('\n');
+  const acted = [r.startedBy, r.promotedBy, r.abortedBy].filter((a) => a !== undefined);
+  return currentVersion(m).text.endsWith(describeOutcome(r)) && acted.every((a) => thread.includes(formatActor(a)));
 }
 
 /**

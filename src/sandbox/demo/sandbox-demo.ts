@@ -3,11 +3,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Agent } from '../../agent/create-agent.js';
 import type { AppConfig } from '../../config/schema.js';
 import type { DeployEvent } from '../../deploy/deploy-event.js';
-import { describeOutcome, formatActor } from '../../deploy/wording.js';
 import type { FleetNode } from '../../discovery/fleet-node.js';
-import type { DeployRecord } from '../../state/app-state.js';
 import { SwitchyardError } from '../../errors/switchyard-error.js';
-import { colourPort } from '../../validate/patterns.js';
+import type { DeployRecord } from '../../state/app-state.js';
 import { startLoad, type LoadReport } from '../load/http-load.js';
 import { startSandboxEnv, type SandboxEnv } from '../sandbox-env.js';
 import { currentVersion, type StoredMessage } from '../slack/message-store.js';
@@ -17,8 +15,9 @@ import { CiClient } from './ci-client.js';
 import { DemoCiJob } from './demo-ci-job.js';
 import type { DemoOutput } from './demo-output.js';
 import { describeServed } from './describe-served.js';
+import { describeSetup } from './describe-setup.js';
 import { DemoProgress } from './demo-progress.js';
-import { buttonsNow, buttonsText, DemoSlack } from './demo-slack.js';
+import { buttonsNow, buttonsText, DemoSlack, showsTheEnd } from './demo-slack.js';
 import { formatHistoryTable } from './history-table.js';
 import { describeAnswer, httpGetText } from './http-get-text.js';
 import { interruptible, Interrupted } from './interruptible.js';
@@ -132,32 +131,7 @@ export class SandboxDemo {
 
   private async setup(env: SandboxEnv, agent: Agent, app: AppConfig): Promise<FleetNode[]> {
     const checks = await this.interruptible(agent.checkNodes());
-    const tags = Object.entries(env.config.discovery.ec2?.tags ?? {}).map(([k, v]) => `${k}=${v}`).join(', ');
-    const byName = new Map(env.fleet.nodes.map((n) => [n.name, n]));
-    const status = await this.interruptible(agent.service.status(APP));
-    const blue = status.colours?.blue;
-    this.o.step(
-      {
-        type: 'setup',
-        nodes: checks.map((n) => ({ ...n, namespace: byName.get(n.name)?.namespace })),
-        discovery: { ec2: env.ec2.endpoint, tags: env.config.discovery.ec2?.tags },
-        cluster: { apiServer: env.kube.url },
-        app: { name: APP, namespace: app.namespace, ports: { blue: colourPort(app.portBase, 'blue'), green: colourPort(app.portBase, 'green') }, live: status.live, colours: status.colours },
-        configPath: env.configPath,
-        fleetDir: env.fleet.root,
-      },
-      '',
-      `Nodes, found through EC2 by tag (${tags}) among running instances:`,
-      ...checks.map((n) =>
-        `  ${n.name}  ${n.address}  ${n.instanceId ?? ''}  ${n.zone ?? ''}  netns ${byName.get(n.name)?.namespace ?? '?'}  ` +
-          `ssh ${n.reachable ? 'ok (host key checked)' : `unreachable: ${n.error}`}  nginx: ${n.live[APP] ?? '?'} live`,
-      ),
-      `Cluster: stand-in Kubernetes API at ${env.kube.url} (the real @kubernetes/client-node talks to it)`,
-      `App: ${APP} in namespace ${app.namespace}: blue on NodePort ${colourPort(app.portBase, 'blue')}` +
-        (blue ? ` (${blue.readyReplicas}/${blue.replicas} pods Ready at ${blue.version}, live)` : ' (none)') +
-        `, green on NodePort ${colourPort(app.portBase, 'green')} (${status.colours?.green ? 'running' : 'none yet'})`,
-      `Config: ${env.configPath}`,
-    );
+    describeSetup(this.o, env, checks, await this.interruptible(agent.service.status(APP)), app);
     const unreachable = checks.filter((n) => !n.reachable);
     if (unreachable.length > 0) this.problems.push(`unreachable over SSH: ${unreachable.map((n) => n.name).join(', ')}`);
     return checks;
@@ -194,12 +168,12 @@ export class SandboxDemo {
       await this.interruptible(sleep(this.options.promoteAfterMs ?? 2000, undefined, { signal: this.signal }).catch(() => undefined));
       await people.click('bob', verifying, 'promote');
     }
-    const end = await this.interruptible(following);
+    const end = await this.interruptible(Promise.race([following, this.runStopped()]));
     await this.endLoad(load, 'deploy');
     if (end.exitCode !== 0) this.problems.push(`CI's step would fail: ${end.reason}`);
     const { record } = await this.interruptible(served.agent.service.find(started.id));
     this.expectFinished(record, 'done', 'the deploy');
-    const shown = await people.untilMessage(started.id, (m) => drawnToTheEnd(m, record), 'show how it ended');
+    const shown = await people.untilMessage(started.id, (m) => showsTheEnd(m, record), 'show how it ended');
     people.show(shown, `The deploy's message in ${DEPLOYS_CHANNEL}: the post, then every edit (${shown.versions.length} versions), and its thread:`);
   }
 
@@ -234,12 +208,12 @@ export class SandboxDemo {
     if (!reply.startsWith('Rolling')) throw new SwitchyardError('internal', `Slack did not take carol's rollback: ${reply}`);
     const { deployId } = await this.interruptible(requested);
     this.progress.onCreating(deployId, `re-creating ${APP}-${previous?.colour} at ${previous?.version} from the recorded template`);
-    const record = await this.interruptible(finished);
+    const record = await this.interruptible(Promise.race([finished, this.runStopped()]));
     await this.endLoad(load, 'rollback');
     this.expectFinished(record, 'rolled-back', 'the rollback');
     const recreated = record.transitions.some((t) => t.phase === 'creating');
     if (!old && !recreated) this.problems.push(`the rollback did not re-create ${APP}-${record.toColour}`);
-    const shown = await people.untilMessage(record.id, (m) => drawnToTheEnd(m, record), 'show how it ended');
+    const shown = await people.untilMessage(record.id, (m) => showsTheEnd(m, record), 'show how it ended');
     people.show(shown, `The rollback's own message in ${DEPLOYS_CHANNEL} (${shown.versions.length} versions), and its thread:`);
   }
 
@@ -277,17 +251,18 @@ export class SandboxDemo {
     });
   }
 
+  /**
+   * Rejects once a run of this agent stops without finishing (its lease lost,
+   * the cluster unreachable): neither CI's stream nor a finished event would
+   * end the wait then.
+   */
+  private runStopped(): Promise<never> {
+    return this.nextEvent((e) => (e.type === 'stopped' ? e : undefined)).then((e) => {
+      throw new SwitchyardError('deploy-failed', `${e.deployId} stopped in ${e.phase} without finishing: ${e.reason}`);
+    });
+  }
+
   private interruptible<T>(work: Promise<T>): Promise<T> {
     return interruptible(work, this.signal);
   }
-}
-
-/**
- * The message shows how the deploy ended, and its thread tells what each
- * person did after asking (the thread's note can follow the last edit).
- */
-function drawnToTheEnd(m: StoredMessage, r: DeployRecord): boolean {
-  const thread = m.replies.map((reply) => currentVersion(reply).text).join('\n');
-  const acted = [r.startedBy, r.promotedBy, r.abortedBy].filter((a) => a !== undefined);
-  return currentVersion(m).text.endsWith(describeOutcome(r)) && acted.every((a) => thread.includes(formatActor(a)));
 }
