@@ -5,6 +5,7 @@ import type { Agent } from '../agent/create-agent.js';
 import type { FrontEnd } from '../agent/agent-server.js';
 import type { Secrets } from '../config/load-secrets.js';
 import type { Config } from '../config/schema.js';
+import { SwitchyardError } from '../errors/switchyard-error.js';
 import type { Logger } from '../log/logger.js';
 import { apiRouter } from './api-router.js';
 import { bearerTokenCheck } from './bearer-token-check.js';
@@ -73,9 +74,16 @@ export function apiFrontEnd(agent: Agent, deps: ApiDeps): ApiFrontEnd {
     },
     async start() {
       await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
+        const failed = (err: NodeJS.ErrnoException) =>
+          reject(
+            new SwitchyardError('config-invalid', `the HTTP API cannot listen on ${config.api.host}:${config.api.port}: ${err.code ?? err.message}`, {
+              hint: 'set api.port to a free port (or api.enabled: false), or stop what holds it',
+              cause: err,
+            }),
+          );
+        server.once('error', failed);
         server.listen(config.api.port, config.api.host, () => {
-          server.off('error', reject);
+          server.off('error', failed);
           resolve();
         });
       });

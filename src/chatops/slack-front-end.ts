@@ -5,6 +5,7 @@ import type { FrontEnd } from '../agent/agent-server.js';
 import type { Config } from '../config/schema.js';
 import type { Secrets } from '../config/load-secrets.js';
 import type { Clock } from '../deploy/ports.js';
+import { SwitchyardError } from '../errors/switchyard-error.js';
 import type { Logger } from '../log/logger.js';
 import { boltLogger } from './bolt-logger.js';
 import { BUTTON_ACTIONS, buttonClick } from './button-click.js';
@@ -109,7 +110,14 @@ function listen(receiver: HTTPReceiver, host: string, port: number, clock: Clock
     receiver.requestListener(req, res);
   });
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        new SwitchyardError('config-invalid', `the Slack app cannot listen on ${host}:${port}: ${err.code ?? err.message}`, {
+          hint: 'set slack.port to a free port, or stop what holds it',
+          cause: err,
+        }),
+      ),
+    );
     server.listen(port, host, () => resolve(server));
   });
 }

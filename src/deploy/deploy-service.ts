@@ -302,6 +302,7 @@ export class DeployService {
     const here = this.runners.get(app.name);
     if (here) return { app: app.name, how: 'held-elsewhere', note: 'already running in this agent' };
     let r: DeployRecord | null;
+    let fence: number;
     try {
       r = (await state.read(app.name)).inFlight;
       if (!r) return { app: app.name, how: 'idle' };
@@ -309,6 +310,7 @@ export class DeployService {
       if (!got.acquired) {
         return { app: app.name, deployId: r.id, phase: r.phase, how: 'held-elsewhere', note: `held by ${got.holder.agent}` };
       }
+      fence = got.fence;
     } catch (err) {
       return { app: app.name, how: 'error', note: asSwitchyardError(err).message };
     }
@@ -318,7 +320,7 @@ export class DeployService {
     const record = r;
     let first!: (v: { how: ResumeHow; note?: string }) => void;
     const firstDecision = new Promise<{ how: ResumeHow; note?: string }>((resolve) => (first = resolve));
-    const done = this.run(app, record.id, (rec, d) => first({ how: classifyResume(rec, d), ...(d.note ? { note: d.note } : {}) }));
+    const done = this.run(app, record.id, fence, (rec, d) => first({ how: classifyResume(rec, d), ...(d.note ? { note: d.note } : {}) }));
     const how = await Promise.race([firstDecision, done.then((res) => ({ how: 'error' as const, note: res.reason }))]);
     const report: ResumeReport = { app: app.name, deployId: record.id, phase: record.phase, ...how, done };
     if (how.how !== 'error') {
@@ -366,19 +368,19 @@ export class DeployService {
       const after = await state.update(app, (s) => {
         if (s.inFlight) throw lockHeldError(app, null, s.inFlight);
         return { ...s, inFlight: make(s, id, at) };
-      });
+      }, { fence: got.fence });
       const record = after.inFlight!;
       this.deps.onEvent?.({ type: 'requested', app, deployId: id, kind: record.kind, version: record.version, by, hold: record.hold === true });
-      return { record, done: this.run(config, id) };
+      return { record, done: this.run(config, id, got.fence) };
     } catch (err) {
       await lock.release(app, holder).catch(() => undefined);
       throw err;
     }
   }
 
-  private run(app: AppConfig, id: string, onFirstDecision?: RunOptions['onFirstDecision']): Promise<RunResult> {
+  private run(app: AppConfig, id: string, fence: number, onFirstDecision?: RunOptions['onFirstDecision']): Promise<RunResult> {
     const runner = new DeployRunner(this.deps, app, id, {
-      lockHeld: true,
+      lockHeld: { fence },
       ...(this.deps.signal ? { signal: this.deps.signal } : {}),
       ...(onFirstDecision ? { onFirstDecision } : {}),
     });

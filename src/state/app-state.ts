@@ -54,6 +54,13 @@ export interface DeployRecord {
   drainUntil?: string;
   /** Set once the fleet switch committed everywhere. */
   switchedAt?: string;
+  /**
+   * When a pass first saw the new colour, Ready before, without all its pods
+   * Ready (while verified or drained); cleared once it is Ready again. The
+   * app's readinessGraceSeconds run from here, so a restarted runner keeps
+   * the same deadline.
+   */
+  notReadySince?: string;
   finishedAt?: string;
   /** Waits in pending for a Start (a CI deploy of an app with `requireStart`); nothing is created before. */
   hold?: boolean;

@@ -4,7 +4,7 @@ import { parse, stringify } from 'yaml';
 import { startSandboxEnv, type SandboxEnv } from '../../src/sandbox/sandbox-env.js';
 import { startSlackStandIn, type SlackStandIn } from '../../src/sandbox/slack/start-slack-stand-in.js';
 import { untilAppState } from '../support/app-state-in-store.js';
-import { buttonsOf, CHANNEL, ROLES, shownText } from '../support/chat-story.js';
+import { buttonsOf, CHANNEL, ROLES, shownText, untilLockFree } from '../support/chat-story.js';
 import { CliProcess } from '../support/cli-process.js';
 import { expectConsistent } from '../support/expect-consistent.js';
 import { describeOnFleet } from '../support/fleet.js';
@@ -60,6 +60,7 @@ describeOnFleet('Slack: a `switchyard serve` killed mid-deploy', () => {
       return m && shownText(m).includes('done: green 2.0.0 is live');
     });
     expect(slack.messages(CHANNEL).map((m) => m.ts)).toEqual([ts]);
+    await untilLockFree(env);
     expect(await expectConsistent(env)).toMatchObject({ colour: 'green', version: '2.0.0' });
   });
 });

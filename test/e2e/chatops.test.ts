@@ -41,7 +41,7 @@ describeOnFleet('Slack: deploys seen, approved and undone in one message per dep
     await untilShown(story, 'http://');
     const promote = await story.slack.clickButton({ user: 'bob', channel: CHANNEL, ts, actionId: 'promote' });
     expect(promote.confirmation?.text).toContain('Switch 3 nodes of blog from blue 1.0.0 to green 2.0.0');
-    await story.untilState((s) => s.inFlight === null, 'the deploy to end');
+    await story.untilIdle();
     await untilShown(story, 'done: green 2.0.0 is live');
 
     const messages = story.messages();
@@ -69,7 +69,8 @@ describeOnFleet('Slack: deploys seen, approved and undone in one message per dep
     const ts = await untilButtons(story, ['promote', 'abort']);
     const abort = await story.slack.clickButton({ user: 'alice', channel: CHANNEL, ts, actionId: 'abort' });
     expect(abort.confirmation?.text).toContain('Remove green 2.0.0 of blog; traffic stays on blue 1.0.0.');
-    await untilShown(story, 'aborted by alice (slack)');
+    await story.untilIdle();
+    await untilShown(story, 'aborted by alice (slack); traffic untouched');
     expect(buttonsOf(story.messages()[0]!)).toEqual([]);
     expect(await expectConsistent(story.env)).toMatchObject({ colour: 'blue', version: '1.0.0' });
   });
@@ -79,7 +80,8 @@ describeOnFleet('Slack: deploys seen, approved and undone in one message per dep
     await story.slack.slashCommand({ user: 'alice', channel: CHANNEL, command: '/deploy', text: 'blog 2.0.0' });
     await untilShown(story, 'done: green 2.0.0 is live');
     await story.slack.slashCommand({ user: 'carol', channel: CHANNEL, command: '/deploy', text: 'rollback blog' });
-    await story.untilState((s) => s.history[0]?.kind === 'rollback' && s.inFlight === null, 'the rollback to end');
+    await story.untilState((s) => s.history[0]?.kind === 'rollback', 'the rollback to be recorded');
+    await story.untilIdle();
     const deadline = Date.now() + 30_000;
     while (!(story.messages()[1] && shownText(story.messages()[1]!).includes('rolled back: blue 1.0.0 is live'))) {
       if (Date.now() > deadline) throw new Error('no rollback message');

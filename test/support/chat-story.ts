@@ -1,5 +1,6 @@
 import { afterEach } from 'vitest';
 import { AgentServer } from '../../src/agent/agent-server.js';
+import { leaseName } from '../../src/cluster/colour-names.js';
 import { createAgent, type Agent } from '../../src/agent/create-agent.js';
 import { slackFrontEnd } from '../../src/chatops/slack-front-end.js';
 import type { Config } from '../../src/config/schema.js';
@@ -26,6 +27,15 @@ export function shownText(m: StoredMessage): string {
 export function buttonsOf(m: StoredMessage): string[] {
   const blocks = (currentVersion(m).blocks ?? []) as { type: string; elements?: { type: string; action_id?: string }[] }[];
   return blocks.flatMap((b) => (b.type === 'actions' ? (b.elements ?? []).map((e) => e.action_id ?? '?') : []));
+}
+
+/** Until blog's lock (its Lease) has no holder: a runner releases it just after recording the end. */
+export async function untilLockFree(env: SandboxEnv): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while ((env.kube.store.find('leases', 'blog', leaseName('blog'))?.spec as { holderIdentity?: string } | undefined)?.holderIdentity) {
+    if (Date.now() > deadline) throw new Error('the lock of blog was never released');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 interface Served {
@@ -112,6 +122,13 @@ export class ChatStory {
 
   untilState(check: (s: AppState) => boolean, what: string): Promise<AppState> {
     return untilAppState(this.env.kube, check, what);
+  }
+
+  /** Until nothing is in flight and the runner that ended it has let the app's lock go. */
+  async untilIdle(): Promise<AppState> {
+    const state = await this.untilState((s) => s.inFlight === null, 'the deploy to end');
+    await untilLockFree(this.env);
+    return state;
   }
 
   async close(): Promise<void> {
