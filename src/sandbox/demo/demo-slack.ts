@@ -1,6 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describeOutcome, formatActor } from '../../deploy/wording.js';
-import { SwitchyardError } from '../../errors/switchyard-error.js';
 import type { DeployRecord } from '../../state/app-state.js';
 import { buttonsOf } from '../slack/block-actions-payload.js';
 import { currentVersion, type StoredMessage } from '../slack/message-store.js';
@@ -9,10 +7,7 @@ import { blockKitText } from './block-kit-text.js';
 import type { DemoOutput } from './demo-output.js';
 import { interruptible } from './interruptible.js';
 import { formatTranscript, messageTranscript } from './message-transcript.js';
-
-/** Slack edits a message at most about once a second; a deploy's next state shows well within this. */
-const WAIT_MS = 60_000;
-const POLL_MS = 25;
+import { pollUntil } from './poll-until.js';
 
 /** The buttons a message offers now, by action id. */
 export const buttonsNow = (m: StoredMessage): string[] => buttonsOf(currentVersion(m).blocks).map((b) => String(b.button.action_id));
@@ -59,18 +54,16 @@ export class DemoSlack {
   }
 
   /** The channel's message about `deployId`, once `ready` holds for it; fails after a minute, naming `what`. */
-  async untilMessage(deployId: string, ready: (m: StoredMessage) => boolean, what: string): Promise<StoredMessage> {
-    const deadline = Date.now() + WAIT_MS;
-    for (;;) {
-      const m = this.slack.messages(this.channel).find((m) => blockKitText(m.versions[0]!.message).some((l) => l.includes(deployId)));
-      if (m && ready(m)) return m;
-      if (Date.now() > deadline) {
-        throw new SwitchyardError('internal', `the message of ${deployId} in ${this.channel} did not ${what} within ${WAIT_MS / 1000} s`, {
-          hint: m ? `it shows: ${blockKitText(currentVersion(m)).join(' / ')}` : 'no message about it was posted',
-        });
-      }
-      await interruptible(sleep(POLL_MS), this.signal);
-    }
+  untilMessage(deployId: string, ready: (m: StoredMessage) => boolean, what: string): Promise<StoredMessage> {
+    const find = () => this.slack.messages(this.channel).find((m) => blockKitText(m.versions[0]!.message).some((l) => l.includes(deployId)));
+    const readyNow = () => {
+      const m = find();
+      return m && ready(m) ? m : undefined;
+    };
+    return pollUntil(readyNow, `the message of ${deployId} in ${this.channel} to ${what}`, this.signal, () => {
+      const m = find();
+      return m ? `it shows: ${blockKitText(currentVersion(m)).join(' / ')}` : 'no message about it was posted';
+    });
   }
 
   /** `user` clicks the button `actionId` of the message (and confirms its dialog, if it has one). */
@@ -89,13 +82,7 @@ export class DemoSlack {
   async command(user: string, command: string, text: string): Promise<string> {
     const sent = await interruptible(this.slack.slashCommand({ user, channel: this.channel, command, text }), this.signal);
     const url = sent.payload.response_url;
-    const deadline = Date.now() + WAIT_MS;
-    let reply = this.slack.responses().find((r) => r.url === url);
-    while (!reply) {
-      if (Date.now() > deadline) throw new SwitchyardError('internal', `${command} ${text} got no reply within ${WAIT_MS / 1000} s`);
-      await interruptible(sleep(POLL_MS), this.signal);
-      reply = this.slack.responses().find((r) => r.url === url);
-    }
+    const reply = await pollUntil(() => this.slack.responses().find((r) => r.url === url), `a reply to ${command} ${text}`, this.signal);
     const replyText = blockKitText(reply.body as { text?: string; blocks?: unknown[] }).join(' ');
     this.o.step(
       { type: 'slack-command', user, channel: this.channel, command, text, ackMs: Math.round(sent.ack.latencyMs), reply: { outcome: reply.outcome, text: replyText } },

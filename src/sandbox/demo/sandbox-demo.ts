@@ -21,6 +21,7 @@ import { buttonsNow, buttonsText, DemoSlack, showsTheEnd } from './demo-slack.js
 import { formatHistoryTable } from './history-table.js';
 import { describeAnswer, httpGetText } from './http-get-text.js';
 import { interruptible, Interrupted } from './interruptible.js';
+import { pollUntil } from './poll-until.js';
 import { formatNodeAnswer, probeNodes, type NodeAnswer } from './probe-nodes.js';
 import { findLeftovers, sandboxFootprint } from './sandbox-leftovers.js';
 import { DEPLOYS_CHANNEL, serveSandboxAgent, type ServedAgent } from './serve-sandbox-agent.js';
@@ -173,6 +174,8 @@ export class SandboxDemo {
     if (end.exitCode !== 0) this.problems.push(`CI's step would fail: ${end.reason}`);
     const { record } = await this.interruptible(served.agent.service.find(started.id));
     this.expectFinished(record, 'done', 'the deploy');
+    // The runner lets the app's lock go just after it records the end: on-call's rollback must not find it held.
+    await pollUntil(() => (served.agent.service.runs(started.id) ? undefined : true), `the runner of ${started.id} to end`, this.signal);
     const shown = await people.untilMessage(started.id, (m) => showsTheEnd(m, record), 'show how it ended');
     people.show(shown, `The deploy's message in ${DEPLOYS_CHANNEL}: the post, then every edit (${shown.versions.length} versions), and its thread:`);
   }
