@@ -3,9 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { parse, stringify } from 'yaml';
 import { AgentServer } from '../../agent/agent-server.js';
 import { createAgent, type Agent } from '../../agent/create-agent.js';
-import { apiFrontEnd } from '../../api/api-front-end.js';
-import { Metrics } from '../../api/metrics.js';
-import { slackFrontEnd } from '../../chatops/slack-front-end.js';
+import { loadFrontEnds } from '../../agent/load-front-ends.js';
 import { API_TOKENS_ENV, loadSecrets } from '../../config/load-secrets.js';
 import { loadConfig } from '../../config/load-config.js';
 import type { Config } from '../../config/schema.js';
@@ -61,18 +59,7 @@ export async function serveSandboxAgent(env: SandboxEnv, slack: SlackStandIn, op
   // The process environment is the caller's: EC2's endpoint and credentials come from the sandbox instead.
   const agent = await createAgent(config, { log, ec2: env.ec2Options, onEvent: options.onEvent });
   const server = new AgentServer(agent, { log, clock: systemClock, everyMs: (config.agent.leaseSeconds * 1000) / 2 });
-  const metrics = new Metrics();
-  server.load(
-    slackFrontEnd(agent, {
-      config: { ...config, slack: config.slack! },
-      secrets: secrets.slack!,
-      log,
-      clock: systemClock,
-      onApiError: (method, error) => metrics.slackApiError(method, error),
-    }),
-  );
-  const api = apiFrontEnd(agent, { config, secrets, log, metrics });
-  server.load(api);
+  const { api } = loadFrontEnds(server, agent, { config, secrets, log, clock: systemClock });
   try {
     await server.start();
   } catch (err) {
@@ -82,7 +69,7 @@ export async function serveSandboxAgent(env: SandboxEnv, slack: SlackStandIn, op
   return {
     agent,
     config,
-    apiUrl: api.url,
+    apiUrl: api!.url,
     ciToken,
     async stop() {
       await server.stop();
