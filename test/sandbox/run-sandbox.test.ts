@@ -142,8 +142,8 @@ describeOnFleet('switchyard sandbox on real nodes', () => {
     expect(rolled.versions.some((v) => v.text.includes('[Promote]'))).toBe(false);
 
     const history = section('History of blog');
-    expect(history).toMatch(new RegExp(`^ {2}${rollbackId} {2}rollback {2}1\\.0\\.0 {4}green → blue {2}rolled-back {2}U03CAROL \\(slack\\)`, 'm'));
-    expect(history).toMatch(new RegExp(`^ {2}${id} {2}deploy {4}2\\.0\\.0 {4}blue → green {2}done {9}ci \\(ci\\), started by U01ALICE, promoted by U02BOB`, 'm'));
+    expect(history).toMatch(new RegExp(`^ {2}${rollbackId} {2}rollback {2}1\\.0\\.0 {4}green → blue {2}rolled-back {2}carol \\(on call\\) \\(slack\\)`, 'm'));
+    expect(history).toMatch(new RegExp(`^ {2}${id} {2}deploy {4}2\\.0\\.0 {4}blue → green {2}done {9}ci \\(ci\\), started by alice, promoted by bobby`, 'm'));
 
     expect(out).toMatch(/Removed 3 network namespaces, \d+ processes, 2 folders and 4 servers \(the Kubernetes stand-in, the EC2 stand-in, the Slack stand-in, the agent's HTTP API\); nothing of the sandbox is left\./);
     expect(out.trimEnd().endsWith('Everything went as expected.')).toBe(true);

@@ -1,3 +1,4 @@
+import { formatActor } from '../../deploy/wording.js';
 import type { DeployRecord } from '../../state/app-state.js';
 
 const took = (r: DeployRecord): string => {
@@ -22,7 +23,7 @@ export function formatHistoryTable(records: readonly DeployRecord[]): string[] {
     r.version,
     `${r.fromColour ?? '-'} → ${r.toColour}`,
     r.phase,
-    `${r.requestedBy.id} (${r.requestedBy.via})${r.startedBy ? `, started by ${r.startedBy.id}` : ''}${r.promotedBy ? `, promoted by ${r.promotedBy.id}` : ''}`,
+    `${formatActor(r.requestedBy)}${r.startedBy ? `, started by ${r.startedBy.name ?? r.startedBy.id}` : ''}${r.promotedBy ? `, promoted by ${r.promotedBy.name ?? r.promotedBy.id}` : ''}`,
     took(r),
   ]);
   const table = [['ID', 'KIND', 'VERSION', 'COLOURS', 'RESULT', 'REQUESTED BY', 'TOOK'], ...rows];
