@@ -1,8 +1,10 @@
+import { createServer, type AddressInfo } from 'node:net';
 import { afterEach } from 'vitest';
 import { AgentServer } from '../../src/agent/agent-server.js';
 import { leaseName } from '../../src/cluster/colour-names.js';
 import { createAgent, type Agent } from '../../src/agent/create-agent.js';
-import { slackFrontEnd } from '../../src/chatops/slack-front-end.js';
+import { loadFrontEnds } from '../../src/agent/load-front-ends.js';
+import { loadSecrets } from '../../src/config/load-secrets.js';
 import type { Config } from '../../src/config/schema.js';
 import { systemClock } from '../../src/deploy/system-clock.js';
 import { createLogger } from '../../src/log/logger.js';
@@ -29,6 +31,15 @@ export function buttonsOf(m: StoredMessage): string[] {
   return blocks.flatMap((b) => (b.type === 'actions' ? (b.elements ?? []).map((e) => e.action_id ?? '?') : []));
 }
 
+/** A port nothing listens on now, for the Slack receiver (whose address the front end does not hand out once loaded). */
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
 /** Until blog's lock (its Lease) has no holder: a runner releases it just after recording the end. */
 export async function untilLockFree(env: SandboxEnv): Promise<void> {
   const deadline = Date.now() + 30_000;
@@ -42,7 +53,11 @@ interface Served {
   agent: Agent;
   server: AgentServer;
   url: string | undefined;
+  apiUrl: string;
 }
+
+/** The CI token the story's agent accepts. */
+export const CI_TOKEN = 'story-ci-token-0123456789abcdef';
 
 /**
  * A team's Slack and the agent serving it, on the sandbox: the stand-in
@@ -57,6 +72,8 @@ export class ChatStory {
   agent: Agent;
   /** Where Slack sends requests in HTTP mode. */
   url: string | undefined;
+  /** Where the agent's HTTP API listens. */
+  apiUrl: string;
   private server: AgentServer;
 
   private constructor(env: SandboxEnv, slack: SlackStandIn, config: Config, served: Served) {
@@ -66,6 +83,7 @@ export class ChatStory {
     this.agent = served.agent;
     this.server = served.server;
     this.url = served.url;
+    this.apiUrl = served.apiUrl;
   }
 
   static async start(options: SandboxEnvOptions & { roles?: Partial<typeof ROLES>; mode?: 'socket' | 'http' } = {}): Promise<ChatStory> {
@@ -76,7 +94,7 @@ export class ChatStory {
       slack = await startSlackStandIn();
       const config: Config = {
         ...env.config,
-        slack: { mode, channel: CHANNEL, command: '/deploy', apiUrl: slack.apiUrl, port: 0, host: '127.0.0.1' },
+        slack: { mode, channel: CHANNEL, command: '/deploy', apiUrl: slack.apiUrl, port: mode === 'http' ? await freePort() : 0, host: '127.0.0.1' },
         roles: { ...ROLES, ...roles },
       };
       return new ChatStory(env, slack, config, await ChatStory.serve(env, slack, config));
@@ -92,23 +110,23 @@ export class ChatStory {
     const agent = await createAgent(config, { log, ec2: env.ec2Options });
     const server = new AgentServer(agent, { log, clock: systemClock, everyMs: 1000 });
     const { botToken, appToken, signingSecret } = slack.workspace;
-    const frontEnd = slackFrontEnd(agent, {
-      config: { ...config, slack: config.slack! },
-      secrets: config.slack!.mode === 'http' ? { botToken, signingSecret } : { botToken, appToken },
-      log,
-      clock: systemClock,
-      minEditMs: 200,
+    // Built as `switchyard serve` builds it, from the secrets an environment would give.
+    const secrets = loadSecrets(config, {
+      SLACK_BOT_TOKEN: botToken,
+      ...(config.slack!.mode === 'http' ? { SLACK_SIGNING_SECRET: signingSecret } : { SLACK_APP_TOKEN: appToken }),
+      SWITCHYARD_API_TOKENS: `ci:${CI_TOKEN}`,
     });
-    server.load(frontEnd);
+    const { api } = loadFrontEnds(server, agent, { config, secrets, log, clock: systemClock });
     await server.start();
-    return { agent, server, url: frontEnd.url?.() };
+    const url = config.slack!.mode === 'http' ? `http://127.0.0.1:${config.slack!.port}/slack/events` : undefined;
+    return { agent, server, url, apiUrl: api!.url };
   }
 
   /** Stops this agent as an orderly shutdown would (its deploys stay in flight), and starts a new one on the same Slack. */
   async restartAgent(): Promise<void> {
     await this.server.stop();
     await this.agent.close();
-    ({ agent: this.agent, server: this.server, url: this.url } = await ChatStory.serve(this.env, this.slack, this.config));
+    ({ agent: this.agent, server: this.server, url: this.url, apiUrl: this.apiUrl } = await ChatStory.serve(this.env, this.slack, this.config));
   }
 
   /** The deploy messages posted to the channel, oldest first (thread replies are under each). */
