@@ -48,7 +48,8 @@ const PREVIEWS_SHOWN = 10;
  */
 export function deployMessage(s: DeploySnapshot, now: Date): { text: string; blocks: types.KnownBlock[] } {
   const r = s.record;
-  const from = r.fromColour ? `${r.fromColour} ${r.fromVersion ?? '?'}` : 'nothing live';
+  // Before discovery reads the nodes, a record made with nothing recorded live does not know yet.
+  const from = r.fromColour ? `${r.fromColour} ${r.fromVersion ?? '?'}` : 'nothing recorded live';
   const what = r.kind === 'rollback' ? 'Rollback' : 'Deploy';
   const title = `${ICON[r.phase]} ${what} of *${r.app}*: ${from} → *${r.toColour} ${r.version}* · ${phaseWords(r)}`;
   const blocks: types.KnownBlock[] = [

@@ -1,4 +1,5 @@
 import { expect, it } from 'vitest';
+import { AppStateStore } from '../../src/cluster/app-state-store.js';
 import { currentVersion } from '../../src/sandbox/slack/message-store.js';
 import { buttonsOf, CHANNEL, chatStories, shownText, type ChatStory } from '../support/chat-story.js';
 import { expectConsistent } from '../support/expect-consistent.js';
@@ -138,8 +139,12 @@ describeOnFleet('Slack: deploys seen, approved and undone in one message per dep
   });
 
   it('reminds in the thread at half the verification timeout, and posts the auto-abort at the timeout', async () => {
-    const story = await stories.given({ app: { verify: { timeout: '3s' } } });
+    const story = await stories.given({ app: { verify: { timeout: '1h' } } });
     await story.slack.slashCommand({ user: 'alice', channel: CHANNEL, command: '/deploy', text: 'blog 2.0.0' });
+    await untilButtons(story, ['promote', 'abort']);
+    // An hour goes by in a moment: the recorded deadline (which every agent goes by) is brought to 2 s from now.
+    const verifyUntil = new Date(Date.now() + 2000).toISOString();
+    await new AppStateStore(story.env.kubeClients).updateAppState('blog', 'blog', (s) => ({ ...s, inFlight: { ...s.inFlight!, verifyUntil } }));
     await story.untilState((s) => s.history[0]?.phase === 'aborted', 'the verification to time out');
     await untilShown(story, 'timed out');
     const thread = await eventually(() => {

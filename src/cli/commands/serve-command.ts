@@ -1,9 +1,7 @@
 import type { ResumeReport } from '../../deploy/deploy-service.js';
 import type { RetireReport } from '../../deploy/retire-retained.js';
 import { AgentServer } from '../../agent/agent-server.js';
-import { apiFrontEnd } from '../../api/api-front-end.js';
-import { Metrics } from '../../api/metrics.js';
-import { slackFrontEnd } from '../../chatops/slack-front-end.js';
+import { loadFrontEnds } from '../../agent/load-front-ends.js';
 import { loadSecrets } from '../../config/load-secrets.js';
 import { examples, type CliCommand } from '../cli-command.js';
 import type { CliSession } from '../cli-session.js';
@@ -100,21 +98,7 @@ export const serveCommand: CliCommand = (program, cli) => {
             onResume: changePrinter(session, 'resume-report', describeReport),
             onRetire: changePrinter(session, 'retire-report', describeRetire),
           });
-          // One set of metrics for the agent: Slack counts its API errors in it, the API serves it.
-          const metrics = new Metrics();
-          if (config.slack && secrets.slack) {
-            server.load(
-              slackFrontEnd(agent, {
-                config: { ...config, slack: config.slack },
-                secrets: secrets.slack,
-                log: session.log,
-                clock: session.clock,
-                onApiError: (method, error) => metrics.slackApiError(method, error),
-              }),
-            );
-          }
-          const api = config.api.enabled ? apiFrontEnd(agent, { config, secrets, log: session.log, metrics }) : undefined;
-          if (api) server.load(api);
+          const { api } = loadFrontEnds(server, agent, { config, secrets, log: session.log, clock: session.clock });
           await server.start();
           if (api) session.say(`HTTP API listening on ${api.url}`);
           session.say(`agent ${agent.identity} serving ${config.apps.map((a) => a.name).join(', ')}; resuming deploys every ${everyMs / 1000} s`);
