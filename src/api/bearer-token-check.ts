@@ -6,7 +6,7 @@ const digest = (text: string): Buffer => createHash('sha256').update(text).diges
 
 /**
  * Checks an `Authorization: Bearer <token>` header against the CI tokens and
- * answers the matching token's name (DESIGN.md invariant 9). Tokens are
+ * answers the matching token's name (docs/architecture.md, invariant 9). Tokens are
  * compared as SHA-256 digests with timingSafeEqual: digests are equally long
  * whatever was sent, so the time taken tells nothing of a token's content or
  * length; and every token is compared, so it tells nothing of which matched.

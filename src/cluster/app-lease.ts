@@ -79,7 +79,7 @@ function splitHolder(holder: string): { identity: string; instance: string | nul
 }
 
 /**
- * One deploy per app at a time, across every agent (DESIGN.md invariant 5):
+ * One deploy per app at a time, across every agent (docs/architecture.md, invariant 5):
  * a coordination.k8s.io/v1 Lease `switchyard-<app>-lock` in the app's
  * namespace, held by one agent process for one deploy, renewed while it runs.
  * Every write is compare-and-swap, so of two agents racing for it exactly one

@@ -21,7 +21,7 @@ export interface AppStateStoreOptions {
 
 /**
  * The per-app state record, kept in the cluster as JSON in the ConfigMap
- * `switchyard-<app>` of the app's namespace (DESIGN.md invariant 6). Every
+ * `switchyard-<app>` of the app's namespace (docs/architecture.md, invariant 6). Every
  * write is compare-and-swap on resourceVersion: the change is re-applied to a
  * fresh read when another agent wrote first (409).
  *

@@ -22,7 +22,7 @@ import { intentRefusal } from './intent-refusal.js';
 
 export interface DeployServiceDeps extends DeployDeps {
   apps: AppConfig[];
-  /** Who may do what from Slack (DESIGN.md invariant 9); none when absent. */
+  /** Who may do what from Slack (docs/architecture.md, invariant 9); none when absent. */
   roles?: Config['roles'];
   /** Stops every runner this service started (agent shutdown); their deploys stay in flight for a resume. */
   signal?: AbortSignal;

@@ -94,7 +94,7 @@ const upstreamPath = (nginx: NginxConfig, app: FleetApp): string => `${nginx.bac
 
 /**
  * Makes one colour live on every node, in two phases, so that all nodes end
- * on the same colour (DESIGN.md invariant 2) and nginx only ever runs a
+ * on the same colour (docs/architecture.md, invariant 2) and nginx only ever runs a
  * config that passes `nginx -t` (invariant 3).
  *
  * prepare (every node in parallel): read the upstream file, check that all

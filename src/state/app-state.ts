@@ -3,7 +3,7 @@ import type { Colour } from '../validate/patterns.js';
 /**
  * What switchyard knows about one app, kept in the cluster (a ConfigMap
  * `switchyard-<app>` in the app's namespace), never only in an agent's memory
- * (DESIGN.md invariant 6). Deadlines are timestamps in the record, so an agent
+ * (docs/architecture.md, invariant 6). Deadlines are timestamps in the record, so an agent
  * that restarts carries on from what it reads here.
  */
 export type Phase =
