@@ -12,11 +12,11 @@ import { connectKube } from '../src/cluster/kube-clients.js';
 import { waitForColourReady } from '../src/cluster/wait-for-colour-ready.js';
 import { isPodReady } from '../src/sandbox/kube/pod-status.js';
 import { startKubeStandIn } from '../src/sandbox/kube/start-kube-stand-in.js';
+import { percentile } from './figures.js';
 
 const RUNS = 50;
 const REPLICAS = 3;
 
-const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 const round = (ms: number): number => Math.round(ms * 100) / 100;
 
 export default async function* readiness(): AsyncGenerator<{ name: string } & Record<string, unknown>> {

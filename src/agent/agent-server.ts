@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { ResumeReport } from '../deploy/deploy-service.js';
 import type { Clock } from '../deploy/ports.js';
 import type { RetireReport } from '../deploy/retire-retained.js';
@@ -49,6 +50,8 @@ export class AgentServer {
   constructor(agent: Agent, options: AgentServerOptions) {
     this.agent = agent;
     this.options = options;
+    // Every watched namespace and kind listens for the stop: many apps are not a leak.
+    setMaxListeners(0, this.stopping.signal);
   }
 
   load(frontEnd: FrontEnd): void {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { connectKube, type KubeClients } from '../cluster/kube-clients.js';
 import { watchApps } from '../cluster/watch-apps.js';
@@ -28,7 +29,10 @@ export interface NodeCheck extends FleetNode {
 export interface Agent {
   /** The deploy/promote/abort/rollback/status/history/plan functions every front end calls. */
   service: DeployService;
+  /** The configured identity (default `<host>-<pid>`): this agent's name in messages and records. */
   identity: string;
+  /** Tells this process apart from any other with the same identity: it holds leases as `<identity>/<instance>`. */
+  instance: string;
   discovery: Discovery;
   /** Every discovered node: reachable over SSH (host key checked), what it marks live per app, and whether its nginx really does. */
   checkNodes(): Promise<NodeCheck[]>;
@@ -69,13 +73,14 @@ export async function createAgent(config: Config, options: AgentOptions): Promis
   const pool = await SshPool.fromConfig(config.ssh);
   const switcher = new FleetSwitch({ pool, nginx: config.nginx, log });
   const identity = config.agent.identity ?? `${hostname()}-${process.pid}`;
+  const instance = randomUUID().slice(0, 8);
   const stop = new AbortController();
   const leaseMs = config.agent.leaseSeconds * 1000;
   const service = new DeployService({
     apps: config.apps,
     roles: config.roles,
     state: kubeStatePort(kube, config.apps),
-    lock: kubeLockPort(kube, config.apps, { identity, leaseSeconds: config.agent.leaseSeconds }),
+    lock: kubeLockPort(kube, config.apps, { identity, instance, leaseSeconds: config.agent.leaseSeconds }),
     cluster: kubeClusterPort(kube),
     fleet: sshFleetPort({ discovery, switcher, log }),
     clock: systemClock,
@@ -92,6 +97,7 @@ export async function createAgent(config: Config, options: AgentOptions): Promis
   return {
     service,
     identity,
+    instance,
     discovery,
     async checkNodes() {
       const nodes = await discovery.discover();

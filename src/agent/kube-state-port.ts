@@ -11,28 +11,37 @@ function namespaceOf(apps: readonly AppConfig[], app: string): string {
   return found.namespace;
 }
 
-/** The state port: each app's record in its ConfigMap, written compare-and-swap. */
+/** The state port: each app's record in its ConfigMap, written compare-and-swap and fenced. */
 export function kubeStatePort(kube: KubeClients, apps: readonly AppConfig[]): StatePort {
   const store = new AppStateStore(kube);
   return {
     read: (app) => store.readAppState(app, namespaceOf(apps, app)),
-    update: (app, fn) => store.updateAppState(app, namespaceOf(apps, app), fn),
+    update: (app, fn, options) => store.updateAppState(app, namespaceOf(apps, app), fn, options),
   };
 }
 
 /**
- * The lock port: a Lease per app held under this agent's identity. The
- * leases this agent holds are kept by app so renew and release find them.
+ * The lock port: a Lease per app held by this agent process (its identity
+ * and an instance id of its own). The leases this agent holds are kept by app
+ * and deploy so renew and release find them. A lease created anew hands out
+ * fences above the one the app's state records.
  */
-export function kubeLockPort(kube: KubeClients, apps: readonly AppConfig[], options: { identity: string; leaseSeconds: number }): LockPort {
-  const leases = new AppLease(kube, { identity: options.identity, durationSeconds: options.leaseSeconds });
+export function kubeLockPort(kube: KubeClients, apps: readonly AppConfig[], options: { identity: string; instance: string; leaseSeconds: number }): LockPort {
+  const states = new AppStateStore(kube);
+  const leases = new AppLease(kube, {
+    identity: options.identity,
+    instance: options.instance,
+    durationSeconds: options.leaseSeconds,
+    fenceFloor: (app, namespace) => states.readFence(app, namespace),
+  });
   const held = new Map<string, Awaited<ReturnType<AppLease['acquire']>>>();
   const key = (app: string, h: LockHolder): string => `${app}/${h.deployId}`;
   return {
     async acquire(app, holder) {
       try {
-        held.set(key(app, holder), await leases.acquire(app, namespaceOf(apps, app), holder.deployId));
-        return { acquired: true };
+        const lease = await leases.acquire(app, namespaceOf(apps, app), holder.deployId);
+        held.set(key(app, holder), lease);
+        return { acquired: true, fence: lease.fence };
       } catch (err) {
         if (!(err instanceof SwitchyardError) || err.code !== 'lock-held') throw err;
         const d = err.details as { holder?: string; deployId?: string | null };

@@ -28,6 +28,10 @@ const ICON: Record<Phase, string> = {
   'rolled-back': ':rewind:',
 };
 
+/** Slack reads `&`, `<` and `>` as markup: names, errors and notes are shown as written. */
+const esc = (text: string): string => text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+const who = (a: Parameters<typeof formatActor>[0]): string => esc(formatActor(a));
+
 /** Slack refuses a section over 3000 characters; long errors are cut, the whole one is in the log. */
 const clip = (text: string, max = 2900): string => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 const PREVIEWS_SHOWN = 10;
@@ -44,7 +48,8 @@ const PREVIEWS_SHOWN = 10;
  */
 export function deployMessage(s: DeploySnapshot, now: Date): { text: string; blocks: types.KnownBlock[] } {
   const r = s.record;
-  const from = r.fromColour ? `${r.fromColour} ${r.fromVersion ?? '?'}` : 'nothing live';
+  // Before discovery reads the nodes, a record made with nothing recorded live does not know yet.
+  const from = r.fromColour ? `${r.fromColour} ${r.fromVersion ?? '?'}` : 'nothing recorded live';
   const what = r.kind === 'rollback' ? 'Rollback' : 'Deploy';
   const title = `${ICON[r.phase]} ${what} of *${r.app}*: ${from} → *${r.toColour} ${r.version}* · ${phaseWords(r)}`;
   const blocks: types.KnownBlock[] = [
@@ -62,8 +67,8 @@ export function deployMessage(s: DeploySnapshot, now: Date): { text: string; blo
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(`*Check ${r.toColour} before it takes traffic*${until}:\n${links}${more}`) } });
   }
   if (r.error) {
-    const hint = r.error.hint ? `\n_${r.error.hint}_` : '';
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(`:warning: *${r.error.code}* in ${r.error.phase}: ${r.error.message}${hint}`) } });
+    const hint = r.error.hint ? `\n_${esc(r.error.hint)}_` : '';
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(`:warning: *${r.error.code}* in ${r.error.phase}: ${esc(r.error.message)}${hint}`) } });
   }
   const buttons = buttonsFor(s);
   if (buttons.length > 0) blocks.push({ type: 'actions', block_id: `deploy:${r.id}`, elements: buttons });
@@ -71,7 +76,7 @@ export function deployMessage(s: DeploySnapshot, now: Date): { text: string; blo
 }
 
 function phaseWords(r: DeployRecord): string {
-  if (isFinal(r.phase)) return describeOutcome(r);
+  if (isFinal(r.phase)) return esc(describeOutcome(r));
   if (r.phase === 'pending' && r.hold && !r.startedBy) return 'waiting for someone to Start it';
   if (isUnwinding(r)) return `${r.abortedBy && !r.error ? 'aborting' : 'failed'}: undoing (${r.phase})`;
   if (r.phase === 'verifying' && !r.promotedBy) return 'ready: waiting for Promote or Abort';
@@ -79,11 +84,11 @@ function phaseWords(r: DeployRecord): string {
 }
 
 function whoLine(r: DeployRecord): string {
-  const parts = [`asked by ${formatActor(r.requestedBy)}`];
+  const parts = [`asked by ${who(r.requestedBy)}`];
   if (r.commit) parts.push(`commit \`${r.commit}\``);
-  if (r.startedBy) parts.push(`started by ${formatActor(r.startedBy)}`);
-  if (r.promotedBy) parts.push(`promoted by ${formatActor(r.promotedBy)}`);
-  if (r.abortedBy) parts.push(`${r.hold && !r.startedBy ? 'rejected' : 'aborted'} by ${formatActor(r.abortedBy)}`);
+  if (r.startedBy) parts.push(`started by ${who(r.startedBy)}`);
+  if (r.promotedBy) parts.push(`promoted by ${who(r.promotedBy)}`);
+  if (r.abortedBy) parts.push(`${r.hold && !r.startedBy ? 'rejected' : 'aborted'} by ${who(r.abortedBy)}`);
   parts.push(r.id);
   return parts.join(' · ');
 }

@@ -8,6 +8,8 @@ export const LABEL_COLOUR = 'switchyard/colour';
 export const LABEL_VERSION = 'switchyard/version';
 export const ANNOTATION_VERSION = 'switchyard/version';
 export const ANNOTATION_DEPLOY_ID = 'switchyard/deploy-id';
+/** On the state ConfigMap: the highest lock token (Lease leaseTransitions) it was written under. */
+export const ANNOTATION_FENCE = 'switchyard/fence';
 export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
 
 /** `blog-blue`: the ReplicaSet, its pods' `name` label and the NodePort Service. */

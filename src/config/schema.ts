@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { APP_NAME, NAMESPACE, NODE_ADDRESS, NODE_NAME } from '../validate/patterns.js';
+import { releasesDirProblem } from './releases-dir-problem.js';
 
 /** A Slack channel: its name with "#", or its id. */
 const CHANNEL = /^(#[a-z0-9][a-z0-9._-]{0,79}|[CGD][A-Z0-9]{2,})$/;
@@ -16,6 +17,18 @@ function toSeconds(v: number | string): number {
   const unit = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400 }[m[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
   return Number(m[1]) * unit;
 }
+
+const shown = (seconds: number): string => (seconds < 1 ? `${Math.round(seconds * 1000)}ms` : seconds < 60 ? `${seconds}s` : `${seconds / 60}m`);
+
+/** A Duration of at least `min` seconds; `why` says what a shorter one breaks, for the message. */
+const DurationAtLeast = (min: number, why: string) => Duration.refine((s) => s >= min, `at least ${shown(min)}: ${why}`);
+
+/**
+ * What a commit on a node spends besides confirming the reload, all within
+ * one remote command: `nginx -t`, the wait at the barrier until every node
+ * has armed, and the reload command itself (see FleetSwitch.switchTo).
+ */
+const COMMIT_OVERHEAD_SECONDS = 5;
 
 const StaticNode = z.strictObject({
   name: z.string().regex(NODE_NAME, 'letters, digits, ".", "_" and "-"'),
@@ -44,9 +57,9 @@ const Ssh = z.strictObject({
   knownHostsPath: z.string().min(1),
   concurrency: z.number().int().min(1).max(200).default(20),
   sudo: z.boolean().default(false),
-  connectTimeoutSeconds: Duration.default(10),
-  commandTimeoutSeconds: Duration.default(30),
-  keepaliveSeconds: Duration.default(15),
+  connectTimeoutSeconds: DurationAtLeast(1, 'an SSH handshake to a busy node takes longer, and it would count as unreachable').default(10),
+  commandTimeoutSeconds: DurationAtLeast(1, 'a remote command is killed after it, and even reading a file takes longer on a busy node').default(30),
+  keepaliveSeconds: DurationAtLeast(1, 'keepalives more often than that only load every node\'s sshd').default(15),
 });
 
 const Nginx = z.strictObject({
@@ -55,7 +68,7 @@ const Nginx = z.strictObject({
   reloadCommand: z.string().min(1).default('service nginx reload'),
   /** nginx master's pid file, read to confirm a reload produced new workers. */
   pidFile: z.string().regex(/^\/[A-Za-z0-9_./-]*$/, 'an absolute path').default('/run/nginx.pid'),
-  reloadConfirmSeconds: Duration.default(10),
+  reloadConfirmSeconds: DurationAtLeast(1, 'nginx lets its old workers accept for 100 ms after a reload and a busy node starts new ones slower, so a shorter wait fails good reloads').default(10),
   /** Prints the configuration nginx loads (`nginx -T`), to prove that it includes each app's upstream file. */
   dumpCommand: z.string().min(1).default('nginx -T'),
 });
@@ -77,18 +90,27 @@ const App = z.strictObject({
   verify: z
     .strictObject({
       required: z.boolean().default(true),
-      timeout: Duration.default(4 * 3600),
+      timeout: DurationAtLeast(60, 'people need time to look at the new colour before the deploy is aborted for want of a promote').default(4 * 3600),
       smoke: z
         .strictObject({ path: z.string().startsWith('/'), status: z.number().int().min(100).max(599).default(200) })
         .optional(),
     })
     .prefault({}),
   previewUrl: z.string().optional(),
-  drainSeconds: Duration.default(30),
+  drainSeconds: Duration.refine((s) => s === 0 || s >= 1, 'either 0 (no drain) or at least 1s: a shorter drain ends before a request in flight can').default(30),
   retainMinutes: z.number().nonnegative().default(0),
-  readyTimeout: Duration.default(600),
+  readyTimeout: DurationAtLeast(1, 'no pod starts sooner, so every deploy would fail in waiting').default(600),
+  /** How long the new colour may lose Ready pods (while verified or drained) before that fails the deploy. */
+  readinessGraceSeconds: Duration.default(30),
   postDeployCommand: z.string().optional(),
-  releasesDir: z.string().regex(/^\/[A-Za-z0-9_./-]*$/, 'an absolute path').optional(),
+  releasesDir: z
+    .string()
+    .regex(/^\/[A-Za-z0-9_./-]*$/, 'an absolute path')
+    .superRefine((path, ctx) => {
+      const problem = releasesDirProblem(path);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .optional(),
   keepReleases: z.number().int().min(1).optional(),
   channel: z.string().regex(CHANNEL, 'a channel name such as "#blog-deploys" or an id such as C01ABC').optional(),
   /** CI deploys of this app wait for a Start click in Slack before anything is created. */
@@ -113,10 +135,10 @@ export const Config = z
       .prefault({}),
     agent: z
       .strictObject({
-        /** Lease holder name; distinct per agent process unless set. */
+        /** The agent's name in messages; leases are held per process, as `<identity>/<instance id>`. */
         identity: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'letters, digits, ".", "_" and "-"').optional(),
         leaseSeconds: z.number().int().min(5).max(3600).default(30),
-        pollSeconds: Duration.default(2),
+        pollSeconds: DurationAtLeast(0.1, 'each poll reads the cluster\'s API, and a shorter one reads it in a hot loop').default(2),
       })
       .prefault({}),
     ssh: Ssh,
@@ -159,6 +181,14 @@ export const Config = z
       if (seen.has(a.name)) ctx.addIssue({ code: 'custom', path: ['apps', i, 'name'], message: `duplicate app "${a.name}"` });
       seen.set(a.name, i);
     });
+    const commit = c.nginx.reloadConfirmSeconds + COMMIT_OVERHEAD_SECONDS;
+    if (c.ssh.commandTimeoutSeconds < commit) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ssh', 'commandTimeoutSeconds'],
+        message: `at least ${commit}s (nginx.reloadConfirmSeconds + ${COMMIT_OVERHEAD_SECONDS}s): a commit tests the config, waits for every node to arm, reloads and waits for the reload's confirmation within one command, and killed midway it is reverted`,
+      });
+    }
     const ports = new Map<number, string>();
     c.apps.forEach((a, i) => {
       const other = ports.get(a.portBase);

@@ -4,6 +4,7 @@ import { otherColour } from '../validate/patterns.js';
 import type { CreateFrom, Decision, RecordPatch } from './decision.js';
 import { enteredAt, isReady, isUnwinding, readyText } from './deploy-phases.js';
 import type { Observation } from './observation.js';
+import type { ReplicaSetView } from './ports.js';
 import { unwind } from './unwind.js';
 
 /** The actor of what the agent decides on its own (a verification that timed out). */
@@ -193,9 +194,43 @@ function waiting(r: DeployRecord, obs: Observation, now: Date, config: AppConfig
   return { phase: 'waiting', actions: [{ kind: 'wait-ready', colour: r.toColour, timeoutMs: deadline - now.getTime() }] };
 }
 
+/**
+ * The new colour, Ready before, lacks Ready pods now (a pod restarting, its
+ * node drained). For the app's readinessGraceSeconds the deploy only waits
+ * (no switch, no retire, a promote waits too); a loss that lasts longer fails
+ * it. The grace runs from when a pass first saw the loss, recorded in
+ * notReadySince with a note, so a restarted runner keeps the deadline and
+ * the history says when it happened. A colour that is gone fails at once.
+ */
+function readinessLost(r: DeployRecord, obs: Observation, rs: ReplicaSetView | null, now: Date, config: AppConfig, code: string, during: string): Decision {
+  const grace = config.readinessGraceSeconds;
+  const since = r.notReadySince ? new Date(r.notReadySince) : now;
+  const until = new Date(since.getTime() + grace * 1000);
+  const what = `${rsName(r)} lost Ready pods ${during}`;
+  if (!rs || now >= until) {
+    const lasted = rs && grace > 0 ? ` at ${since.toISOString()} and was not Ready again within ${grace}s` : '';
+    return fail(r, obs, code, `${what}${lasted} (${readyText(rs)})`);
+  }
+  const wait: Decision = { phase: r.phase, actions: [{ kind: 'await-ready', colour: r.toColour, until: until.toISOString() }] };
+  if (r.notReadySince) return wait;
+  return { ...wait, patch: { notReadySince: now.toISOString() }, note: `${what} (${readyText(rs)}); the deploy fails unless they are all Ready again by ${until.toISOString()}` };
+}
+
+/** `d`, and once the colour is Ready again after a loss, the loss cleared and how long it lasted noted. */
+function readyAgain(r: DeployRecord, rs: ReplicaSetView, now: Date, d: Decision): Decision {
+  if (!r.notReadySince) return d;
+  const seconds = Math.round((now.getTime() - new Date(r.notReadySince).getTime()) / 1000);
+  const note = `${rsName(r)} Ready again (${readyText(rs)}) after ${seconds}s`;
+  return { ...d, patch: { ...d.patch, notReadySince: undefined }, note: d.note ? `${note}; ${d.note}` : note };
+}
+
 function verifying(r: DeployRecord, obs: Observation, now: Date, config: AppConfig): Decision {
   const rs = obs.colours[r.toColour];
-  if (!isReady(rs)) return fail(r, obs, 'pods-not-ready', `${rsName(r)} lost Ready pods while being verified (${readyText(rs)})`);
+  if (!isReady(rs)) return readinessLost(r, obs, rs, now, config, 'pods-not-ready', 'while being verified');
+  return readyAgain(r, rs, now, verifyingReady(r, obs, now, config));
+}
+
+function verifyingReady(r: DeployRecord, obs: Observation, now: Date, config: AppConfig): Decision {
   const smoke = config.verify.smoke;
   if (smoke && !obs.smokePassed) {
     return { phase: 'verifying', actions: [{ kind: 'smoke', colour: r.toColour, path: smoke.path, status: smoke.status }] };
@@ -248,9 +283,13 @@ function switching(r: DeployRecord, obs: Observation, now: Date, config: AppConf
 function draining(r: DeployRecord, obs: Observation, now: Date, config: AppConfig): Decision {
   const rs = obs.colours[r.toColour];
   const old = r.fromColour ? obs.colours[r.fromColour] : null;
-  if (!isReady(rs) && old) {
-    return fail(r, obs, 'deploy-failed', `${rsName(r)} lost Ready pods after the switch (${readyText(rs)})`);
-  }
+  // Traffic goes back to the old colour only while it still runs; without it there is nothing to go back to.
+  if (!isReady(rs) && old) return readinessLost(r, obs, rs, now, config, 'deploy-failed', 'after the switch');
+  const d = drainingOn(r, obs, now, config, old);
+  return isReady(rs) ? readyAgain(r, rs, now, d) : d;
+}
+
+function drainingOn(r: DeployRecord, obs: Observation, now: Date, config: AppConfig, old: ReplicaSetView | null): Decision {
   const until = r.drainUntil ?? now.toISOString();
   if (!obs.drained && now < new Date(until)) return { phase: 'draining', actions: [{ kind: 'wait-drained', until }] };
   const keep = config.retainMinutes > 0;

@@ -13,11 +13,13 @@ export type Action =
   | { kind: 'await-intent'; until: string }
   | { kind: 'switch'; colour: Colour; reason: 'deploy' | 'revert' }
   | { kind: 'wait-drained'; until: string }
+  /** The colour lost Ready pods: look again each poll, at most until `until` (the end of its readiness grace). */
+  | { kind: 'await-ready'; colour: Colour; until: string }
   | { kind: 'delete-colour'; colour: Colour };
 
 /** Record fields a decision may set with its transition. */
 export type RecordPatch = Partial<
-  Pick<DeployRecord, 'fromColour' | 'fromVersion' | 'toColour' | 'verifyUntil' | 'drainUntil' | 'switchedAt' | 'switched' | 'error' | 'abortedBy'>
+  Pick<DeployRecord, 'fromColour' | 'fromVersion' | 'toColour' | 'verifyUntil' | 'drainUntil' | 'switchedAt' | 'switched' | 'error' | 'abortedBy' | 'notReadySince'>
 >;
 
 /**

@@ -34,8 +34,8 @@ export interface DeployDeps {
 export interface RunOptions {
   /** Stops the runner (agent shutdown) without unwinding: the record stays for a resume. */
   signal?: AbortSignal;
-  /** The caller already holds the app's lock for this deploy. */
-  lockHeld?: boolean;
+  /** The caller already holds the app's lock for this deploy, under this fence (LockResult.fence). */
+  lockHeld?: { fence: number };
   /** Sees the first decision, before it is recorded (resumeInFlight reports from it). */
   onFirstDecision?: (record: DeployRecord, decision: Decision) => void;
 }
@@ -49,6 +49,10 @@ export interface RunResult {
 
 const sameRecord = (a: DeployRecord | null, b: DeployRecord): boolean => JSON.stringify(a) === JSON.stringify(b);
 const messageOf = (err: unknown): string => asSwitchyardError(err).message;
+/** What a write under a lock that was taken over is refused with (see StatePort). */
+const isFencedOut = (err: unknown): boolean => err instanceof SwitchyardError && err.code === 'lock-held';
+/** Actions that change the cluster or the fleet: each is taken only once the fence is confirmed. */
+const CHANGES: ReadonlySet<Action['kind']> = new Set(['create-colour', 'switch', 'delete-colour']);
 
 /**
  * Carries one in-flight deploy to a final phase: observe, decide, record the
@@ -57,8 +61,13 @@ const messageOf = (err: unknown): string => asSwitchyardError(err).message;
  * drain evidence, a passed smoke check) is only a shortcut a restarted runner
  * can do without. The lock is released when it ends, finished or not.
  *
+ * Its writes carry the lock's fence, and before each change to the cluster or
+ * the fleet it confirms the fence with the state store, so a runner whose
+ * lock was taken over while it could not tell (frozen, cut off from the API)
+ * stops at its next write or change instead of acting beside the new holder.
+ *
  * @example
- * const result = await new DeployRunner(deps, appConfig, record.id, { lockHeld: true, signal }).run();
+ * const result = await new DeployRunner(deps, appConfig, record.id, { lockHeld: { fence: got.fence }, signal }).run();
  * if (result.outcome === 'finished') console.log(result.record?.phase);
  */
 export class DeployRunner {
@@ -69,7 +78,9 @@ export class DeployRunner {
   private drained = false;
   private failure: ActionFailure | undefined;
   private wake: AbortController | undefined;
-  private lockLost = false;
+  /** Why the runner must stop now (its lock is lost, or cannot be confirmed); checked before every pass and action. */
+  private halt: string | undefined;
+  private fence = 0;
   private phaseSince: number;
   private readonly holder: LockHolder;
   private readonly pollMs: number;
@@ -95,9 +106,11 @@ export class DeployRunner {
 
   async run(): Promise<RunResult> {
     const { lock, state } = this.deps;
-    if (!this.options.lockHeld) {
+    if (this.options.lockHeld) this.fence = this.options.lockHeld.fence;
+    else {
       const got = await lock.acquire(this.app.name, this.holder);
       if (!got.acquired) throw lockHeldError(this.app.name, got.holder, (await state.read(this.app.name)).inFlight);
+      this.fence = got.fence;
     }
     const stopRenewing = new AbortController();
     // Renewed also through a ten-minute wait for pods; once lost, the wait under
@@ -107,7 +120,7 @@ export class DeployRunner {
       everyMs: this.deps.renewMs ?? 10_000,
       signal: stopRenewing.signal,
       onLost: () => {
-        this.lockLost = true;
+        this.halt = `lost the lock of ${this.app.name} to another agent`;
         this.nudge();
       },
     });
@@ -148,7 +161,7 @@ export class DeployRunner {
     for (;;) {
       const phase = current?.phase ?? 'pending';
       if (this.options.signal?.aborted) return this.stop(phase, current, 'the agent is shutting down');
-      if (this.lockLost) return this.stop(phase, current, `lost the lock of ${this.app.name} to another agent`);
+      if (this.halt) return this.stop(phase, current, this.halt);
       let appState: AppState;
       try {
         appState = await state.read(this.app.name);
@@ -161,6 +174,12 @@ export class DeployRunner {
         return this.stop(done?.phase ?? phase, done, `${this.deployId} is no longer in flight`);
       }
       current = r;
+      if (first) {
+        // Claims the record under this holding's fence before anything else: from here on a runner
+        // that held the lock before (and may wake up believing it still does) has its writes refused.
+        await this.confirmFence();
+        if (this.halt) return this.stop(r.phase, r, this.halt);
+      }
       const observed = await this.observe(r);
       if (!observed) return this.stop(r.phase, r, `could not read the ReplicaSets of ${this.app.name}`);
       const d = decide(r, observed, clock.now(), this.app);
@@ -172,13 +191,18 @@ export class DeployRunner {
         let stale = false;
         let after: AppState;
         try {
-          if (this.lockLost) continue;
-          after = await state.update(this.app.name, (s) => {
-            // promote/abort may have landed since the read: decide again on what is there now.
-            stale = !sameRecord(s.inFlight, r);
-            return stale ? s : applyDecision(s, d, now, this.deps.agent);
-          });
+          if (this.halt) continue;
+          after = await state.update(
+            this.app.name,
+            (s) => {
+              // promote/abort may have landed since the read: decide again on what is there now.
+              stale = !sameRecord(s.inFlight, r);
+              return stale ? s : applyDecision(s, d, now, this.deps.agent);
+            },
+            { fence: this.fence },
+          );
         } catch (err) {
+          if (isFencedOut(err)) return this.stop(r.phase, r, this.lostLock(err));
           return this.stop(r.phase, r, `could not record ${d.phase} for ${this.app.name}: ${messageOf(err)}`);
         }
         if (stale) continue;
@@ -193,6 +217,25 @@ export class DeployRunner {
       await this.act(d.actions, appState);
       if (d.actions.length === 0 && !records) await clock.sleep(this.pollMs, this.options.signal);
     }
+  }
+
+  /**
+   * Confirms with the state store that no other holder has written under a
+   * higher fence: a fenced write that changes nothing (the first one raises
+   * the recorded fence to this holding's). Whatever this process's clock and
+   * keepLease believe, a refusal means the lock was taken over; the runner
+   * then halts. Not being able to confirm halts it too: it must not act blind.
+   */
+  private async confirmFence(): Promise<void> {
+    try {
+      await this.deps.state.update(this.app.name, (s) => s, { fence: this.fence });
+    } catch (err) {
+      this.halt = isFencedOut(err) ? this.lostLock(err) : `could not confirm the lock of ${this.app.name}: ${messageOf(err)}`;
+    }
+  }
+
+  private lostLock(refusal: unknown): string {
+    return `lost the lock of ${this.app.name} to another agent: ${messageOf(refusal)}`;
   }
 
   /** Events for a recorded transition; a new phase resets what this process saw happen in the old one. */
@@ -272,7 +315,11 @@ export class DeployRunner {
   private async act(actions: Action[], appState: AppState): Promise<void> {
     for (const action of actions) {
       // A lost lock or a shutdown ends the list too, not only the wait under way.
-      if (this.lockLost || this.options.signal?.aborted) return;
+      if (this.halt || this.options.signal?.aborted) return;
+      if (CHANGES.has(action.kind)) {
+        await this.confirmFence();
+        if (this.halt) return;
+      }
       const wake = new AbortController();
       this.wake = wake;
       try {
@@ -309,7 +356,8 @@ export class DeployRunner {
         await fleet.smoke(await this.ensureNodes(), app, action.colour, { path: action.path, status: action.status }, signal);
         this.smokePassed = true;
         return;
-      case 'await-intent': {
+      case 'await-intent':
+      case 'await-ready': {
         const left = new Date(action.until).getTime() - clock.now().getTime();
         return clock.sleep(Math.max(0, Math.min(this.pollMs, left)), signal);
       }

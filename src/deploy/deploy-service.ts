@@ -1,88 +1,33 @@
 import { randomUUID } from 'node:crypto';
 import type { AppConfig, Config } from '../config/schema.js';
 import { asSwitchyardError, SwitchyardError } from '../errors/switchyard-error.js';
-import { HISTORY_LIMIT, type Actor, type AppState, type DeployRecord, type Phase } from '../state/app-state.js';
+import { HISTORY_LIMIT, type Actor, type AppState, type DeployRecord } from '../state/app-state.js';
 import { checkAppName, checkVersion, otherColour, type Colour } from '../validate/patterns.js';
 import { classifyResume } from './classify-resume.js';
 import { authorize, type AuthorizeContext, type Verb } from './authorize.js';
 import type { IntentVerb, ResumeHow } from './deploy-event.js';
 import { DeployFeed, type FeedFilter, type FeedListener } from './deploy-feed.js';
-import { isFinal, isPreSwitch, isUnwinding } from './deploy-phases.js';
+import { isFinal } from './deploy-phases.js';
 import { DeployRunner, type DeployDeps, type RunOptions, type RunResult } from './deploy-runner.js';
 import { lockHeldError } from './lock-held-error.js';
-import { planDeploy, type PlanStep } from './plan-deploy.js';
+import { planDeploy } from './plan-deploy.js';
 import { retireRetained, type RetireReport } from './retire-retained.js';
-import type { FleetView, LockHolder } from './ports.js';
+import type { LockHolder } from './ports.js';
 import { revisioned } from './revisioned-state.js';
+import type { AppStatus, DeployOptions, DeployPlan, ResumeReport, Started } from './service-types.js';
+
+export type { AppStatus, DeployOptions, DeployPlan, ResumeReport, Started };
+import { fleetProblems } from './fleet-problems.js';
+import { intentRefusal } from './intent-refusal.js';
 
 export interface DeployServiceDeps extends DeployDeps {
   apps: AppConfig[];
-  /** Who may do what from Slack (DESIGN.md invariant 9); none when absent. */
+  /** Who may do what from Slack (docs/architecture.md, invariant 9); none when absent. */
   roles?: Config['roles'];
   /** Stops every runner this service started (agent shutdown); their deploys stay in flight for a resume. */
   signal?: AbortSignal;
   /** Id of a new deploy (default: `<app>-<8 hex>`). */
   newId?: (app: string) => string;
-}
-
-/** A deploy or rollback that was accepted: its record as first written, and its end. */
-export interface Started {
-  record: DeployRecord;
-  /** Settles when the runner ends; never rejects. A replayed request's settles at once with the record as it is. */
-  done: Promise<RunResult>;
-  /** The request repeated an earlier one's Idempotency-Key: this is that deploy, nothing new was started. */
-  replayed?: boolean;
-}
-
-export interface DeployOptions {
-  by: Actor;
-  skipVerify?: boolean;
-  /** Wait in pending for a Start before creating anything (CI deploys of apps with `requireStart`). */
-  hold?: boolean;
-  commit?: string;
-  /** A retried request with the same key (from the same requester) answers the same deploy. */
-  idempotencyKey?: string;
-}
-
-interface ColourSummary {
-  version: string;
-  replicas: number;
-  readyReplicas: number;
-}
-
-export interface AppStatus {
-  app: string;
-  live: AppState['live'];
-  previous: { colour: Colour; version: string } | null;
-  inFlight: DeployRecord | null;
-  lastFinished: DeployRecord | null;
-  /** Each colour's ReplicaSet now (absent when the cluster could not be read). */
-  colours?: Record<Colour, ColourSummary | null>;
-  /** What each node marks live (absent when the fleet could not be read). */
-  fleet?: FleetView;
-  /** What could not be read, in words. */
-  problems: string[];
-}
-
-export interface DeployPlan {
-  app: string;
-  version: string;
-  nodes: string[];
-  fleet: FleetView;
-  /** Why a deploy would be refused now (another one in flight). */
-  blockedBy?: string;
-  steps: PlanStep[];
-}
-
-export interface ResumeReport {
-  app: string;
-  deployId?: string;
-  /** The phase it was recorded in when this agent started. */
-  phase?: Phase;
-  /** idle: nothing in flight; held-elsewhere: another agent runs it; error: its state could not be read. */
-  how: ResumeHow | 'idle' | 'held-elsewhere' | 'error';
-  note?: string;
-  done?: Promise<RunResult>;
 }
 
 const INTENT_FIELD = { start: 'startedBy', promote: 'promotedBy', abort: 'abortedBy' } as const satisfies Record<IntentVerb, keyof DeployRecord>;
@@ -200,6 +145,11 @@ export class DeployService {
     authorize(this.deps.roles ?? { deploy: [], approve: [], rollback: [], selfApprove: true }, actor, verb, app, context);
   }
 
+  /** Whether this agent runs the deploy now (its runner is here). */
+  runs(deployId: string): boolean {
+    return [...this.runners.values()].some((r) => r.deployId === deployId);
+  }
+
   /** One deploy's record, read from the cluster only (no SSH, no discovery). */
   async get(app: string, deployId: string): Promise<{ record: DeployRecord; state: AppState }> {
     this.appConfig(app);
@@ -291,6 +241,12 @@ export class DeployService {
     return status;
   }
 
+  /** The app's state as recorded in the cluster (live, previous, in flight, history): no SSH, no discovery. */
+  async readState(app: string): Promise<AppState> {
+    this.appConfig(app);
+    return this.deps.state.read(app);
+  }
+
   /** Finished deploys and rollbacks, newest first, with who did what. */
   async history(app: string): Promise<DeployRecord[]> {
     this.appConfig(app);
@@ -346,6 +302,7 @@ export class DeployService {
     const here = this.runners.get(app.name);
     if (here) return { app: app.name, how: 'held-elsewhere', note: 'already running in this agent' };
     let r: DeployRecord | null;
+    let fence: number;
     try {
       r = (await state.read(app.name)).inFlight;
       if (!r) return { app: app.name, how: 'idle' };
@@ -353,6 +310,7 @@ export class DeployService {
       if (!got.acquired) {
         return { app: app.name, deployId: r.id, phase: r.phase, how: 'held-elsewhere', note: `held by ${got.holder.agent}` };
       }
+      fence = got.fence;
     } catch (err) {
       return { app: app.name, how: 'error', note: asSwitchyardError(err).message };
     }
@@ -362,7 +320,7 @@ export class DeployService {
     const record = r;
     let first!: (v: { how: ResumeHow; note?: string }) => void;
     const firstDecision = new Promise<{ how: ResumeHow; note?: string }>((resolve) => (first = resolve));
-    const done = this.run(app, record.id, (rec, d) => first({ how: classifyResume(rec, d), ...(d.note ? { note: d.note } : {}) }));
+    const done = this.run(app, record.id, fence, (rec, d) => first({ how: classifyResume(rec, d), ...(d.note ? { note: d.note } : {}) }));
     const how = await Promise.race([firstDecision, done.then((res) => ({ how: 'error' as const, note: res.reason }))]);
     const report: ResumeReport = { app: app.name, deployId: record.id, phase: record.phase, ...how, done };
     if (how.how !== 'error') {
@@ -410,19 +368,19 @@ export class DeployService {
       const after = await state.update(app, (s) => {
         if (s.inFlight) throw lockHeldError(app, null, s.inFlight);
         return { ...s, inFlight: make(s, id, at) };
-      });
+      }, { fence: got.fence });
       const record = after.inFlight!;
       this.deps.onEvent?.({ type: 'requested', app, deployId: id, kind: record.kind, version: record.version, by, hold: record.hold === true });
-      return { record, done: this.run(config, id) };
+      return { record, done: this.run(config, id, got.fence) };
     } catch (err) {
       await lock.release(app, holder).catch(() => undefined);
       throw err;
     }
   }
 
-  private run(app: AppConfig, id: string, onFirstDecision?: RunOptions['onFirstDecision']): Promise<RunResult> {
+  private run(app: AppConfig, id: string, fence: number, onFirstDecision?: RunOptions['onFirstDecision']): Promise<RunResult> {
     const runner = new DeployRunner(this.deps, app, id, {
-      lockHeld: true,
+      lockHeld: { fence },
       ...(this.deps.signal ? { signal: this.deps.signal } : {}),
       ...(onFirstDecision ? { onFirstDecision } : {}),
     });
@@ -474,28 +432,3 @@ export class DeployService {
   }
 }
 
-/** Why `verb` does not apply to the deploy now, or undefined when it does. */
-function intentRefusal(r: DeployRecord, verb: IntentVerb): SwitchyardError | undefined {
-  const refuse = (why: string, hint: string) => new SwitchyardError('wrong-phase', `cannot ${verb} ${r.id} of ${r.app}: ${why}`, { hint });
-  if (!isPreSwitch(r.phase) || isUnwinding(r)) {
-    return new SwitchyardError('wrong-phase', `too late to ${verb} ${r.id} of ${r.app}: it is ${isUnwinding(r) ? 'unwinding' : r.phase}`, {
-      hint: verb === 'abort' && !isUnwinding(r) ? 'roll back once it is done' : 'wait for it to finish',
-    });
-  }
-  if (verb === 'start' && !(r.hold && r.phase === 'pending')) return refuse(`it is not waiting for a start (it is ${r.phase})`, 'nothing to do');
-  if (verb === 'promote' && r.kind === 'rollback') return refuse('it is a rollback: it does not wait for a promote', 'wait for it to finish');
-  if (verb === 'promote' && r.hold && !r.startedBy) return refuse('it waits for a Start first', 'start it, then promote it once it is verified');
-  return undefined;
-}
-
-/** What a person should know about the fleet, in words, for every front end's status. */
-function fleetProblems(fleet: FleetView, recorded: Colour | null): string[] {
-  const { nodes, agreed } = fleet;
-  if (nodes.length === 0) return ['fleet: no nodes discovered'];
-  const problems = nodes.flatMap((n) => (n.error ? [`fleet: ${n.node}: ${n.error}`] : []));
-  if (!agreed && problems.length === 0) {
-    problems.push(`fleet: nodes disagree on the live colour: ${nodes.map((n) => `${n.node} ${n.colour ?? 'none'}`).join(', ')}`);
-  }
-  if (agreed && recorded && agreed !== recorded) problems.push(`fleet: every node marks ${agreed} live but the state records ${recorded}`);
-  return problems;
-}

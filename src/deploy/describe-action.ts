@@ -28,6 +28,8 @@ export function describeAction(a: Action, app: AppConfig): string {
       return `wait for promote or abort, at most until ${a.until}`;
     case 'switch':
       return a.reason === 'revert' ? `put every node back on ${a.colour}` : `switch every node to ${a.colour}`;
+    case 'await-ready':
+      return `wait for every pod of ${rs(a.colour)} to be Ready again (until ${a.until} at most)`;
     case 'wait-drained':
       return `let requests to the old colour finish (until ${a.until} at most)`;
     case 'delete-colour':

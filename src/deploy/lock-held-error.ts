@@ -6,7 +6,7 @@ const who = (h: LockHolder): string => (h.by ? `${h.by.name ?? h.by.id} (${h.by.
 
 /**
  * The answer to a second request for an app: who holds it and in which phase
- * (DESIGN.md invariant 5).
+ * (docs/architecture.md, invariant 5).
  *
  * @example
  * throw lockHeldError('blog', got.holder, state.inFlight);

@@ -17,13 +17,19 @@ import type { Colour } from '../validate/patterns.js';
  * An error thrown by `fn` propagates and nothing is written; returning
  * `current` itself means "nothing to write".
  *
+ * A write made under the app's lock passes the lock's `fence` (LockResult):
+ * the store keeps the highest fence it was written under and refuses a lower
+ * one with lock-held (a runner whose lock was taken over while it did not
+ * know: frozen, cut off), whatever that runner's clock says. A fenced write
+ * that changes nothing still records a higher fence: that claims the record.
+ *
  * @example
- * const after = await state.update('blog', (s) => ({ ...s, inFlight: record }));
+ * const after = await state.update('blog', (s) => ({ ...s, inFlight: record }), { fence: got.fence });
  */
 export interface StatePort {
   /** The app's state; an empty one (emptyAppState) when none was ever written. */
   read(app: string): Promise<AppState>;
-  update(app: string, fn: (current: AppState) => AppState): Promise<AppState>;
+  update(app: string, fn: (current: AppState) => AppState, options?: { fence?: number }): Promise<AppState>;
 }
 
 /** Who holds an app's lock: the agent, the deploy it runs, and who asked for it. */
@@ -33,12 +39,17 @@ export interface LockHolder {
   by?: Actor;
 }
 
-export type LockResult = { acquired: true } | { acquired: false; holder: LockHolder };
+/**
+ * `fence` is the holding's fencing token: higher for every new holder of the
+ * app's lock, the same across renewals. Writes made under the lock carry it.
+ */
+export type LockResult = { acquired: true; fence: number } | { acquired: false; holder: LockHolder };
 
 /**
  * One deploy per app across every agent (a Lease in the cluster). An expired
- * lease may be taken over by `acquire`; the same holder acquiring again
- * succeeds (an agent resuming its own deploy).
+ * lease may be taken over by `acquire`; the same agent process acquiring again
+ * for the same deploy succeeds (a resume) with the same fence. Another process
+ * is never the same holder, even one configured with the same identity.
  *
  * @example
  * const got = await lock.acquire('blog', { agent: 'agent-1', deployId: 'blog-1a2b' });

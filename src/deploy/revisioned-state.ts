@@ -16,11 +16,15 @@ export function revisioned(state: StatePort, seen: (s: AppState) => void): State
       seen(s);
       return s;
     },
-    async update(app, fn) {
-      const after = await state.update(app, (current) => {
-        const next = fn(current);
-        return next === current ? current : { ...next, revision: (current.revision ?? 0) + 1 };
-      });
+    async update(app, fn, options) {
+      const after = await state.update(
+        app,
+        (current) => {
+          const next = fn(current);
+          return next === current ? current : { ...next, revision: (current.revision ?? 0) + 1 };
+        },
+        options,
+      );
       seen(after);
       return after;
     },

@@ -13,6 +13,11 @@ export type ErrorCode =
   | 'config-missing'
   | 'input-invalid'
   | 'payload-too-large'
+  /** An HTTP request whose body is not JSON. */
+  | 'unsupported-media-type'
+  /** An HTTP path the API does not serve, or serves with other methods. */
+  | 'route-unknown'
+  | 'method-not-allowed'
   | 'app-unknown'
   | 'deploy-unknown'
   /** A promote, abort or start that does not apply to the deploy's phase (nothing in flight, too late). */

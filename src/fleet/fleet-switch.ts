@@ -104,9 +104,9 @@ const upstreamPath = (nginx: NginxConfig, app: FleetApp): string => `${nginx.bac
 
 /**
  * Makes one colour live on every node, in two phases, so that all nodes end
- * on the same colour (DESIGN.md invariant 2), nginx only ever runs a config
- * that passes `nginx -t` (invariant 3), and a node's live colour is what its
- * nginx runs, not what its file says (invariant 11).
+ * on the same colour (docs/architecture.md, invariant 2), nginx only ever
+ * runs a config that passes `nginx -t` (invariant 3), and a node's live
+ * colour is what its nginx runs, not what its file says (invariant 11).
  *
  * prepare (every node in parallel): read the upstream file (settling first a
  * switch left between "armed" and "confirmed", see remote-scripts), prove

@@ -255,16 +255,26 @@ export const POST_DEPLOY = `sh -c "$1"`;
 
 /**
  * Keeps the newest $2 release folders in $1 (by modification time) and
- * removes the rest, printing each removed path.
+ * removes the rest, printing each removed path. It never deletes outside the
+ * folder: $1 is resolved (symlinks followed) and refused when that lands
+ * fewer than two levels below /, and only its direct subfolders are
+ * candidates: real directories (not symlinks) on the same file system (not
+ * mount points) whose names are plain (letters, digits, ".", "_", "-"), so no
+ * name can be misread on its way through the pipe. `rm` stays on that file
+ * system too. $1 folder, $2 how many to keep.
  */
-export const CLEAN_RELEASES = `cd -- "$1" || exit 3
-n=0
-ls -1t | while IFS= read -r dir; do
-  [ -d "$dir" ] || continue
-  n=$((n + 1))
-  [ "$n" -le "$2" ] && continue
-  rm -rf -- "./$dir" && echo "@removed $1/$dir"
-done`;
+export const CLEAN_RELEASES = `dir=$(realpath -e -- "$1" 2>/dev/null) && [ -d "$dir" ] || { echo "no such folder: $1" >&2; exit 3; }
+case "$dir" in /?*/?*) ;; *) echo "refusing to clean $1: it resolves to $dir, fewer than two levels below /" >&2; exit 4 ;; esac
+dev=$(stat -c %d -- "$dir") || exit 3
+nl='
+'
+find "$dir" -mindepth 1 -maxdepth 1 -type d ! -name "*$nl*" -printf '%D %T@ %f\\n' |
+  awk -v dev="$dev" 'NF == 3 && $1 == dev && $3 ~ /^[A-Za-z0-9][A-Za-z0-9._-]*$/ { print $2, $3 }' |
+  sort -rn | tail -n +$(($2 + 1)) |
+  while read -r _ name; do
+    [ -d "$dir/$name" ] && [ ! -L "$dir/$name" ] || continue
+    rm -rf --one-file-system -- "$dir/$name" && echo "@removed \${1%/}/$name"
+  done`;
 
 /** Pulls `@key value` report lines out of a script's stdout. */
 export function reports(stdout: string): Map<string, string> {

@@ -33,6 +33,8 @@ export interface SandboxEnvOptions {
   app?: Record<string, unknown>;
   /** Keys merged into the agent section (leaseSeconds, pollSeconds). */
   agent?: Record<string, unknown>;
+  /** More apps beside blog, each made from blog's manifests under its own name, namespace and ports (30010, 30020, ...). */
+  moreApps?: string[];
   /** Keys merged into the ssh section (commandTimeoutSeconds). */
   ssh?: Record<string, unknown>;
   /** Keys merged into the nginx section, from the fleet's own (a test command with hooks). */
@@ -80,7 +82,7 @@ export async function startSandboxEnv(options: SandboxEnvOptions = {}): Promise<
   try {
     const kube = await startKubeStandIn({ readyDelayMs: options.readyDelayMs ?? 300, terminateDelayMs: 50 });
     closers.push(() => kube.close());
-    const apps = [{ name: 'blog', namespace: 'blog', portBase: 30000 }];
+    const apps = ['blog', ...(options.moreApps ?? [])].map((name, i) => ({ name, namespace: name, portBase: 30000 + 10 * i }));
     let proxy: NodePortProxy | undefined;
     const fleet = await TestFleet.start({
       size: options.nodes ?? 3,
@@ -117,25 +119,26 @@ export async function startSandboxEnv(options: SandboxEnvOptions = {}): Promise<
       agent: { leaseSeconds: 10, pollSeconds: '200ms', ...options.agent },
       ssh: { ...fleet.sshConfig, connectTimeoutSeconds: 5, ...options.ssh },
       nginx: { ...fleet.nginxConfig, ...options.nginx?.(fleet) },
-      apps: [
-        {
-          ...apps[0],
-          fallbackReplicas: options.replicas ?? 2,
-          template: join(repoConfig, 'apps', 'blog-replicaset.yaml'),
-          previewUrl: 'http://{{node}}:{{port}}/',
-          verify: { required: true, timeout: '10m', smoke: { path: '/healthz', status: 200 } },
-          // The nodes' vhost for blog (server_name blog) answers through the colour's NodePort.
-          probe: { host: 'blog', path: '/' },
-          drainSeconds: 5,
-          ...options.app,
-        },
-      ],
+      // A free port: agents of several sandboxes (and tests) serve side by side.
+      api: { port: 0 },
+      apps: apps.map((app) => ({
+        ...app,
+        fallbackReplicas: options.replicas ?? 2,
+        template: join(repoConfig, 'apps', 'blog-replicaset.yaml'),
+        container: 'blog',
+        previewUrl: 'http://{{node}}:{{port}}/',
+        verify: { required: true, timeout: '10m', smoke: { path: '/healthz', status: 200 } },
+        // Each node's vhost for the app (server_name: its name) answers through the colour's NodePort.
+        probe: { host: app.name, path: '/' },
+        drainSeconds: 5,
+        ...options.app,
+      })),
     });
     await writeFile(configPath, text);
     const config = parseConfig(text, configPath);
 
     const kubeClients = connectKube({ kubeconfigPath: kubeconfig });
-    await installDemoApp(kubeClients, options.initialVersion ?? '1.0.0', options.replicas ?? 2);
+    for (const app of apps) await installDemoApp(kubeClients, app, options.initialVersion ?? '1.0.0', options.replicas ?? 2);
 
     const credentials = ec2.credentials;
     return {
@@ -162,14 +165,22 @@ export async function startSandboxEnv(options: SandboxEnvOptions = {}): Promise<
   }
 }
 
-/** What an operator has before switchyard's first deploy: the namespace, both Services, and blue running. */
-async function installDemoApp(kube: KubeClients, version: string, replicas: number): Promise<void> {
-  const namespace: V1Namespace = { metadata: { name: 'blog' } };
+/**
+ * What an operator has before switchyard's first deploy: the namespace, both
+ * Services, and blue running. Another app than blog gets blog's manifests
+ * with its own name and NodePorts.
+ */
+async function installDemoApp(kube: KubeClients, app: { name: string; portBase: number }, version: string, replicas: number): Promise<void> {
+  const { name } = app;
+  const namespace: V1Namespace = { metadata: { name } };
   await kube.core.createNamespace({ body: namespace });
-  const services = parseAllDocuments(await readFile(join(repoConfig, 'apps', 'blog-services.yaml'), 'utf8'));
-  for (const doc of services) await kube.core.createNamespacedService({ namespace: 'blog', body: doc.toJS() as V1Service });
+  const text = (await readFile(join(repoConfig, 'apps', 'blog-services.yaml'), 'utf8'))
+    .replaceAll('blog', name)
+    .replace('nodePort: 30000', `nodePort: ${app.portBase}`)
+    .replace('nodePort: 30001', `nodePort: ${app.portBase + 1}`);
+  for (const doc of parseAllDocuments(text)) await kube.core.createNamespacedService({ namespace: name, body: doc.toJS() as V1Service });
   const colour: Colour = 'blue';
   const template = await loadReplicaSetTemplate(join(repoConfig, 'apps', 'blog-replicaset.yaml'));
-  await ensureColourCreated(kube, { app: 'blog', namespace: 'blog', colour, version, replicas, ...template });
-  await waitForColourReady(kube, { app: 'blog', namespace: 'blog', colour }, { timeoutMs: 30_000 });
+  await ensureColourCreated(kube, { app: name, namespace: name, colour, version, replicas, ...template });
+  await waitForColourReady(kube, { app: name, namespace: name, colour }, { timeoutMs: 30_000 });
 }

@@ -3,7 +3,7 @@ import type { Colour } from '../validate/patterns.js';
 /**
  * What switchyard knows about one app, kept in the cluster (a ConfigMap
  * `switchyard-<app>` in the app's namespace), never only in an agent's memory
- * (DESIGN.md invariant 6). Deadlines are timestamps in the record, so an agent
+ * (docs/architecture.md, invariant 6). Deadlines are timestamps in the record, so an agent
  * that restarts carries on from what it reads here.
  */
 export type Phase =
@@ -54,6 +54,13 @@ export interface DeployRecord {
   drainUntil?: string;
   /** Set once the fleet switch committed everywhere. */
   switchedAt?: string;
+  /**
+   * When a pass first saw the new colour, Ready before, without all its pods
+   * Ready (while verified or drained); cleared once it is Ready again. The
+   * app's readinessGraceSeconds run from here, so a restarted runner keeps
+   * the same deadline.
+   */
+  notReadySince?: string;
   finishedAt?: string;
   /** Waits in pending for a Start (a CI deploy of an app with `requireStart`); nothing is created before. */
   hold?: boolean;

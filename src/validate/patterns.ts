@@ -2,7 +2,7 @@ import { SwitchyardError } from '../errors/switchyard-error.js';
 
 /**
  * Strict patterns for everything that reaches Kubernetes, a shell or a file
- * (DESIGN.md invariant 8). Checked at the edge; the core trusts its inputs.
+ * (docs/architecture.md, invariant 8). Checked at the edge; the core trusts its inputs.
  */
 export const COLOURS = ['blue', 'green'] as const;
 export type Colour = (typeof COLOURS)[number];

@@ -83,9 +83,11 @@ export async function writeSite(options: SiteOptions): Promise<{ dir: string; co
   const config = {
     discovery: { static: (options.nodes ?? ['node-a', 'node-b']).map((name) => ({ name, address: '127.0.0.1', port: options.sshPort })) },
     kubernetes: { kubeconfig: 'kubeconfig' },
-    agent: { identity: 'cli-test', leaseSeconds: 5, pollSeconds: 0.05 },
+    agent: { identity: 'cli-test', leaseSeconds: 5, pollSeconds: 0.1 },
     ssh: { user: 'deploy', privateKeyPath: 'id_rsa', knownHostsPath: 'known_hosts', connectTimeoutSeconds: 2 },
     apps: [{ name: 'blog', namespace: 'blog', portBase: 30000, drainSeconds: 0 }],
+    // `serve` starts the HTTP API: on a free port, so tests never collide on 8080.
+    api: { port: 0 },
     ...options.config,
   };
   const configPath = join(dir, 'switchyard.yaml');

@@ -45,7 +45,7 @@ describe('state, lease and preflight', () => {
       expect(c.standIn!.faults.pending).toBe(0);
       expect((await states.readAppState('blog', c.namespace)).history[0]!.id).toBe('after-409');
       c.standIn!.faults.add({ verb: 'update', resource: 'configmaps', status: 409, times: 4 });
-      await expect(states.updateAppState('blog', c.namespace, (s) => s)).rejects.toMatchObject({ code: 'kube-conflict', message: expect.stringContaining('still conflicting after 4 attempts') });
+      await expect(states.updateAppState('blog', c.namespace, (s) => ({ ...s, previous: null }))).rejects.toMatchObject({ code: 'kube-conflict', message: expect.stringContaining('still conflicting after 4 attempts') });
     });
 
     it(`keeps at most ${HISTORY_LIMIT} deploys of history, newest first`, async () => {
@@ -66,50 +66,142 @@ describe('state, lease and preflight', () => {
     });
   });
 
+  describe('fencing of state writes', () => {
+    it('refuses a write under a lower lock fence than the state was written under, and changes nothing', async () => {
+      const states = new AppStateStore(c.kube);
+      await states.updateAppState('fenced', c.namespace, (s) => ({ ...s, live: { colour: 'blue', version: '1.0' } }), { fence: 2 });
+      const cm = () => c.kube.core.readNamespacedConfigMap({ name: 'switchyard-fenced', namespace: c.namespace });
+      expect((await cm()).metadata?.annotations).toMatchObject({ 'switchyard/fence': '2' });
+      const before = (await cm()).metadata?.resourceVersion;
+
+      const refused = states.updateAppState('fenced', c.namespace, (s) => ({ ...s, live: { colour: 'green', version: '2.0' } }), { fence: 1 });
+      await expect(refused).rejects.toMatchObject({
+        code: 'lock-held',
+        message: 'refused a write to the state of fenced: it was made under lock token 1, but the lock has been taken over since (the state was written under token 2)',
+      });
+      expect((await cm()).metadata?.resourceVersion).toBe(before);
+      expect((await states.readAppState('fenced', c.namespace)).live).toEqual({ colour: 'blue', version: '1.0' });
+    });
+
+    it('lets unfenced writes (intents) through, keeps the fence, and records a higher one even when nothing else changes', async () => {
+      const states = new AppStateStore(c.kube);
+      await states.updateAppState('claimed', c.namespace, (s) => ({ ...s, live: { colour: 'blue', version: '1.0' } }), { fence: 3 });
+      await states.updateAppState('claimed', c.namespace, (s) => ({ ...s, previous: null, live: { colour: 'blue', version: '1.1' } }));
+      expect(await states.readFence('claimed', c.namespace)).toBe(3);
+
+      const rv = async () => (await c.kube.core.readNamespacedConfigMap({ name: 'switchyard-claimed', namespace: c.namespace })).metadata?.resourceVersion;
+      const untouched = await rv();
+      await states.updateAppState('claimed', c.namespace, (s) => s);
+      await states.updateAppState('claimed', c.namespace, (s) => s, { fence: 3 });
+      expect(await rv()).toBe(untouched);
+
+      const claimed = await states.updateAppState('claimed', c.namespace, (s) => s, { fence: 4 });
+      expect(await rv()).not.toBe(untouched);
+      expect(await states.readFence('claimed', c.namespace)).toBe(4);
+      expect(claimed).toEqual(await states.readAppState('claimed', c.namespace));
+      expect(claimed.live).toEqual({ colour: 'blue', version: '1.1' });
+    });
+  });
+
   describe('lease per app', () => {
+    /** Two clocks: the wall time an agent writes into the lease (skewed at will) and the monotonic one it times expiry with. */
+    const clocks = (skewMs = 0) => {
+      const c = { mono: 0, now: () => new Date(Date.parse('2026-03-01T10:00:00Z') + skewMs + c.mono), monotonicMs: () => c.mono };
+      return c;
+    };
+
     it('lets exactly one of two agents take the lock; the other is told who holds it and for which deploy', async () => {
-      const a = new AppLease(c.kube, { identity: 'agent-a', durationSeconds: 30 });
-      const b = new AppLease(c.kube, { identity: 'agent-b', durationSeconds: 30 });
+      const a = new AppLease(c.kube, { identity: 'agent-a', instance: 'p1', durationSeconds: 30 });
+      const b = new AppLease(c.kube, { identity: 'agent-b', instance: 'p1', durationSeconds: 30 });
       const results = await Promise.allSettled([a.acquire('www', c.namespace, 'deploy-a'), b.acquire('www', c.namespace, 'deploy-b')]);
       const won = results.filter((r) => r.status === 'fulfilled');
       const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
       expect(won).toHaveLength(1);
       expect(lost).toHaveLength(1);
       const winner = results[0]!.status === 'fulfilled' ? 'a' : 'b';
-      expect(lost[0]!.reason).toMatchObject({ code: 'lock-held', message: `www is locked by agent-${winner} running deploy deploy-${winner}` });
+      expect(lost[0]!.reason).toMatchObject({ code: 'lock-held', message: `www is locked by agent-${winner} (process p1) running deploy deploy-${winner}` });
       const holder = await b.readHolder('www', c.namespace);
-      expect(holder).toMatchObject({ identity: `agent-${winner}`, deployId: `deploy-${winner}`, expired: false, durationSeconds: 30 });
-      // Released, it can be taken by the other agent.
-      await (winner === 'a' ? a : b).release((won[0] as PromiseFulfilledResult<Awaited<ReturnType<AppLease['acquire']>>>).value);
+      expect(holder).toMatchObject({ identity: `agent-${winner}`, instance: 'p1', deployId: `deploy-${winner}`, expired: false, durationSeconds: 30 });
+      // Released, it can be taken by the other agent at once, under a new fence.
+      const first = (won[0] as PromiseFulfilledResult<Awaited<ReturnType<AppLease['acquire']>>>).value;
+      await (winner === 'a' ? a : b).release(first);
       const other = winner === 'a' ? b : a;
-      await expect(other.acquire('www', c.namespace, 'deploy-next')).resolves.toMatchObject({ deployId: 'deploy-next' });
+      await expect(other.acquire('www', c.namespace, 'deploy-next')).resolves.toMatchObject({ deployId: 'deploy-next', fence: first.fence + 1 });
     });
 
-    it('lets an agent take its own lease again for the same deploy (a restart), but not for a second deploy', async () => {
-      const a = new AppLease(c.kube, { identity: 'agent-a', durationSeconds: 30 });
-      const first = await a.acquire('shop', c.namespace, 'deploy-1');
-      await expect(a.acquire('shop', c.namespace, 'deploy-1')).resolves.toMatchObject({ deployId: 'deploy-1' });
-      await expect(a.acquire('shop', c.namespace, 'deploy-2')).rejects.toMatchObject({ code: 'lock-held', message: 'shop is locked by agent-a running deploy deploy-1' });
-      await expect(a.renew(first)).resolves.toMatchObject({ deployId: 'deploy-1' });
+    it('is held by one process: another with the same identity is refused even for the same deploy; the holder itself may take it again', async () => {
+      const serve = new AppLease(c.kube, { identity: 'switchyard-1', instance: 'serve', durationSeconds: 30 });
+      const promote = new AppLease(c.kube, { identity: 'switchyard-1', instance: 'promote', durationSeconds: 30 });
+      const held = await serve.acquire('shop', c.namespace, 'deploy-1');
+      await expect(promote.acquire('shop', c.namespace, 'deploy-1')).rejects.toMatchObject({
+        code: 'lock-held',
+        message: 'shop is locked by switchyard-1 (process serve) running deploy deploy-1',
+      });
+      await expect(serve.acquire('shop', c.namespace, 'deploy-1')).resolves.toMatchObject({ deployId: 'deploy-1', fence: held.fence });
+      await expect(serve.acquire('shop', c.namespace, 'deploy-2')).rejects.toMatchObject({ code: 'lock-held', message: 'shop is locked by switchyard-1 (process serve) running deploy deploy-1' });
+      await expect(serve.renew(held)).resolves.toMatchObject({ deployId: 'deploy-1', fence: held.fence });
+      const lease = await c.kube.coordination.readNamespacedLease({ name: 'switchyard-shop-lock', namespace: c.namespace });
+      expect(lease.spec?.holderIdentity).toBe('switchyard-1/serve');
     });
 
-    it('lets an expired lease be taken over, and the old holder learns it lost it when renewing', async () => {
-      let now = Date.parse('2026-03-01T10:00:00Z');
-      const clock = () => new Date(now);
-      const a = new AppLease(c.kube, { identity: 'agent-a', durationSeconds: 10, now: clock });
-      const b = new AppLease(c.kube, { identity: 'agent-b', durationSeconds: 10, now: clock });
+    it('times expiry from when it saw the lease change, so a clock ahead by more than the lease cannot take a live one', async () => {
+      const ta = clocks();
+      const tb = clocks(3_600_000); // an hour ahead: every renewTime agent-a writes looks an hour old to it
+      const a = new AppLease(c.kube, { identity: 'agent-a', durationSeconds: 10, ...ta });
+      const b = new AppLease(c.kube, { identity: 'agent-b', durationSeconds: 10, ...tb });
       const held = await a.acquire('api', c.namespace, 'deploy-1');
-      await expect(b.acquire('api', c.namespace, 'deploy-2')).rejects.toMatchObject({ code: 'lock-held' });
-      now += 5_000;
+      await expect(b.acquire('api', c.namespace, 'deploy-2')).rejects.toMatchObject({ code: 'lock-held', details: { expiresInSeconds: 10 } });
+      tb.mono += 9_000;
+      ta.mono += 9_000;
       const renewed = await a.renew(held);
-      now += 9_000; // renewed 9 s ago: still held
-      await expect(b.acquire('api', c.namespace, 'deploy-2')).rejects.toMatchObject({ code: 'lock-held', hint: expect.stringContaining('expires 1 s after') });
-      now += 2_000; // 11 s without renewal: expired
-      expect(await b.readHolder('api', c.namespace)).toMatchObject({ identity: 'agent-a', expired: true });
-      await expect(b.acquire('api', c.namespace, 'deploy-2')).resolves.toMatchObject({ deployId: 'deploy-2' });
-      await expect(a.renew(renewed)).rejects.toMatchObject({ code: 'lock-held', message: 'api is locked by agent-b running deploy deploy-2' });
+      await b.readHolder('api', c.namespace); // b looks again (as a resuming agent does every half lease) and sees it renewed
+      tb.mono += 9_000; // 18 s since b first saw it, but only 9 s since it saw it renewed
+      await expect(b.acquire('api', c.namespace, 'deploy-2')).rejects.toMatchObject({ code: 'lock-held', hint: expect.stringContaining('taken over in 1 s') });
+      tb.mono += 1_000; // seen unchanged for its whole duration: a stopped renewing
+      expect(await b.readHolder('api', c.namespace)).toMatchObject({ identity: 'agent-a', expired: true, expiresInSeconds: 0 });
+      const taken = await b.acquire('api', c.namespace, 'deploy-2');
+      expect(taken.fence).toBe(held.fence + 1);
+      await expect(a.renew(renewed)).rejects.toMatchObject({ code: 'lock-held', message: expect.stringMatching(/^api is locked by agent-b \(process [0-9a-f]{8}\) running deploy deploy-2$/) });
       const lease = await c.kube.coordination.readNamespacedLease({ name: 'switchyard-api-lock', namespace: c.namespace });
-      expect(lease.spec).toMatchObject({ holderIdentity: 'agent-b', leaseDurationSeconds: 10, leaseTransitions: 1 });
+      expect(lease.spec).toMatchObject({ leaseDurationSeconds: 10, leaseTransitions: taken.fence });
+      expect(lease.spec?.holderIdentity).toMatch(/^agent-b\/[0-9a-f]{8}$/);
+    });
+
+    it('keeps a holder whose clock runs behind by more than the lease while it renews', async () => {
+      const ta = clocks(-7_200_000);
+      const tb = clocks();
+      const a = new AppLease(c.kube, { identity: 'agent-a', durationSeconds: 10, ...ta });
+      const b = new AppLease(c.kube, { identity: 'agent-b', durationSeconds: 10, ...tb });
+      let held = await a.acquire('late', c.namespace, 'deploy-1');
+      for (let i = 0; i < 5; i++) {
+        ta.mono += 4_000;
+        tb.mono += 4_000;
+        await expect(b.acquire('late', c.namespace, 'deploy-2')).rejects.toMatchObject({ code: 'lock-held' });
+        held = await a.renew(held);
+      }
+      expect(await b.readHolder('late', c.namespace)).toMatchObject({ identity: 'agent-a', expired: false, renewedAt: ta.now() });
+    });
+
+    it('raises the fence for every new holder, and a lease made anew starts above the fence the state was written under', async () => {
+      const states = new AppStateStore(c.kube);
+      const fenceFloor = (app: string, namespace: string) => states.readFence(app, namespace);
+      const a = new AppLease(c.kube, { identity: 'agent-a', durationSeconds: 30, fenceFloor });
+      const b = new AppLease(c.kube, { identity: 'agent-b', durationSeconds: 30, fenceFloor });
+      const first = await a.acquire('cart', c.namespace, 'deploy-1');
+      expect(first.fence).toBe(1);
+      await states.updateAppState('cart', c.namespace, (s) => ({ ...s, live: { colour: 'blue', version: '1' } }), { fence: first.fence });
+      await a.release(first);
+      const second = await b.acquire('cart', c.namespace, 'deploy-2');
+      expect(second.fence).toBe(2);
+      expect((await b.renew(second)).fence).toBe(2);
+      await states.updateAppState('cart', c.namespace, (s) => s, { fence: second.fence });
+
+      await c.kube.coordination.deleteNamespacedLease({ name: 'switchyard-cart-lock', namespace: c.namespace });
+      const anew = await a.acquire('cart', c.namespace, 'deploy-3');
+      expect(anew.fence).toBe(3);
+      // agent-b, which held the lease before it was deleted, can no longer write.
+      await expect(states.updateAppState('cart', c.namespace, (s) => s, { fence: anew.fence })).resolves.toBeDefined();
+      await expect(states.updateAppState('cart', c.namespace, (s) => ({ ...s, live: null }), { fence: second.fence })).rejects.toMatchObject({ code: 'lock-held' });
     });
 
     it('tells a holder renewing a lease that was deleted that it lost it', async () => {

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { AGENT_ACTOR, decide } from '../../src/deploy/decide.js';
 import type { Decision } from '../../src/deploy/decision.js';
 import type { Observation } from '../../src/deploy/observation.js';
-import type { DeployRecord } from '../../src/state/app-state.js';
+import { emptyAppState, type DeployRecord } from '../../src/state/app-state.js';
+import { applyDecision, decisionRecords } from '../../src/deploy/apply-decision.js';
 import { alice, appConfig, at, bob, colours, fleet, iso, record, rs } from './fixtures.js';
 
 interface Row {
@@ -285,10 +286,60 @@ describe('decide: verifying', () => {
         want: { phase: 'switching', actions: [{ kind: 'switch', colour: 'green', reason: 'deploy' }] },
       },
       {
-        name: 'green lost Ready pods while verified: fail before any switch',
+        name: 'green loses a Ready pod while verified: its grace starts, noted with when; nothing else, not even a promoted switch',
         rec: verifying({ promotedBy: bob }),
         obs: { colours: colours(blue1, rs('v2', 3, 2)) },
-        want: { phase: 'verifying', actions: [{ kind: 'delete-colour', colour: 'green' }], errorHas: 'lost Ready pods while being verified (2/3 Ready)' },
+        want: {
+          phase: 'verifying',
+          actions: [{ kind: 'await-ready', colour: 'green', until: iso(35) }],
+          patch: { notReadySince: iso(5) },
+          noteHas: `blog-green lost Ready pods while being verified (2/3 Ready); the deploy fails unless they are all Ready again by ${iso(35)}`,
+        },
+      },
+      {
+        name: 'still not Ready within the grace (a restarted runner too: its start is recorded): wait on',
+        rec: verifying({ promotedBy: bob, notReadySince: iso(5) }),
+        obs: { colours: colours(blue1, rs('v2', 3, 2)) },
+        now: 34,
+        want: { phase: 'verifying', actions: [{ kind: 'await-ready', colour: 'green', until: iso(35) }] },
+      },
+      {
+        name: 'not Ready again when the grace is over: fail before any switch, saying since when',
+        rec: verifying({ promotedBy: bob, notReadySince: iso(5) }),
+        obs: { colours: colours(blue1, rs('v2', 3, 2)) },
+        now: 35,
+        want: {
+          phase: 'verifying',
+          actions: [{ kind: 'delete-colour', colour: 'green' }],
+          patch: err('pods-not-ready', `blog-green lost Ready pods while being verified at ${iso(5)} and was not Ready again within 30s (2/3 Ready)`, 'verifying'),
+        },
+      },
+      {
+        name: 'Ready again within the grace: the loss is cleared and noted, and the promote goes ahead',
+        rec: verifying({ promotedBy: bob, notReadySince: iso(5) }),
+        obs: { colours: colours(blue1, green2) },
+        now: 12,
+        want: { phase: 'switching', actions: [{ kind: 'switch', colour: 'green', reason: 'deploy' }], by: bob, noteHas: 'blog-green Ready again (3/3 Ready) after 7s; promoted' },
+      },
+      {
+        name: 'Ready again while nobody promoted yet: noted, and the pause goes on',
+        rec: verifying({ notReadySince: iso(5) }),
+        obs: { colours: colours(blue1, green2) },
+        now: 12,
+        want: { phase: 'verifying', actions: [{ kind: 'await-intent', until: iso(3600) }], noteHas: 'blog-green Ready again (3/3 Ready) after 7s' },
+      },
+      {
+        name: 'without a grace (readinessGraceSeconds 0) a loss fails at once',
+        rec: verifying({ promotedBy: bob }),
+        obs: { colours: colours(blue1, rs('v2', 3, 2)) },
+        app: { readinessGraceSeconds: 0 },
+        want: { phase: 'verifying', actions: [{ kind: 'delete-colour', colour: 'green' }], patch: err('pods-not-ready', 'blog-green lost Ready pods while being verified (2/3 Ready)', 'verifying') },
+      },
+      {
+        name: 'green gone while verified fails at once, whatever the grace',
+        rec: verifying(),
+        obs: { colours: colours(blue1, null) },
+        want: { patch: err('pods-not-ready', 'blog-green lost Ready pods while being verified (no ReplicaSet)', 'verifying') },
       },
       {
         name: 'an aborted deploy, once green is gone, ends aborted with the colour it started from recorded live (a first deploy adopted it)',
@@ -397,9 +448,42 @@ describe('decide: draining, retiring and the switch back', () => {
       { name: 'the drain deadline passed: retire blue', rec: draining(), obs: { colours: colours(blue1, green2) }, now: 30, want: { phase: 'retiring', actions: [{ kind: 'delete-colour', colour: 'blue' }] } },
       { name: 'retention keeps blue', rec: draining(), obs: { colours: colours(blue1, green2) }, now: 30, app: keep, want: { phase: 'retiring', actions: [] } },
       {
-        name: 'green lost Ready pods while blue still runs: record why, then read the fleet',
+        name: 'green loses Ready pods while blue still runs: its grace starts, noted; traffic stays',
         rec: draining(),
         obs: { colours: colours(blue1, rs('v2', 3, 1)) },
+        want: {
+          phase: 'draining',
+          actions: [{ kind: 'await-ready', colour: 'green', until: iso(35) }],
+          patch: { notReadySince: iso(5) },
+          noteHas: 'blog-green lost Ready pods after the switch (1/3 Ready); the deploy fails unless',
+        },
+      },
+      {
+        name: 'while green is not Ready no drain ends: blue is kept, past the drain deadline and with every node drained',
+        rec: draining({ notReadySince: iso(5) }),
+        obs: { colours: colours(blue1, rs('v2', 3, 1)), drained: true },
+        now: 31,
+        want: { phase: 'draining', actions: [{ kind: 'await-ready', colour: 'green', until: iso(35) }] },
+      },
+      {
+        name: 'Ready again within the grace: cleared and noted, and the drain goes on',
+        rec: draining({ notReadySince: iso(5) }),
+        obs: { colours: colours(blue1, green2) },
+        now: 10,
+        want: { phase: 'draining', actions: [{ kind: 'wait-drained', until: iso(30) }], noteHas: 'blog-green Ready again (3/3 Ready) after 5s' },
+      },
+      {
+        name: 'not Ready again when the grace is over: record why, then read the fleet to send traffic back',
+        rec: draining({ notReadySince: iso(5) }),
+        obs: { colours: colours(blue1, rs('v2', 3, 1)) },
+        now: 35,
+        want: { phase: 'draining', actions: [], patch: err('deploy-failed', `blog-green lost Ready pods after the switch at ${iso(5)} and was not Ready again within 30s (1/3 Ready)`, 'draining') },
+      },
+      {
+        name: 'without a grace, a loss sends traffic back at once',
+        rec: draining(),
+        obs: { colours: colours(blue1, rs('v2', 3, 1)) },
+        app: { readinessGraceSeconds: 0 },
         want: { phase: 'draining', actions: [], patch: lost },
       },
       {
@@ -505,4 +589,20 @@ describe('decide: rollback', () => {
       },
     ]),
   )('%s', (_, row) => check(row));
+});
+
+describe('decide: a readiness loss, recorded', () => {
+  it('is written once, when first seen: waiting on within the grace records nothing', () => {
+    const r = record('draining', { switchedAt: iso(0), drainUntil: iso(30), notReadySince: iso(5) });
+    const d = decide(r, { colours: colours(blue1, rs('v2', 3, 1)) }, at(20), appConfig());
+    expect(decisionRecords(r, d)).toBe(false);
+  });
+
+  it('is gone from the record once Ready again is recorded', () => {
+    const r = record('verifying', { verifyUntil: iso(3600), notReadySince: iso(5) });
+    const d = decide(r, { colours: colours(blue1, green2) }, at(12), appConfig());
+    const after = applyDecision({ ...emptyAppState('blog'), inFlight: r }, d, at(12), alice).inFlight!;
+    expect(JSON.parse(JSON.stringify(after))).not.toHaveProperty('notReadySince');
+    expect(after.transitions.at(-1)).toMatchObject({ phase: 'verifying', note: 'blog-green Ready again (3/3 Ready) after 7s' });
+  });
 });

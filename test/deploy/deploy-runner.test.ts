@@ -3,7 +3,7 @@ import type { DeployEvent } from '../../src/deploy/deploy-event.js';
 import { runDeploy } from '../../src/deploy/deploy-runner.js';
 import { DeployService } from '../../src/deploy/deploy-service.js';
 import { SwitchyardError } from '../../src/errors/switchyard-error.js';
-import { alice, bob } from './fixtures.js';
+import { alice, bob, record } from './fixtures.js';
 import { world } from './fake-ports.js';
 
 /** `before` appears in the journal, and earlier than `after`. */
@@ -149,12 +149,31 @@ describe('DeployRunner', () => {
     const result = await (await w.service.deploy('blog', 'v2', { by: alice })).done;
     expect(result.record).toMatchObject({
       phase: 'failed',
-      error: { phase: 'draining', message: 'blog-green lost Ready pods after the switch (1/3 Ready)' },
+      error: { phase: 'draining', message: expect.stringMatching(/^blog-green lost Ready pods after the switch at \S+ and was not Ready again within 30s \(1\/3 Ready\)$/) },
     });
+    expect(result.record!.transitions).toContainEqual(expect.objectContaining({ phase: 'draining', note: expect.stringContaining('blog-green lost Ready pods after the switch (1/3 Ready)') }));
     expect(w.journal.filter((j) => j.startsWith('fleet switch'))).toEqual(['fleet switch green', 'fleet switch blue']);
     expect([...w.fleet.live.values()]).toEqual(['blue', 'blue', 'blue']);
     expect(w.cluster.colours).toMatchObject({ blue: { version: 'v1' }, green: null });
     expect((await w.state.read('blog')).live).toEqual({ colour: 'blue', version: 'v1' });
+  });
+
+  it('rides out a pod that leaves Ready for a moment during verification, noting when, and switches once promoted', async () => {
+    const w = world();
+    w.when('verifying', () => {
+      w.cluster.colours.green!.readyReplicas = 2;
+      void w.clock.sleep(5000).then(() => {
+        w.cluster.colours.green!.readyReplicas = 3;
+        void w.service.promote('blog', bob);
+      });
+    });
+    const result = await (await w.service.deploy('blog', 'v2', { by: alice })).done;
+    expect(result.record).toMatchObject({ phase: 'done', promotedBy: bob });
+    expect(result.record!.notReadySince).toBeUndefined();
+    const notes = result.record!.transitions.map((t) => `${t.phase}: ${t.note}`);
+    expect(notes).toContainEqual(expect.stringMatching(/^verifying: blog-green lost Ready pods while being verified \(2\/3 Ready\); the deploy fails unless they are all Ready again by /));
+    expect(notes).toContainEqual(expect.stringMatching(/^switching: blog-green Ready again \(3\/3 Ready\) after [56]s; promoted$/));
+    expect(w.journal.filter((j) => j.startsWith('fleet switch'))).toEqual(['fleet switch green']);
   });
 
   it('never acts on a phase it could not record', async () => {
@@ -190,6 +209,45 @@ describe('DeployRunner', () => {
     expect(result).toMatchObject({ outcome: 'stopped', reason: 'lost the lock of blog to another agent' });
     expect(w.cluster.colours.green).not.toBeNull();
     expect(w.journal.filter((j) => j.startsWith('fleet switch'))).toEqual([]);
+  });
+
+  it('frozen past its lease, it wakes still believing it holds the lock: its next write is refused and nothing changes', async () => {
+    const w = world({ app: { verify: { timeout: '1h' } } });
+    // While it waits in verification another agent takes the lock over and claims the state under fence 2;
+    // this runner's renewals still answer yes, as they do for a process that has not been scheduled since.
+    w.when('verifying', () => {
+      w.state.fences.set('blog', 2);
+      void w.service.promote('blog', bob);
+    });
+    const result = await (await w.service.deploy('blog', 'v2', { by: alice })).done;
+    expect(result).toMatchObject({ outcome: 'stopped', reason: expect.stringMatching(/^lost the lock of blog to another agent: refused a write/) });
+    const left = (await w.state.read('blog')).inFlight!;
+    expect(left).toMatchObject({ phase: 'verifying', promotedBy: bob });
+    expect(left.transitions.at(-1)).toMatchObject({ phase: 'verifying', by: bob, note: 'promote requested' });
+    expect(w.journal.filter((j) => j.startsWith('fleet switch'))).toEqual([]);
+    expect(w.cluster.colours.green).toMatchObject({ version: 'v2' });
+  });
+
+  it('confirms its fence before changing the cluster: taken over right after recording creating, it creates nothing', async () => {
+    const w = world();
+    w.when('creating', () => w.state.fences.set('blog', 2));
+    const result = await (await w.service.deploy('blog', 'v2', { by: alice })).done;
+    expect(result).toMatchObject({ outcome: 'stopped', reason: expect.stringMatching(/^lost the lock of blog to another agent/) });
+    expect(w.journal.some((j) => j.startsWith('cluster create'))).toBe(false);
+    expect((await w.state.read('blog')).inFlight?.phase).toBe('creating');
+  });
+
+  it('claims the record under its fence before it acts; one resumed under a lower fence than recorded stops at once', async () => {
+    const w = world({ app: { verify: { required: false } } });
+    w.state.states.set('blog', { ...(await w.state.read('blog')), inFlight: record('creating') });
+    w.state.fences.set('blog', 3);
+    const stale = await runDeploy(w.deps, w.app, 'blog-1', { lockHeld: { fence: 2 } });
+    expect(stale).toMatchObject({ outcome: 'stopped', reason: expect.stringMatching(/^lost the lock of blog to another agent/) });
+    expect(w.journal.filter((j) => !j.startsWith('lock'))).toEqual([]);
+
+    const fresh = await runDeploy(w.deps, w.app, 'blog-1', { lockHeld: { fence: 4 } });
+    expect(fresh).toMatchObject({ outcome: 'finished', record: { phase: 'done' } });
+    expect(w.state.fences.get('blog')).toBe(4);
   });
 
   it('a renewal that never answers counts as a lost lock within two renew periods, and the runner still ends', async () => {

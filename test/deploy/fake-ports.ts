@@ -76,6 +76,8 @@ export class FakeClock implements Clock {
 
 export class MemoryState implements StatePort {
   readonly states = new Map<string, AppState>();
+  /** The highest lock fence each app's state was written under; a lower one is refused, as the real store does. */
+  readonly fences = new Map<string, number>();
   /** Makes a write fail when it returns true for the state about to be written. */
   failWrite: ((next: AppState) => boolean) | undefined;
 
@@ -89,9 +91,15 @@ export class MemoryState implements StatePort {
     return structuredClone(this.states.get(app) ?? emptyAppState(app));
   }
 
-  async update(app: string, fn: (current: AppState) => AppState): Promise<AppState> {
+  async update(app: string, fn: (current: AppState) => AppState, options: { fence?: number } = {}): Promise<AppState> {
+    const { fence } = options;
+    const recorded = this.fences.get(app) ?? 0;
+    if (fence !== undefined && fence < recorded) {
+      throw new SwitchyardError('lock-held', `refused a write to the state of ${app} under lock token ${fence}: written under ${recorded} since`);
+    }
     const current = await this.read(app);
     const next = fn(current);
+    if (fence !== undefined && fence > recorded) this.fences.set(app, fence);
     if (next === current) return current;
     if (this.failWrite?.(next)) throw new SwitchyardError('kube-api-failed', `writing ConfigMap ${app}/switchyard-${app}: 500`);
     this.states.set(app, structuredClone(next));
@@ -102,6 +110,8 @@ export class MemoryState implements StatePort {
 
 export class MemoryLock implements LockPort {
   readonly holders = new Map<string, LockHolder>();
+  /** Each app's last fence: raised for every new holder. */
+  readonly fences = new Map<string, number>();
   /** Renewals fail from now on (the lease expired and another agent took it). */
   lost = false;
 
@@ -119,9 +129,10 @@ export class MemoryLock implements LockPort {
   async acquire(app: string, holder: LockHolder): Promise<LockResult> {
     const cur = this.holders.get(app);
     if (cur && !this.holds(app, holder)) return { acquired: false, holder: cur };
+    if (!cur) this.fences.set(app, (this.fences.get(app) ?? 0) + 1);
     this.holders.set(app, holder);
     this.journal.push(`lock acquire ${app}`);
-    return { acquired: true };
+    return { acquired: true, fence: this.fences.get(app)! };
   }
 
   /** Renewals asked for (not journaled: there are many). */

@@ -1,15 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startKubeStandIn, type KubeStandIn } from '../../src/sandbox/kube/start-kube-stand-in.js';
 import { readyPodVersions } from '../../src/sandbox/kube/ready-pod-versions.js';
+import { rawApi, type RawRequest } from './raw-http.js';
 
 /** The stand-in speaks the REST protocol: these tests use plain HTTP, as any client would. */
 describe('stand-in API server protocol', () => {
   let kube: KubeStandIn;
-  const api = (path: string, init: RequestInit & { json?: unknown; type?: string } = {}) =>
-    fetch(kube.url + path, {
-      ...init,
-      ...(init.json !== undefined ? { body: JSON.stringify(init.json), headers: { 'content-type': init.type ?? 'application/json' } } : {}),
-    }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, any> }));
+  const api = (path: string, init?: RawRequest) => rawApi(kube.url)(path, init);
   const rs = (name: string, replicas = 1, extra: Record<string, string> = {}) => ({
     metadata: { name, labels: { app: 'blog', ...extra } },
     spec: { replicas, selector: { matchLabels: { name } }, template: { metadata: { labels: { name, app: 'blog', 'switchyard/version': 'v1' } }, spec: { containers: [{ name: 'web', image: 'blog:v1' }] } } },
@@ -160,17 +157,43 @@ describe('stand-in API server protocol', () => {
     expect((await api('/api/v1/namespaces/blog/configmaps', { method: 'POST', json: body })).status).toBe(201);
   });
 
-  it('is strict: unknown paths answer 404 and unsupported verbs 405, and both are recorded', async () => {
+  it('is strict: unknown paths and methods answer as kube-apiserver does, and are recorded', async () => {
     expect(kube.unserved).toEqual([]);
-    expect(await api('/apis/batch/v1/namespaces/blog/jobs')).toMatchObject({ status: 404, body: { kind: 'Status', reason: 'NotFound' } });
-    expect((await api('/api/v1/namespaces/blog/configmaps/x', { method: 'POST', json: {} })).status).toBe(405);
+    // Outside the group-versions it serves, a real server has no route at all: Go's plain-text 404.
+    const noGroup = await fetch(`${kube.url}/apis/batch/v1/namespaces/blog/jobs`);
+    expect([noGroup.status, noGroup.headers.get('content-type'), await noGroup.text()]).toEqual([404, 'text/plain; charset=utf-8', '404 page not found\n']);
+    // Inside one, go-restful answers a Status.
+    expect(await api('/apis/apps/v1/namespaces/blog/deployments')).toMatchObject({ status: 404, body: { kind: 'Status', reason: 'NotFound', code: 404, details: {} } });
+    expect(await api('/apis/apps/v1/namespaces/blog/replicasets/blog-blue/log')).toMatchObject({ status: 404, body: { reason: 'NotFound' } });
+    expect(await api('/api/v1/namespaces/blog/configmaps/x', { method: 'POST', json: {} })).toMatchObject({
+      status: 405, body: { kind: 'Status', reason: 'MethodNotAllowed', message: 'the server does not allow this method on the requested resource', code: 405 },
+    });
     expect((await api('/version', { method: 'DELETE' })).status).toBe(405);
     expect((await api('/api/v1/namespaces/blog/configmaps/x?watch=true')).status).toBe(405);
+    // Namespaces have no deletecollection, on a real server either.
+    expect((await api('/api/v1/namespaces', { method: 'DELETE' })).status).toBe(405);
+    expect((await api('/apis/apps/v1/namespaces/blog/replicasets/x/scale', { method: 'DELETE' })).status).toBe(405);
     expect(kube.unserved).toEqual([
       { method: 'GET', path: '/apis/batch/v1/namespaces/blog/jobs', status: 404 },
+      { method: 'GET', path: '/apis/apps/v1/namespaces/blog/deployments', status: 404 },
+      { method: 'GET', path: '/apis/apps/v1/namespaces/blog/replicasets/blog-blue/log', status: 404 },
       { method: 'POST', path: '/api/v1/namespaces/blog/configmaps/x', status: 405 },
       { method: 'DELETE', path: '/version', status: 405 },
       { method: 'GET', path: '/api/v1/namespaces/blog/configmaps/x', status: 405 },
+      { method: 'DELETE', path: '/api/v1/namespaces', status: 405 },
+      { method: 'DELETE', path: '/apis/apps/v1/namespaces/blog/replicasets/x/scale', status: 405 },
+    ]);
+    kube.unserved.length = 0;
+  });
+
+  it('refuses, and records, what a real server does but the stand-in does not: dry run, server-side apply', async () => {
+    const path = '/api/v1/namespaces/blog/configmaps';
+    expect(await api(`${path}?dryRun=All`, { method: 'POST', json: { metadata: { name: 'dry' } } })).toMatchObject({ status: 400, body: { reason: 'BadRequest' } });
+    expect(kube.store.find('configmaps', 'blog', 'dry')).toBeUndefined();
+    expect(await api(`${path}/s-a`, { method: 'PATCH', type: 'application/apply-patch+yaml', json: { data: { a: 'b' } } })).toMatchObject({ status: 415, body: { reason: 'UnsupportedMediaType' } });
+    expect(kube.unserved).toEqual([
+      { method: 'POST', path, status: 400 },
+      { method: 'PATCH', path: `${path}/s-a`, status: 415 },
     ]);
     kube.unserved.length = 0;
   });

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
@@ -66,6 +67,27 @@ export class CliProcess {
     }
   }
 
+  /**
+   * SIGSTOP to its whole group: the process stays alive but runs nothing (no
+   * renewal, no timer), as a process paused by the kernel, a debugger or a
+   * long GC pause does; `thaw` lets it go on from exactly where it was.
+   */
+  freeze(): void {
+    this.signalGroup('SIGSTOP');
+  }
+
+  thaw(): void {
+    this.signalGroup('SIGCONT');
+  }
+
+  private signalGroup(signal: NodeJS.Signals): void {
+    try {
+      process.kill(-this.pid, signal);
+    } catch {
+      // already gone
+    }
+  }
+
   /** Resolves with the first line `match` accepts (already printed or still to come); rejects if the process ends first. */
   untilLine(match: (line: CliLine) => boolean, what = 'a matching line', timeoutMs = 30_000): Promise<CliLine> {
     return new Promise((resolve, reject) => {
@@ -94,11 +116,16 @@ export class CliProcess {
     });
   }
 
-  /** Asks it to stop (SIGTERM, as a service manager would), then kills it if it lingers. */
+  /**
+   * Asks it to stop (SIGTERM, as a service manager would), then kills it if it lingers.
+   * The signal goes to the node process tsx runs the CLI in: tsx's own relay
+   * gives up and SIGKILLs a child that does not answer within 30 ms, which a
+   * loaded machine sometimes cannot.
+   */
   async stop(): Promise<number | null> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return this.child.exitCode;
     try {
-      process.kill(this.pid, 'SIGTERM');
+      process.kill(this.cliPid(), 'SIGTERM');
     } catch {
       return this.exited;
     }
@@ -108,6 +135,16 @@ export class CliProcess {
     // Whatever it left in its group (tsx's node child) goes too.
     this.killNow();
     return code;
+  }
+
+  /** The node process running the CLI under tsx (tsx's only child), or tsx itself when that cannot be told. */
+  private cliPid(): number {
+    try {
+      const children = readFileSync(`/proc/${this.pid}/task/${this.pid}/children`, 'utf8').trim().split(/\s+/);
+      return children.length === 1 && children[0] ? Number(children[0]) : this.pid;
+    } catch {
+      return this.pid;
+    }
   }
 
   /** What it printed, for failure messages. */

@@ -16,7 +16,7 @@ export interface ConsistentApp {
 
 /**
  * The end of every deploy, finished or unwound, and of every fault: the
- * state DESIGN.md's invariants allow between deploys. Checks, from the
+ * state the invariants of docs/architecture.md allow between deploys. Checks, from the
  * outside (files, the stand-in cluster's store, HTTP through nginx), that
  *
  * - every node's upstream file marks the same colour live (invariant 2),

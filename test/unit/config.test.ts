@@ -59,4 +59,58 @@ describe('config', () => {
   it('gives the line of a YAML syntax error', () => {
     expect(errorOf('apps: [\n  - x').message).toMatch(/^sy\.yaml:\d+:\d+: YAML syntax error/);
   });
+
+  describe('refuses durations too short to be safe, naming the minimum and why', () => {
+    const app = (keys: string) => minimal.replace('portBase: 30000', `portBase: 30000, ${keys}`);
+    const ssh = (keys: string) => minimal.replace('knownHostsPath: keys/known_hosts', `knownHostsPath: keys/known_hosts, ${keys}`);
+    it.each([
+      ['pollSeconds 0 (a hot loop of API reads)', `${minimal}agent: { pollSeconds: 0 }\n`, 'agent.pollSeconds: at least 100ms: each poll reads'],
+      ['pollSeconds 5ms', `${minimal}agent: { pollSeconds: 5ms }\n`, 'agent.pollSeconds: at least 100ms'],
+      ['reloadConfirmSeconds 50ms (confirms nothing)', `${minimal}nginx: { reloadConfirmSeconds: 50ms }\n`, 'nginx.reloadConfirmSeconds: at least 1s: nginx lets its old workers accept for 100 ms'],
+      ['connectTimeoutSeconds 0', ssh('connectTimeoutSeconds: 0'), 'ssh.connectTimeoutSeconds: at least 1s'],
+      ['keepaliveSeconds 10ms', ssh('keepaliveSeconds: 10ms'), 'ssh.keepaliveSeconds: at least 1s'],
+      ['a verification timeout of 10s', app('verify: { timeout: 10s }'), 'apps[0].verify.timeout: at least 1m'],
+      ['a drain of 200ms', app('drainSeconds: 200ms'), 'apps[0].drainSeconds: either 0 (no drain) or at least 1s'],
+      ['readyTimeout 0', app('readyTimeout: 0'), 'apps[0].readyTimeout: at least 1s'],
+      ['commandTimeoutSeconds under what a commit needs', ssh('commandTimeoutSeconds: 14s'), 'ssh.commandTimeoutSeconds: at least 15s (nginx.reloadConfirmSeconds + 5s): a commit'],
+      ['reloadConfirmSeconds longer than a command may run', `${minimal}nginx: { reloadConfirmSeconds: 1m }\n`, 'ssh.commandTimeoutSeconds: at least 65s'],
+    ])('%s', (_name, text, message) => {
+      expect(errorOf(text).message).toContain(`sy.yaml: ${message}`);
+    });
+
+    it('accepts the smallest safe values, a drain of 0 and no readiness grace', () => {
+      const c = parseConfig(
+        `${ssh('connectTimeoutSeconds: 1, keepaliveSeconds: 1s, commandTimeoutSeconds: 6s').replace('portBase: 30000', 'portBase: 30000, drainSeconds: 0, readyTimeout: 1s, readinessGraceSeconds: 0, verify: { timeout: 1m }')}agent: { pollSeconds: 100ms }\nnginx: { reloadConfirmSeconds: 1s }\n`,
+        'sy.yaml',
+      );
+      expect(c.agent.pollSeconds).toBe(0.1);
+      expect(c.ssh.commandTimeoutSeconds).toBe(6);
+      expect(c.apps[0]).toMatchObject({ drainSeconds: 0, readyTimeout: 1, readinessGraceSeconds: 0, verify: { timeout: 60 } });
+    });
+
+    it('gives readiness a grace of 30 s by default', () => {
+      expect(parseConfig(minimal, 'sy.yaml').apps[0]!.readinessGraceSeconds).toBe(30);
+    });
+  });
+
+  describe('refuses a releasesDir the clean-up could empty by mistake', () => {
+    it.each([
+      ['/', '/ is too near the root (fewer than two levels below /)'],
+      ['/srv', '/srv is too near the root'],
+      ['/etc', '/etc is too near the root'],
+      ['/etc/nginx/releases', '/etc/nginx/releases is a system folder'],
+      ['/usr/lib', '/usr/lib is a system folder'],
+      ['/var/www/', '/var/www is a system folder'],
+      ['/home/deploy', '/home/deploy is a home folder'],
+      ['/srv/blog/../..', '"." and ".." are not allowed'],
+    ])('%s', (dir, message) => {
+      const e = errorOf(minimal.replace('portBase: 30000', `portBase: 30000, releasesDir: "${dir}", keepReleases: 5`));
+      expect(e.message).toContain(`sy.yaml: apps[0].releasesDir: ${message}`);
+      expect(e.message).toContain('give the app a folder of its own, such as /srv/blog/releases');
+    });
+
+    it.each(['/srv/blog/releases', '/home/deploy/releases', '/var/www/blog/releases', '/opt/blog'])('accepts %s', (dir) => {
+      expect(parseConfig(minimal.replace('portBase: 30000', `portBase: 30000, releasesDir: ${dir}`), 'sy.yaml').apps[0]!.releasesDir).toBe(dir);
+    });
+  });
 });

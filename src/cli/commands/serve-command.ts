@@ -1,6 +1,8 @@
 import type { ResumeReport } from '../../deploy/deploy-service.js';
 import type { RetireReport } from '../../deploy/retire-retained.js';
 import { AgentServer } from '../../agent/agent-server.js';
+import { loadFrontEnds } from '../../agent/load-front-ends.js';
+import { loadSecrets } from '../../config/load-secrets.js';
 import { examples, type CliCommand } from '../cli-command.js';
 import type { CliSession } from '../cli-session.js';
 import { eventOutput } from '../event-output.js';
@@ -72,17 +74,21 @@ function changePrinter<R extends { app: string; how: string }>(
 export const serveCommand: CliCommand = (program, cli) => {
   program
     .command('serve')
-    .description('run the agent: resume deploys in flight (now and whenever their holder dies), retire kept colours whose retention window closed, print progress, until Ctrl-C')
+    .description('run the agent: the Slack app (with slack: in the config) and the HTTP API for CI; resume deploys in flight (now and whenever their holder dies), retire kept colours whose retention window closed, print progress, until Ctrl-C')
     .addHelpText(
       'after',
       examples('switchyard serve', 'switchyard serve --json --log-level warn') +
         '\nThe structured log goes to stderr (info level unless --log-level says otherwise).\n' +
+        'Secrets come from the environment: SLACK_BOT_TOKEN with SLACK_APP_TOKEN (Socket Mode) or\n' +
+        'SLACK_SIGNING_SECRET (HTTP mode), and SWITCHYARD_API_TOKENS="ci:<token>,..." for the API.\n' +
         'On SIGINT or SIGTERM the agent stops; deploys it ran stay in flight for another agent to resume.\n',
     )
     .action(
       cli.action(
         async (session) => {
           const config = await session.config();
+          // Missing tokens are found before anything connects.
+          const secrets = loadSecrets(config, session.io.env);
           const agent = await session.agent(config, { onEvent: eventOutput(session) });
           const everyMs = (config.agent.leaseSeconds * 1000) / 2;
           const server = new AgentServer(agent, {
@@ -92,7 +98,9 @@ export const serveCommand: CliCommand = (program, cli) => {
             onResume: changePrinter(session, 'resume-report', describeReport),
             onRetire: changePrinter(session, 'retire-report', describeRetire),
           });
+          const { api } = loadFrontEnds(server, agent, { config, secrets, log: session.log, clock: session.clock });
           await server.start();
+          if (api) session.say(`HTTP API listening on ${api.url}`);
           session.say(`agent ${agent.identity} serving ${config.apps.map((a) => a.name).join(', ')}; resuming deploys every ${everyMs / 1000} s`);
           await new Promise<void>((resolve) => (session.signal.aborted ? resolve() : session.signal.addEventListener('abort', () => resolve(), { once: true })));
           session.say('stopping: deploys in flight stop where they are and stay recorded for the next agent');

@@ -1,3 +1,4 @@
+import { formatActor } from '../../deploy/wording.js';
 import type { DeployRecord } from '../../state/app-state.js';
 
 const took = (r: DeployRecord): string => {
@@ -8,12 +9,12 @@ const took = (r: DeployRecord): string => {
 
 /**
  * An app's history as a short table, newest first: what was asked, the
- * colours, how it ended, who asked and who promoted, and how long it took.
+ * colours, how it ended, who asked, started and promoted, and how long it took.
  *
  * @example
  * formatHistoryTable(await service.history('blog')).forEach((l) => console.log(l));
- * // ID             KIND      VERSION  COLOURS        RESULT       BY                   TOOK
- * // blog-2c1f9a0e  rollback  1.0.0    green → blue   rolled-back  oncall (cli)         1.1 s
+ * // ID             KIND      VERSION  COLOURS        RESULT       REQUESTED BY      TOOK
+ * // blog-2c1f9a0e  rollback  1.0.0    green → blue   rolled-back  U03CAROL (slack)  1.1 s
  */
 export function formatHistoryTable(records: readonly DeployRecord[]): string[] {
   const rows = records.map((r) => [
@@ -22,7 +23,7 @@ export function formatHistoryTable(records: readonly DeployRecord[]): string[] {
     r.version,
     `${r.fromColour ?? '-'} → ${r.toColour}`,
     r.phase,
-    `${r.requestedBy.id} (${r.requestedBy.via})${r.promotedBy ? `, promoted by ${r.promotedBy.id}` : ''}`,
+    `${formatActor(r.requestedBy)}${r.startedBy ? `, started by ${r.startedBy.name ?? r.startedBy.id}` : ''}${r.promotedBy ? `, promoted by ${r.promotedBy.name ?? r.promotedBy.id}` : ''}`,
     took(r),
   ]);
   const table = [['ID', 'KIND', 'VERSION', 'COLOURS', 'RESULT', 'REQUESTED BY', 'TOOK'], ...rows];

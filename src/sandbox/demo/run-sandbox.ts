@@ -25,10 +25,12 @@ export interface RunSandboxOptions extends SandboxDemoOptions {
 /**
  * `switchyard sandbox`: switchyard on this machine, end to end. Checks (and
  * as root on Debian installs) what real nodes need, starts the stand-in
- * cluster and EC2 with real nginx + sshd nodes, then deploys blog 2.0.0
- * through the real DeployService under continuous load, promotes it after a
- * short pause as a person would, rolls it back as on-call would, and prints
- * what each node's nginx answers before and after (see SandboxDemo).
+ * cluster, EC2 and Slack with real nginx + sshd nodes, and serves the agent
+ * as `switchyard serve` does (Slack and the HTTP API loaded). Then CI starts
+ * blog 2.0.0 through the API and follows its events, alice presses Start and
+ * bob Promote in Slack, carol rolls it back with `/deploy rollback blog`,
+ * all under continuous load, and it prints what each node's nginx answers
+ * before and after and every version of the deploy messages (see SandboxDemo).
  * Whatever happens (success, failure, the signal), everything it started is
  * removed before it returns. Answers the CLI's exit code: 0 only when every
  * step went as expected, 1 when one did not (or this machine lacks what it

@@ -1,10 +1,16 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { PatchType } from './apply-patch.js';
+import { definitionOf } from './api-schema.js';
+import { applyPatch, type PatchType } from './apply-patch.js';
 import { FaultInjector, type KubeVerb, type RequestTarget } from './fault-injector.js';
+import { decodeBody, decodePatched, parseFieldValidation, warningHeader } from './field-validation.js';
 import { KubeStatusError, type KubeObject } from './kube-object.js';
 import type { DeleteOptions, KubeStore, StoreEvent } from './kube-store.js';
 import { parseFieldSelector, parseLabelSelector } from './label-selector.js';
+import { isPrettyPrint, parseListOptions, queryFlag, type ListOptions } from './list-options.js';
+import { OpenApiDocuments } from './openapi-documents.js';
+import { serveOpenApi } from './openapi-handler.js';
+import { replicaSetWithScale, scaleOf } from './replica-set-scale.js';
 import { apiGroupList, apiResourceList, apiVersionOf, findResourceType, RESOURCE_TYPES, type ResourceType } from './resource-types.js';
 import { toTable, wantsTable } from './table-output.js';
 
@@ -28,8 +34,11 @@ const MAX_BODY = 3 * 1024 * 1024;
 /**
  * The stand-in Kubernetes API server: the REST protocol over node:http on
  * loopback (discovery, CRUD, patch, label and field selectors, watch streams,
- * Status errors), over a KubeStore. Strict: anything it does not know is
- * answered with a Status 404/405 and recorded in `unserved`.
+ * Status errors, the scale subresource, the OpenAPI documents), over a
+ * KubeStore. Strict: anything it does not serve is answered as
+ * kube-apiserver answers an unknown path or method (404, 405) and recorded
+ * in `unserved`; so are the few things a real server does that it does not
+ * (dry run, server-side apply).
  *
  * @example
  * const api = new KubeApiServer(store);
@@ -45,10 +54,12 @@ export class KubeApiServer {
   private readonly watches = new Map<ServerResponse, () => void>();
   private readonly store: KubeStore;
   private readonly options: KubeApiServerOptions;
+  private readonly openapi: OpenApiDocuments;
 
   constructor(store: KubeStore, options: KubeApiServerOptions = {}) {
     this.store = store;
     this.options = options;
+    this.openapi = new OpenApiDocuments(this.gitVersion());
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((err: unknown) => this.fail(res, err));
     });
@@ -83,67 +94,96 @@ export class KubeApiServer {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://stand-in');
     const path = url.pathname.replace(/\/+$/, '') || '/';
+    const q = url.searchParams;
+    const reply: Reply = { pretty: isPrettyPrint(q, req.headers['user-agent']), warnings: [] };
+    if (path === '/healthz' || path === '/readyz' || path === '/livez') return send(res, 200, 'ok', reply);
+    if (path === '/openapi/v2' || path === '/openapi/v3' || path.startsWith('/openapi/v3/')) {
+      if (!serveOpenApi(req, res, url, this.openapi)) this.unsupported(req, res, path, 404);
+      return;
+    }
     const discovery = this.discovery(path);
     if (discovery) {
       if (req.method !== 'GET') return this.unsupported(req, res, path, 405);
-      return send(res, 200, discovery);
+      return send(res, 200, discovery, reply);
     }
     const route = parseRoute(path);
     if (!route) return this.unsupported(req, res, path, 404);
     const { type, namespace, name, subresource } = route;
-    const q = url.searchParams;
+    if (subresource !== undefined && !(subresource === 'status' && type.hasStatus) && !(subresource === 'scale' && type.hasScale)) return this.unsupported(req, res, path, 404);
     const verb = verbOf(req.method ?? '', name, q);
-    if (!verb || (subresource !== undefined && (subresource !== 'status' || !type.hasStatus || !['get', 'update', 'patch'].includes(verb)))) {
-      return this.unsupported(req, res, path, verb ? 404 : 405);
-    }
+    if (!verb || !type.verbs.includes(verb) || (subresource !== undefined && !['get', 'update', 'patch'].includes(verb))) return this.unsupported(req, res, path, 405);
+    // Dry run would need every write to be computed without being stored; the stand-in refuses it rather than write for real.
+    if (q.has('dryRun') && verb !== 'get' && verb !== 'list' && verb !== 'watch') return this.unsupported(req, res, path, 400, 'the stand-in does not serve dryRun');
+    const patchType = verb === 'patch' ? (req.headers['content-type'] ?? '').split(';')[0]!.trim() : undefined;
+    // Server-side apply needs managed fields, which the stand-in does not keep.
+    if (patchType === 'application/apply-patch+yaml') return this.unsupported(req, res, path, 415, '415: Unsupported Media Type');
+    if (patchType !== undefined && !PATCH_TYPES.includes(patchType)) throw new KubeStatusError(415, 'UnsupportedMediaType', '415: Unsupported Media Type');
+    const list = verb === 'list' || verb === 'watch' || verb === 'deletecollection' ? parseListOptions(q) : undefined;
     const target: RequestTarget = { verb, resource: type.plural, namespace, name, subresource };
     const fault = this.faults.take(target);
     if (fault) throw fault;
     const body = ['create', 'update', 'patch'].includes(verb) ? await readJson(req) : verb === 'delete' ? await readJson(req, true) : undefined;
     const table = wantsTable(req.headers.accept);
+    const schema = subresource === 'scale' ? definitionOf('autoscaling', 'Scale') : definitionOf(type.group, type.kind);
     switch (verb) {
       case 'watch':
-        return this.watch(res, type, namespace, q, table);
+        return this.watch(res, type, namespace, list!, table);
       case 'list': {
-        const list = this.store.list(type.plural, namespace, { labelSelector: q.get('labelSelector') ?? undefined, fieldSelector: q.get('fieldSelector') ?? undefined });
-        const listBody = { kind: `${type.kind}List`, apiVersion: apiVersionOf(type), metadata: { resourceVersion: list.resourceVersion }, items: list.items };
-        return send(res, 200, table ? toTable(type, list.items, list.resourceVersion) : listBody);
+        const found = this.store.list(type.plural, namespace, { labelSelector: list!.labelSelector, fieldSelector: list!.fieldSelector });
+        // Like kube-apiserver, the items of a JSON list carry no kind or apiVersion: the list's kind says what they are.
+        const listBody = { kind: `${type.kind}List`, apiVersion: apiVersionOf(type), metadata: { resourceVersion: found.resourceVersion }, items: found.items.map(withoutTypeMeta) };
+        return send(res, 200, table ? toTable(type, found.items, found.resourceVersion) : listBody, reply);
       }
       case 'get': {
         const obj = this.store.get(type.plural, namespace, name!);
-        return send(res, 200, table ? toTable(type, [obj], obj.metadata.resourceVersion) : obj);
+        if (subresource === 'scale') return send(res, 200, scaleOf(obj), reply);
+        return send(res, 200, table ? toTable(type, [obj], obj.metadata.resourceVersion) : obj, reply);
       }
-      case 'create':
-        return send(res, 201, this.store.create(type.plural, namespace, body));
-      case 'update':
-        return send(res, 200, this.store.replace(type.plural, namespace, name!, body, subresource as 'status' | undefined));
+      case 'create': {
+        const decoded = decodeBody(body, schema.name, type.kind, parseFieldValidation(q, 'CreateOptions'), reply.warnings);
+        return send(res, 201, this.store.create(type.plural, namespace, decoded), reply);
+      }
+      case 'update': {
+        const decoded = decodeBody(body, schema.name, subresource === 'scale' ? 'Scale' : type.kind, parseFieldValidation(q, 'UpdateOptions'), reply.warnings);
+        if (subresource === 'scale') return send(res, 200, this.writeScale(namespace, name!, decoded), reply);
+        return send(res, 200, this.store.replace(type.plural, namespace, name!, decoded, subresource as 'status' | undefined), reply);
+      }
       case 'patch': {
-        const contentType = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
-        if (!PATCH_TYPES.includes(contentType)) {
-          throw new KubeStatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${PATCH_TYPES.join(', ')}`);
-        }
-        return send(res, 200, this.store.patch(type.plural, namespace, name!, body, contentType as PatchType, subresource as 'status' | undefined));
+        const current = this.store.get(type.plural, namespace, name!);
+        const before = subresource === 'scale' ? scaleOf(current) : current;
+        const patched = applyPatch(before, body, patchType as PatchType, schema.name);
+        const decoded = decodePatched(patched, body, patchType as PatchType, schema.name, parseFieldValidation(q, 'PatchOptions'), reply.warnings);
+        if (subresource === 'scale') return send(res, 200, this.writeScale(namespace, name!, decoded), reply);
+        return send(res, 200, this.store.replace(type.plural, namespace, name!, decoded, subresource as 'status' | undefined), reply);
       }
       case 'delete': {
         const options = deleteOptions(body, q);
         const { object, pending } = this.store.delete(type.plural, namespace, name!, options);
-        return send(res, 200, pending ? object : success(type, object));
+        return send(res, 200, pending ? object : success(type, object), reply);
       }
       case 'deletecollection': {
-        const { items } = this.store.list(type.plural, namespace, { labelSelector: q.get('labelSelector') ?? undefined, fieldSelector: q.get('fieldSelector') ?? undefined });
+        const { items } = this.store.list(type.plural, namespace, { labelSelector: list!.labelSelector, fieldSelector: list!.fieldSelector });
         for (const o of items) this.store.delete(type.plural, namespace, o.metadata.name, deleteOptions(undefined, q));
-        return send(res, 200, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success' });
+        return send(res, 200, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success' }, reply);
       }
     }
   }
 
+  /** A written Scale sets the ReplicaSet's desired count; the answer is the Scale of what was stored. */
+  private writeScale(namespace: string | undefined, name: string, scale: unknown): KubeObject {
+    const rs = this.store.get('replicasets', namespace, name);
+    return scaleOf(this.store.replace('replicasets', namespace, name, replicaSetWithScale(rs, scale, name)));
+  }
+
+  private gitVersion(): string {
+    return `v${this.options.serverVersion?.major ?? '1'}.${this.options.serverVersion?.minor ?? '31'}.0`;
+  }
+
   private discovery(path: string): unknown {
-    const minor = this.options.serverVersion?.minor ?? '31';
-    const major = this.options.serverVersion?.major ?? '1';
     if (path === '/version') {
-      return { major, minor, gitVersion: `v${major}.${minor}.0`, gitCommit: 'stand-in', gitTreeState: 'clean', buildDate: '2024-08-13T00:00:00Z', goVersion: 'go1.22.5', compiler: 'gc', platform: 'linux/amd64' };
+      const { major = '1', minor = '31' } = this.options.serverVersion ?? {};
+      return { major, minor, gitVersion: this.gitVersion(), gitCommit: 'stand-in', gitTreeState: 'clean', buildDate: '2024-08-13T00:00:00Z', goVersion: 'go1.22.5', compiler: 'gc', platform: 'linux/amd64' };
     }
-    if (path === '/healthz' || path === '/readyz' || path === '/livez') return 'ok';
     if (path === '/api') return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '127.0.0.1' }] };
     if (path === '/apis') return apiGroupList();
     if (path === '/api/v1') return apiResourceList('', 'v1');
@@ -156,11 +196,11 @@ export class KubeApiServer {
     return undefined;
   }
 
-  private watch(res: ServerResponse, type: ResourceType, namespace: string | undefined, q: URLSearchParams, table: boolean): void {
-    const labels = parseLabelSelector(q.get('labelSelector') ?? undefined);
-    const fields = parseFieldSelector(q.get('fieldSelector') ?? undefined);
+  private watch(res: ServerResponse, type: ResourceType, namespace: string | undefined, options: ListOptions, table: boolean): void {
+    const labels = parseLabelSelector(options.labelSelector);
+    const fields = parseFieldSelector(options.fieldSelector);
     const matches = (o: KubeObject | undefined) => o !== undefined && (namespace === undefined || o.metadata.namespace === namespace) && labels(o.metadata.labels) && fields(o);
-    const rv = q.get('resourceVersion');
+    const rv = options.resourceVersion;
     // Strict like kube-apiserver: a version that is not one, or that the store has not reached, is refused rather than read as "now".
     if (rv && !/^\d+$/.test(rv)) throw new KubeStatusError(400, 'BadRequest', `resourceVersion: Invalid value: ${JSON.stringify(rv)}: must be an unsigned integer`);
     if (rv && Number(rv) > this.store.resourceVersion) {
@@ -192,10 +232,24 @@ export class KubeApiServer {
     if (backlog) backlog.forEach(emit);
     else for (const o of this.store.list(type.plural, namespace).items.filter(matches)) write('ADDED', table ? toTable(type, [o], o.metadata.resourceVersion) : o);
     const off = this.store.subscribe(emit);
-    const timeout = Number(q.get('timeoutSeconds') ?? 0);
+    const timeout = options.timeoutSeconds ?? 0;
+    const deadline = timeout > 0 ? Date.now() + timeout * 1000 : undefined;
+    let bookmark: NodeJS.Timeout | undefined;
+    // The watch cache's rhythm: a bookmark a minute, and one 2 s before the deadline so the client can resume from there.
+    const nextBookmark = () => {
+      const now = Date.now();
+      const at = Math.min(now + 60_000, deadline === undefined ? Infinity : deadline - 2000);
+      if (at <= now) return;
+      bookmark = setTimeout(() => {
+        write('BOOKMARK', { kind: type.kind, apiVersion: apiVersionOf(type), metadata: { resourceVersion: String(this.store.resourceVersion) } });
+        nextBookmark();
+      }, at - now);
+    };
+    if (options.allowWatchBookmarks) nextBookmark();
     const end = () => {
       off();
       clearTimeout(timer);
+      clearTimeout(bookmark);
       this.watches.delete(res);
       res.end();
     };
@@ -204,27 +258,53 @@ export class KubeApiServer {
     res.on('close', end);
   }
 
-  private unsupported(req: IncomingMessage, res: ServerResponse, path: string, status: 404 | 405): void {
+  /**
+   * Records a request the stand-in cannot serve and answers it as kube-apiserver
+   * answers a path or method it has no route for: a JSON Status inside the
+   * group-versions it serves, and Go's plain-text 404 anywhere else.
+   */
+  private unsupported(req: IncomingMessage, res: ServerResponse, path: string, status: 400 | 404 | 405 | 415, message?: string): void {
     this.unserved.push({ method: req.method ?? '', path, status });
-    const err =
-      status === 404
-        ? new KubeStatusError(404, 'NotFound', 'the server could not find the requested resource')
-        : new KubeStatusError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
     req.resume();
-    send(res, status, err.toStatus());
+    if (status === 404 && !underServedRoot(path)) {
+      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
+      res.end('404 page not found\n');
+      return;
+    }
+    const reason = ({ 400: 'BadRequest', 404: 'NotFound', 405: 'MethodNotAllowed', 415: 'UnsupportedMediaType' } as const)[status];
+    const text = message ?? (status === 404 ? 'the server could not find the requested resource' : 'the server does not allow this method on the requested resource');
+    send(res, status, new KubeStatusError(status, reason, text).toStatus(), { pretty: false, warnings: [] });
   }
 
   private fail(res: ServerResponse, err: unknown): void {
     const status = err instanceof KubeStatusError ? err : new KubeStatusError(500, 'InternalError', `Internal error occurred: ${err instanceof Error ? err.message : String(err)}`);
     if (res.headersSent) res.end();
-    else send(res, status.code, status.toStatus());
+    else send(res, status.code, status.toStatus(), { pretty: false, warnings: [] });
   }
 }
 
-function send(res: ServerResponse, status: number, body: unknown): void {
-  const text = typeof body === 'string' ? body : JSON.stringify(body);
+/** How one answer is written: indented or not (`?pretty`), and the warnings the request earned. */
+interface Reply {
+  pretty: boolean;
+  warnings: string[];
+}
+
+/** JSON as kube-apiserver's serializer writes it: a trailing newline, or two-space indentation without one when pretty. */
+function send(res: ServerResponse, status: number, body: unknown, reply: Reply): void {
+  const text = typeof body === 'string' ? body : reply.pretty ? JSON.stringify(body, null, 2) : `${JSON.stringify(body)}\n`;
+  if (reply.warnings.length > 0) res.setHeader('Warning', reply.warnings.map(warningHeader));
   res.writeHead(status, { 'Content-Type': typeof body === 'string' ? 'text/plain' : 'application/json', 'Content-Length': Buffer.byteLength(text) });
   res.end(text);
+}
+
+function withoutTypeMeta(o: KubeObject): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([k]) => k !== 'kind' && k !== 'apiVersion'));
+}
+
+/** Paths under a go-restful web service of kube-apiserver: /version, /api..., and each served group. */
+function underServedRoot(path: string): boolean {
+  const roots = ['/version', '/api', ...new Set(RESOURCE_TYPES.filter((t) => t.group).map((t) => `/apis/${t.group}`))];
+  return roots.some((root) => path === root || path.startsWith(`${root}/`));
 }
 
 function success(type: ResourceType, o: KubeObject): unknown {
@@ -257,8 +337,8 @@ function parseRoute(path: string): Route | undefined {
 }
 
 function verbOf(method: string, name: string | undefined, q: URLSearchParams): KubeVerb | undefined {
-  const watch = q.get('watch') === 'true' || q.get('watch') === '1';
-  // A watch of one object by its path is not served: answered as a plain get it would end at once and look like a watch.
+  const watch = queryFlag(q, 'watch') ?? false;
+  // A watch of one object by its path is not served: kube-apiserver answers it as a plain get, which would end at once and look like a watch.
   if (method === 'GET') return name ? (watch ? undefined : 'get') : watch ? 'watch' : 'list';
   if (method === 'POST') return name ? undefined : 'create';
   if (method === 'PUT') return name ? 'update' : undefined;

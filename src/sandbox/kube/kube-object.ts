@@ -83,3 +83,12 @@ export class KubeStatusError extends Error {
 }
 
 export const clone = <T>(value: T): T => structuredClone(value);
+
+/** JSON with sorted keys, so two objects that differ only in key order compare equal (as their Go structs would). */
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(Object.keys(value).sort().map((k) => [k, canonical((value as Record<string, unknown>)[k])]));
+}
+
+export const sameContent = (a: unknown, b: unknown): boolean => JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));

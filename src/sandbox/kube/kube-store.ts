@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { definitionOf } from './api-schema.js';
 import { applyPatch, type PatchType } from './apply-patch.js';
-import { clone, KubeStatusError, type KubeObject } from './kube-object.js';
+import { clone, KubeStatusError, sameContent, type KubeObject } from './kube-object.js';
 import { parseFieldSelector, parseLabelSelector } from './label-selector.js';
 import { apiVersionOf, qualifiedName, resourceTypeByPlural, type ResourceType } from './resource-types.js';
 import { validateObject } from './validate-object.js';
@@ -123,10 +124,11 @@ export class KubeStore {
     if (!name) throw new KubeStatusError(422, 'Invalid', `${t.kind} is invalid: metadata.name: Required value: name or generateName is required`, { kind: t.kind, causes: [{ field: 'metadata.name', message: 'Required value' }] });
     const k = key(t, namespace, name);
     if (this.bucket(t).has(k)) throw new KubeStatusError(409, 'AlreadyExists', `${qualifiedName(t)} ${JSON.stringify(name)} already exists`, { name, group: t.group, kind: t.plural });
+    // Keys in the order the Go types serialize them: kind, apiVersion, metadata, then the rest.
+    const { kind: _kind, apiVersion: _apiVersion, metadata: _metadata, ...fields } = input;
     const obj: KubeObject = {
-      ...input,
-      apiVersion: apiVersionOf(t),
       kind: t.kind,
+      apiVersion: apiVersionOf(t),
       metadata: {
         ...(meta as Partial<KubeObject['metadata']>),
         name,
@@ -136,6 +138,7 @@ export class KubeStore {
         creationTimestamp: this.timestamp(),
         ...(t.hasStatus && t.kind !== 'Namespace' ? { generation: 1 } : {}),
       },
+      ...fields,
     };
     delete obj.metadata.deletionTimestamp;
     if (t.kind === 'Namespace') obj.status = { phase: 'Active' };
@@ -166,7 +169,7 @@ export class KubeStore {
     const t = resourceTypeByPlural(plural);
     const current = this.bucket(t).get(key(t, namespace, name));
     if (!current) throw notFound(t, name);
-    const patched = applyPatch(clone(current), patch, type) as KubeObject;
+    const patched = applyPatch(clone(current), patch, type, definitionOf(t.group, t.kind).name) as KubeObject;
     const rv = patched?.metadata?.resourceVersion;
     if (rv !== undefined && rv !== current.metadata.resourceVersion) throw conflict(t, name);
     return this.store(t, current, patched, subresource);
@@ -179,7 +182,7 @@ export class KubeStore {
     if (!current) return undefined;
     const next = clone(current);
     change(next);
-    if (JSON.stringify(next) === JSON.stringify(current)) return clone(current);
+    if (sameContent(next, current)) return clone(current);
     return this.commit(t, current, next);
   }
 
@@ -213,7 +216,8 @@ export class KubeStore {
     const next = clone(current);
     if (subresource === 'status') next.status = input.status;
     else {
-      for (const k of Object.keys(next)) if (k !== 'metadata' && k !== 'status') delete next[k];
+      // kind and apiVersion are the resource's, whatever the body said (or left out).
+      for (const k of Object.keys(next)) if (k !== 'metadata' && k !== 'status' && k !== 'kind' && k !== 'apiVersion') delete next[k];
       for (const [k, v] of Object.entries(input)) if (k !== 'metadata' && k !== 'status' && k !== 'apiVersion' && k !== 'kind') next[k] = clone(v);
       if (!t.hasStatus && input.status !== undefined) next.status = clone(input.status);
       const meta = (input.metadata ?? {}) as Obj;
@@ -228,8 +232,16 @@ export class KubeStore {
       }
       validateObject(t, next);
       if (t.kind === 'Service') this.allocateServicePorts(next, current);
+      // status stays last, after the spec put back above, as it serializes.
+      if ('status' in next) {
+        const { status } = next;
+        delete next.status;
+        next.status = status;
+      }
     }
-    if (next.metadata.generation !== undefined && JSON.stringify(next.spec) !== JSON.stringify(current.spec)) next.metadata.generation += 1;
+    // Like etcd3's GuaranteedUpdate, a write that changes nothing is not stored: no new resourceVersion, no watch event.
+    if (sameContent(next, current)) return clone(current);
+    if (next.metadata.generation !== undefined && !sameContent(next.spec, current.spec)) next.metadata.generation += 1;
     if (next.metadata.deletionTimestamp && (next.metadata.finalizers ?? []).length === 0 && t.kind !== 'Pod') {
       this.commit(t, current, next);
       return this.remove(t, this.bucket(t).get(key(t, next.metadata.namespace, next.metadata.name))!);
@@ -324,6 +336,9 @@ function asObject(body: unknown, t: ResourceType): Obj {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest(`the body of the request is not a ${t.kind} object`);
   const o = body as Obj;
   if (o.kind !== undefined && o.kind !== t.kind) throw badRequest(`the kind ${JSON.stringify(o.kind)} of the object does not match the resource ${qualifiedName(t)}`);
+  if (o.apiVersion !== undefined && o.apiVersion !== apiVersionOf(t)) {
+    throw badRequest(`the API version in the data (${String(o.apiVersion)}) does not match the expected API version (${apiVersionOf(t)})`);
+  }
   return clone(o);
 }
 

@@ -1,3 +1,5 @@
+import type { KubeVerb } from './fault-injector.js';
+
 /**
  * The resources the stand-in serves, with what discovery tells clients about
  * them (kubectl resolves `rs`, `cm`, `po` from the short names here).
@@ -12,18 +14,22 @@ export interface ResourceType {
   shortNames: string[];
   /** spec/status split: a PUT to the object keeps the stored status, and spec changes bump generation. */
   hasStatus: boolean;
+  /** A `scale` subresource (autoscaling/v1 Scale) over spec.replicas, for `kubectl scale`. */
+  hasScale: boolean;
+  verbs: readonly KubeVerb[];
 }
 
-const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+const VERBS: readonly KubeVerb[] = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
 export const RESOURCE_TYPES: readonly ResourceType[] = [
-  { group: '', version: 'v1', kind: 'Namespace', plural: 'namespaces', singular: 'namespace', namespaced: false, shortNames: ['ns'], hasStatus: true },
-  { group: '', version: 'v1', kind: 'Pod', plural: 'pods', singular: 'pod', namespaced: true, shortNames: ['po'], hasStatus: true },
-  { group: '', version: 'v1', kind: 'Service', plural: 'services', singular: 'service', namespaced: true, shortNames: ['svc'], hasStatus: true },
-  { group: '', version: 'v1', kind: 'ConfigMap', plural: 'configmaps', singular: 'configmap', namespaced: true, shortNames: ['cm'], hasStatus: false },
-  { group: '', version: 'v1', kind: 'Event', plural: 'events', singular: 'event', namespaced: true, shortNames: ['ev'], hasStatus: false },
-  { group: 'apps', version: 'v1', kind: 'ReplicaSet', plural: 'replicasets', singular: 'replicaset', namespaced: true, shortNames: ['rs'], hasStatus: true },
-  { group: 'coordination.k8s.io', version: 'v1', kind: 'Lease', plural: 'leases', singular: 'lease', namespaced: true, shortNames: [], hasStatus: false },
+  // Namespaces have no deletecollection on a real server either.
+  { group: '', version: 'v1', kind: 'Namespace', plural: 'namespaces', singular: 'namespace', namespaced: false, shortNames: ['ns'], hasStatus: true, hasScale: false, verbs: VERBS.filter((v) => v !== 'deletecollection') },
+  { group: '', version: 'v1', kind: 'Pod', plural: 'pods', singular: 'pod', namespaced: true, shortNames: ['po'], hasStatus: true, hasScale: false, verbs: VERBS },
+  { group: '', version: 'v1', kind: 'Service', plural: 'services', singular: 'service', namespaced: true, shortNames: ['svc'], hasStatus: true, hasScale: false, verbs: VERBS },
+  { group: '', version: 'v1', kind: 'ConfigMap', plural: 'configmaps', singular: 'configmap', namespaced: true, shortNames: ['cm'], hasStatus: false, hasScale: false, verbs: VERBS },
+  { group: '', version: 'v1', kind: 'Event', plural: 'events', singular: 'event', namespaced: true, shortNames: ['ev'], hasStatus: false, hasScale: false, verbs: VERBS },
+  { group: 'apps', version: 'v1', kind: 'ReplicaSet', plural: 'replicasets', singular: 'replicaset', namespaced: true, shortNames: ['rs'], hasStatus: true, hasScale: true, verbs: VERBS },
+  { group: 'coordination.k8s.io', version: 'v1', kind: 'Lease', plural: 'leases', singular: 'lease', namespaced: true, shortNames: [], hasStatus: false, hasScale: false, verbs: VERBS },
 ];
 
 export const apiVersionOf = (t: ResourceType): string => (t.group ? `${t.group}/${t.version}` : t.version);
@@ -40,7 +46,7 @@ export function resourceTypeByPlural(plural: string): ResourceType {
   return t;
 }
 
-/** APIResourceList for `/api/v1` or `/apis/<group>/v1`, with the status subresources. */
+/** APIResourceList for `/api/v1` or `/apis/<group>/v1`, with the status and scale subresources. */
 export function apiResourceList(group: string, version: string): Record<string, unknown> {
   const types = RESOURCE_TYPES.filter((t) => t.group === group && t.version === version);
   const resources = types.flatMap((t) => {
@@ -49,11 +55,13 @@ export function apiResourceList(group: string, version: string): Record<string, 
       singularName: t.singular,
       namespaced: t.namespaced,
       kind: t.kind,
-      verbs: VERBS,
+      verbs: t.verbs,
       ...(t.shortNames.length > 0 ? { shortNames: t.shortNames } : {}),
     };
-    const status = { name: `${t.plural}/status`, singularName: '', namespaced: t.namespaced, kind: t.kind, verbs: ['get', 'patch', 'update'] };
-    return t.hasStatus ? [main, status] : [main];
+    const sub = ['get', 'patch', 'update'];
+    const status = { name: `${t.plural}/status`, singularName: '', namespaced: t.namespaced, kind: t.kind, verbs: sub };
+    const scale = { name: `${t.plural}/scale`, singularName: '', namespaced: t.namespaced, group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: sub };
+    return [main, ...(t.hasStatus ? [status] : []), ...(t.hasScale ? [scale] : [])];
   });
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group ? `${group}/${version}` : version, resources };
 }

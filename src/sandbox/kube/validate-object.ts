@@ -43,18 +43,21 @@ function checkContainers(spec: Obj | undefined, field: string, causes: StatusCau
   });
 }
 
-/** matchLabels and matchExpressions as one label selector string. */
+/** matchLabels and matchExpressions as one label selector string, ordered by key as LabelSelectorAsSelector orders them. */
 export function selectorString(selector: unknown): string {
   const s = obj(selector) ?? {};
-  const terms = Object.entries(obj(s.matchLabels) ?? {}).map(([k, v]) => `${k}=${String(v)}`);
+  const terms: { key: string; text: string }[] = Object.entries(obj(s.matchLabels) ?? {}).map(([k, v]) => ({ key: k, text: `${k}=${String(v)}` }));
   for (const e of (Array.isArray(s.matchExpressions) ? s.matchExpressions : []) as { key: string; operator: string; values?: string[] }[]) {
-    const values = (e.values ?? []).join(',');
-    if (e.operator === 'In') terms.push(`${e.key} in (${values})`);
-    else if (e.operator === 'NotIn') terms.push(`${e.key} notin (${values})`);
-    else if (e.operator === 'Exists') terms.push(e.key);
-    else if (e.operator === 'DoesNotExist') terms.push(`!${e.key}`);
+    const values = [...(e.values ?? [])].sort().join(',');
+    if (e.operator === 'In') terms.push({ key: e.key, text: `${e.key} in (${values})` });
+    else if (e.operator === 'NotIn') terms.push({ key: e.key, text: `${e.key} notin (${values})` });
+    else if (e.operator === 'Exists') terms.push({ key: e.key, text: e.key });
+    else if (e.operator === 'DoesNotExist') terms.push({ key: e.key, text: `!${e.key}` });
   }
-  return terms.join(',');
+  return terms
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    .map((t) => t.text)
+    .join(',');
 }
 
 function checkReplicaSet(o: KubeObject, causes: StatusCause[]): void {

@@ -1,0 +1,33 @@
+import { apiFrontEnd, type ApiFrontEnd } from '../api/api-front-end.js';
+import { Metrics } from '../api/metrics.js';
+import { slackFrontEnd } from '../chatops/slack-front-end.js';
+import type { Secrets } from '../config/load-secrets.js';
+import type { Config } from '../config/schema.js';
+import type { Clock } from '../deploy/ports.js';
+import type { Logger } from '../log/logger.js';
+import type { AgentServer } from './agent-server.js';
+import type { Agent } from './create-agent.js';
+
+/**
+ * Loads the front ends the config asks for into the agent's server: the
+ * Slack app when `slack` is set, the HTTP API unless `api.enabled` is false.
+ * They share one set of metrics: Slack counts its Web API errors in it, the
+ * API serves it. `switchyard serve` and the sandbox both build the agent so.
+ *
+ * @example
+ * const { api } = loadFrontEnds(server, agent, { config, secrets: loadSecrets(config, env), log, clock: systemClock });
+ * await server.start();
+ * if (api) console.log(`HTTP API listening on ${api.url}`);
+ */
+export function loadFrontEnds(server: AgentServer, agent: Agent, deps: { config: Config; secrets: Secrets; log: Logger; clock: Clock }): { api?: ApiFrontEnd } {
+  const { config, secrets, log, clock } = deps;
+  const metrics = new Metrics();
+  if (config.slack && secrets.slack) {
+    const slack = config.slack;
+    server.load(slackFrontEnd(agent, { config: { ...config, slack }, secrets: secrets.slack, log, clock, onApiError: (method, error) => metrics.slackApiError(method, error) }));
+  }
+  if (!config.api.enabled) return {};
+  const api = apiFrontEnd(agent, { config, secrets, log, metrics });
+  server.load(api);
+  return { api };
+}
