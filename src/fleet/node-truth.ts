@@ -1,10 +1,10 @@
 import type { Colour } from '../validate/patterns.js';
 
 /**
- * What one node really does for one app (DESIGN.md invariant 11: the live
- * colour is what nginx runs, not what the file says). `switchyard nodes`
- * shows it, and a check of the fleet can fail on any node that does not
- * agree.
+ * What one node really does for one app (docs/architecture.md, invariant
+ * 11: the live colour is what nginx runs, not what the file says).
+ * `switchyard nodes` shows it, and a check of the fleet can fail on any node
+ * that does not agree.
  *
  * @example
  * const [truth] = await switcher.truth([node], app);
