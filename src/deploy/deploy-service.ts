@@ -30,6 +30,9 @@ export interface DeployServiceDeps extends DeployDeps {
   newId?: (app: string) => string;
 }
 
+/** How a resume's transition note begins; Slack's thread tells such notes. */
+export const RESUMED_NOTE = 'taken over after a restart by';
+
 const INTENT_FIELD = { start: 'startedBy', promote: 'promotedBy', abort: 'abortedBy' } as const satisfies Record<IntentVerb, keyof DeployRecord>;
 
 /**
@@ -325,8 +328,23 @@ export class DeployService {
     const report: ResumeReport = { app: app.name, deployId: record.id, phase: record.phase, ...how, done };
     if (how.how !== 'error') {
       this.deps.onEvent?.({ type: 'resumed', app: app.name, deployId: record.id, phase: record.phase, how: how.how, ...(how.note ? { note: how.note } : {}) });
+      await this.noteResumed(app.name, record.id, how.how, fence);
     }
     return report;
+  }
+
+  /**
+   * Says in the record that this agent took the deploy over, so every front
+   * end (Slack's thread, history) tells it (invariant 6). A note only: if it
+   * cannot be written, the runner goes on regardless.
+   */
+  private async noteResumed(app: string, deployId: string, how: ResumeHow, fence: number): Promise<void> {
+    const { agent, clock } = this.deps;
+    const note = `${RESUMED_NOTE} ${agent.id}: ${how}`;
+    const at = clock.now().toISOString();
+    await this.deps.state
+      .update(app, (s) => (s.inFlight?.id === deployId ? { ...s, inFlight: { ...s.inFlight, transitions: [...s.inFlight.transitions, { phase: s.inFlight.phase, at, by: agent, note }] } } : s), { fence })
+      .catch(() => undefined);
   }
 
   private appConfig(app: string): AppConfig {

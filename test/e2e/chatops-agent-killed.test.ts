@@ -2,6 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { afterEach, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { startSandboxEnv, type SandboxEnv } from '../../src/sandbox/sandbox-env.js';
+import { currentVersion } from '../../src/sandbox/slack/message-store.js';
 import { startSlackStandIn, type SlackStandIn } from '../../src/sandbox/slack/start-slack-stand-in.js';
 import { untilAppState } from '../support/app-state-in-store.js';
 import { buttonsOf, CHANNEL, ROLES, shownText, untilLockFree } from '../support/chat-story.js';
@@ -60,6 +61,8 @@ describeOnFleet('Slack: a `switchyard serve` killed mid-deploy', () => {
       return m && shownText(m).includes('done: green 2.0.0 is live');
     });
     expect(slack.messages(CHANNEL).map((m) => m.ts)).toEqual([ts]);
+    const thread = slack.messages(CHANNEL)[0]!.replies.map((r) => currentVersion(r).text);
+    expect(thread.some((l) => /taken over after a restart by .*: continued/.test(l))).toBe(true);
     await untilLockFree(env);
     expect(await expectConsistent(env)).toMatchObject({ colour: 'green', version: '2.0.0' });
   });

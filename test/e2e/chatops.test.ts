@@ -1,12 +1,11 @@
 import { expect, it } from 'vitest';
 import { AppStateStore } from '../../src/cluster/app-state-store.js';
 import { currentVersion } from '../../src/sandbox/slack/message-store.js';
-import { buttonsOf, CHANNEL, chatStories, shownText, type ChatStory } from '../support/chat-story.js';
+import { buttonsOf, CHANNEL, chatStories, CI_TOKEN, shownText, type ChatStory } from '../support/chat-story.js';
 import { expectConsistent } from '../support/expect-consistent.js';
 import { describeOnFleet } from '../support/fleet.js';
 
 const stories = chatStories();
-const ci = { via: 'ci' as const, id: 'ci', name: 'github-actions' };
 
 /** Waits until the channel's only deploy message shows `text` (edits are coalesced, so a phase may be skipped). */
 async function untilShown(story: ChatStory, text: string): Promise<void> {
@@ -32,7 +31,13 @@ async function untilButtons(story: ChatStory, want: string[]): Promise<string> {
 describeOnFleet('Slack: deploys seen, approved and undone in one message per deploy', () => {
   it('a CI deploy waits for Start, is promoted after a confirmation, and one message is edited through every phase', async () => {
     const story = await stories.given({ app: { requireStart: true } });
-    await story.agent.service.deploy('blog', '2.0.0', { by: ci, hold: true, commit: 'abc1234' });
+    const posted = await fetch(`${story.apiUrl}/api/v1/deploys`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${CI_TOKEN}`, 'content-type': 'application/json', 'idempotency-key': 'run-1' },
+      body: JSON.stringify({ app: 'blog', version: '2.0.0', commit: 'abc1234', requestedBy: 'github-actions' }),
+    });
+    expect(posted.status).toBe(202);
+    expect(await posted.json()).toMatchObject({ held: true });
     const ts = await untilButtons(story, ['start', 'reject']);
     expect(shownText(story.messages()[0]!)).toContain('waiting for someone to Start it');
     expect(story.env.kube.store.find('replicasets', 'blog', 'blog-green')).toBeUndefined();
@@ -54,7 +59,7 @@ describeOnFleet('Slack: deploys seen, approved and undone in one message per dep
     expect(order.every((i, k) => i >= 0 && (k === 0 || i > order[k - 1]!))).toBe(true);
     expect(shownText(m!)).toContain('started by alice (slack)');
     expect(shownText(m!)).toContain('promoted by bobby (slack)');
-    expect(shownText(m!)).toContain('commit `abc1234`');
+    expect(shownText(m!)).toContain('asked by github-actions (ci) · commit `abc1234`');
     expect(buttonsOf(m!)).toEqual(['rollback']);
     const thread = m!.replies.map((r) => currentVersion(r).text).join('\n');
     expect(thread).toContain('start requested (alice (slack))');
@@ -165,6 +170,8 @@ describeOnFleet('Slack: deploys seen, approved and undone in one message per dep
     await untilShown(story, 'done: green 2.0.0 is live');
     expect(story.messages()).toHaveLength(1);
     expect(story.messages()[0]!.ts).toBe(ts);
+    const thread = story.messages()[0]!.replies.map((r) => currentVersion(r).text);
+    expect(thread.some((l) => /taken over after a restart by .*: continued \(it was verifying\)/.test(l))).toBe(true);
   });
 });
 

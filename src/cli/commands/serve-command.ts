@@ -101,6 +101,7 @@ export const serveCommand: CliCommand = (program, cli) => {
           const { api } = loadFrontEnds(server, agent, { config, secrets, log: session.log, clock: session.clock });
           await server.start();
           if (api) session.say(`HTTP API listening on ${api.url}`);
+          if (config.slack) session.say(`Slack app connected (${config.slack.mode === 'socket' ? 'Socket Mode' : `HTTP mode on ${config.slack.host}:${config.slack.port}`}); deploy messages go to ${config.slack.channel} unless an app names its own channel`);
           session.say(`agent ${agent.identity} serving ${config.apps.map((a) => a.name).join(', ')}; resuming deploys every ${everyMs / 1000} s`);
           await new Promise<void>((resolve) => (session.signal.aborted ? resolve() : session.signal.addEventListener('abort', () => resolve(), { once: true })));
           session.say('stopping: deploys in flight stop where they are and stay recorded for the next agent');

@@ -6,6 +6,7 @@ import { describeInstances } from './describe-instances.js';
 import { Ec2ApiError } from './ec2-api-error.js';
 import type { Ec2StandInInstance } from './ec2-instance.js';
 import { EC2_API_VERSION, describeInstancesXml, errorXml } from './ec2-xml.js';
+import { readRequestBody } from '../read-request-body.js';
 
 export interface Ec2Credentials {
   accessKeyId: string;
@@ -47,7 +48,6 @@ export interface Ec2StandIn {
   close(): Promise<void>;
 }
 
-const MAX_BODY_BYTES = 1 << 20;
 
 /**
  * Starts a stand-in for the EC2 Query API on 127.0.0.1 (ephemeral port) that
@@ -74,7 +74,7 @@ export async function startEc2StandIn(options: Ec2StandInOptions = {}): Promise<
   const requests: Ec2StandInRequest[] = [];
 
   const server = createServer((req, res) => {
-    readBody(req)
+    readRequestBody(req)
       .then((body) => requests.push(answer(req, res, body)))
       .catch((err: unknown) => {
         requests.push({ action: undefined, params: {}, accessKeyId: undefined, status: 500, errorCode: 'InternalError', served: false });
@@ -149,20 +149,6 @@ export async function startEc2StandIn(options: Ec2StandInOptions = {}): Promise<
         server.closeAllConnections();
       }),
   };
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) req.destroy(new Error(`request body over ${MAX_BODY_BYTES} bytes`));
-      else chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }
 
 function send(res: ServerResponse, status: number, xml: string): void {

@@ -63,7 +63,7 @@ export function sandboxSlackWorkspace(overrides: Partial<SlackWorkspace> = {}): 
     bot: { userId: 'U0SWBOT001', botId: 'B0SWBOT001', name: 'switchyard' },
     botToken: 'xoxb-1000000001-2000000002-standinbottoken0000001',
     appToken: 'xapp-1-A0SWITCHYD-3000000003-standinapptoken00000000000000000000001',
-    signingSecret: 'standin0signing0secret0000000001',
+    signingSecret: '5a1d0be5ec0de0000000000000000a01',
     verificationToken: 'standinverificationtoken',
     users: [
       { id: 'U01ALICE', name: 'alice', realName: 'Alice Archer', displayName: 'alice' },

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { blockActionsPayload, buttonsOf, confirmationOf, findButton, type BlockActionsPayload, type ConfirmationShown, type FoundButton } from './block-actions-payload.js';
 import { currentVersion, MessageStore, type SlackMessage, type StoredMessage } from './message-store.js';
@@ -9,6 +9,7 @@ import { SlackProblems, type SlackProblem, type SlackProblemKind } from './slack
 import { channelMembers, findChannel, findUser, sandboxSlackWorkspace, type SlackChannel, type SlackUser, type SlackWorkspace } from './slack-workspace.js';
 import { SocketModeStandIn, type EnvelopeAck } from './socket-mode-stand-in.js';
 import { WebApi, type WebApiCall } from './web-api.js';
+import { readRequestBody } from '../read-request-body.js';
 
 export interface SlackStandInOptions {
   workspace?: SlackWorkspace;
@@ -91,7 +92,6 @@ export interface SlackStandIn {
   close(): Promise<void>;
 }
 
-const MAX_BODY_BYTES = 1 << 20;
 
 interface Seen {
   user: SlackUser;
@@ -131,7 +131,7 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
 
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://stand-in').pathname;
-    readBody(req)
+    readRequestBody(req)
       .then((body) => {
         const method = /^\/api\/([A-Za-z.]+)$/.exec(path)?.[1];
         if (req.method === 'POST' && method) return webApi.handle(req, res, method, body);
@@ -262,18 +262,4 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
     },
   };
   return standIn;
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) req.destroy(new Error(`request body over ${MAX_BODY_BYTES} bytes`));
-      else chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }
