@@ -206,7 +206,6 @@ for (const login of ['root', 'deploy'] as const) {
         const node = fleet.nodes[0]!;
         const run = async (command: string): Promise<number> => (await pool.exec(node, 'sh -c "$1" >/dev/null 2>&1', [command])).code;
         const { testCommand, dumpCommand, reloadCommand } = fleet.nginxConfig;
-        expect(await run('id -u')).toBe(0);
         expect((await pool.exec(node, 'id -u', [])).stdout.trim()).not.toBe('0');
         for (const allowed of [testCommand, dumpCommand, reloadCommand]) expect(await run(allowed), allowed).toBe(0);
         for (const refused of ['sudo -n /bin/sh -c id', 'sudo -n /usr/sbin/nginx -s stop', `${testCommand} -g 'daemon off;'`, 'sudo -n cat /etc/shadow']) {
