@@ -67,34 +67,39 @@ restore() {
   cp -p -- "$backup" "$live.restore" 2>/dev/null && mv -f -- "$live.restore" "$live" && cmp -s -- "$backup" "$live" || {
     say "@restore-failed: could not put $backup back as $live"; return 1; }
 }
+# Sets kids: the master's children, read with builtins where /proc allows.
 workers() {
+  kids=
   if [ -r "/proc/$master/task/$master/children" ]; then
-    kids=; read -r kids < "/proc/$master/task/$master/children"; echo "$kids"
+    read -r kids < "/proc/$master/task/$master/children"
   else
-    ps -o pid= --ppid "$master" | tr '\\n' ' '
+    kids=$(ps -o pid= --ppid "$master" | tr '\\n' ' ')
   fi
 }
 read_master() { master=; { read -r master < "$pid_file"; } 2>/dev/null; [ -n "$master" ] && [ -d "/proc/$master" ]; }
-# The master and its serving workers: the same generation means no reload was applied in between.
+# Sets gen: the master and its serving workers, in the order it started them. The
+# same generation means no reload was applied in between. Builtins only: it runs as a node arms.
 generation() {
-  read_master || { echo none; return; }
+  read_master || { gen=none; return; }
+  workers
   serving=
-  for p in $(workers); do
+  for p in $kids; do
     title=; { read -r title < "/proc/$p/cmdline"; } 2>/dev/null
     case "$title" in *"shutting down"*) ;; *) serving="$serving $p" ;; esac
   done
-  echo "$master:$(echo $serving | tr ' ' '\\n' | sort -n | tr '\\n' ' ')"
+  gen="$master:$serving"
 }
 # $1: what nginx ran as the journal was written: the backup's config (arming) or another (reverting).
+# Written in place: a journal cut short still exists, and only weakens what settle may assume.
 journal_write() {
-  printf 'since %s\\nnginx-ran %s\\ngeneration %s\\n' "$(date +%s%N)" "$1" "$(generation)" > "$journal.tmp" &&
-    mv -f -- "$journal.tmp" "$journal" || { say "@journal-failed: cannot write $journal"; return 1; }
+  generation
+  printf 'nginx-ran %s\\ngeneration %s\\n' "$1" "$gen" > "$journal" || { say "@journal-failed: cannot write $journal"; return 1; }
 }
 journal_says() { sed -n "s/^$1 //p" "$journal" 2>/dev/null; }
 # 0 confirmed, 1 the command failed, 2 not applied, 3 no nginx running; $why says more.
 reload() {
   read_master || { why="no live nginx master in $pid_file"; return 3; }
-  old=" $(workers) "
+  workers; old=" $kids "
   say "@reload-start $(date +%s%N)"
   if ! why=$(sh -c "$reload_cmd" 9>&- 2>&1); then return 1; fi
   # nginx's master lets old workers go on accepting for 100 ms after the new
@@ -103,7 +108,8 @@ reload() {
   tries=$(( confirm_ms / 10 - 10 ))
   while :; do
     fresh=
-    for p in $(workers); do case "$old" in *" $p "*) ;; *) fresh=1 ;; esac; done
+    workers
+    for p in $kids; do case "$old" in *" $p "*) ;; *) fresh=1 ;; esac; done
     if [ -n "$fresh" ]; then
       busy=
       for p in $old; do
@@ -128,7 +134,8 @@ settle() {
   if nginx_test; then reload; rc=$?; else rc=4 why="nginx -t fails on the restored file: $out"; fi
   case $rc in
     0|3) ;;
-    *) [ "$(journal_says nginx-ran)" = backup ] && [ "$(generation)" = "$(journal_says generation)" ] || {
+    *) generation
+       [ "$(journal_says nginx-ran)" = backup ] && [ "$gen" = "$(journal_says generation)" ] || {
          say "@put-back-failed: $why"; return 1; } ;;
   esac
   rm -f -- "$journal"
@@ -181,11 +188,18 @@ if ! nginx_test; then
   printf '@nginx-test-failed\\n%s\\n' "$out" 2>/dev/null
   exit 22
 fi
+# The barrier, read by the shell itself so that a reload starts the moment the word comes;
+# a watchdog interrupts the read if none does.
+timed_out=
+trap 'timed_out=1' ALRM
+sh -c 'trap "kill \\$!; exit" TERM; sleep "$1" & wait $!; kill -s ALRM "$2"' watchdog "$(( (barrier_ms + 999) / 1000 ))" $$ 9>&- &
+watchdog=$!
 say "@armed"
-go=$(timeout --foreground "$(( (barrier_ms + 999) / 1000 ))" head -n 1 9>&-); waited=$?
+go=; read -r go
+kill "$watchdog" 2>/dev/null
 if [ "$go" != reload ]; then
   settle || exit 29
-  [ "$waited" != 124 ] || { say "@barrier-timeout: no word from switchyard within $(( barrier_ms / 1000 )) s"; exit 31; }
+  [ -z "$timed_out" ] || { say "@barrier-timeout: no word from switchyard within $(( barrier_ms / 1000 )) s"; exit 31; }
   say "@disarmed"; exit 26
 fi
 reload; rc=$?
