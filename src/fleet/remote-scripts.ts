@@ -56,7 +56,7 @@ live=$1 test_cmd=$2 reload_cmd=$3 pid_file=$4 confirm_ms=$5 barrier_ms=$6 lock_m
 staged=$live.staged backup=$live.switchyard-backup journal=$live.switchyard-armed
 say() { printf '%s\\n' "$*" 2>/dev/null || :; }
 hold_lock() {
-  command -v flock >/dev/null || { say "@missing-tool: flock (util-linux) is not installed"; exit 27; }
+  command -v flock >/dev/null && command -v setsid >/dev/null || { say "@missing-tool: flock and setsid (util-linux) are needed"; exit 27; }
   exec 9>>"$live.switchyard-lock" || { say "@lock-failed: cannot open $live.switchyard-lock"; exit 27; }
   flock -w "$(( (lock_ms + 999) / 1000 ))" 9 || {
     say "@busy: another switchyard run has held $live.switchyard-lock for over $(( lock_ms / 1000 )) s"; exit 28; }
@@ -189,14 +189,16 @@ if ! nginx_test; then
   exit 22
 fi
 # The barrier, read by the shell itself so that a reload starts the moment the word comes;
-# a watchdog interrupts the read if none does.
+# a watchdog interrupts the read if none does. It runs in a session of its own, so one kill of
+# its group ends it and its sleep together (however soon), without a descriptor that would hold
+# the channel open; and it signals only this script (a script killed outright leaves its pid free).
 timed_out=
 trap 'timed_out=1' ALRM
-sh -c 'trap "kill \\$!; exit" TERM; sleep "$1" & wait $!; kill -s ALRM "$2"' watchdog "$(( (barrier_ms + 999) / 1000 ))" $$ 9>&- &
+setsid sh -c 'sleep "$1"; grep -qa switchyard "/proc/$2/cmdline" && kill -s ALRM "$2"' watchdog "$(( (barrier_ms + 999) / 1000 ))" $$ </dev/null >/dev/null 2>&1 9>&- &
 watchdog=$!
 say "@armed"
 go=; read -r go
-kill "$watchdog" 2>/dev/null
+kill -- "-$watchdog" 2>/dev/null || kill "$watchdog" 2>/dev/null
 if [ "$go" != reload ]; then
   settle || exit 29
   [ -z "$timed_out" ] || { say "@barrier-timeout: no word from switchyard within $(( barrier_ms / 1000 )) s"; exit 31; }
