@@ -116,7 +116,7 @@ export async function createAgent(config: Config, options: AgentOptions): Promis
     watchCluster(signal, onError) {
       return watchApps(kube, {
         apps: config.apps,
-        onState: (s) => service.observeState(s),
+        onState: (s) => service.feed.observeState(s),
         onColour: (app, colour, ready, desired) => service.feed.observeColour(app, colour, ready, desired),
         onError,
         signal,

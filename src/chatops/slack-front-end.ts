@@ -21,8 +21,6 @@ export interface SlackFrontEndDeps {
   clock: Clock;
   /** A Web API call failed or was rate limited (for the metrics). */
   onApiError?: (method: string, error: string) => void;
-  /** Least time between two edits of one message; default 1000 ms. */
-  minEditMs?: number;
 }
 
 /** Slack refuses requests older than five minutes; one signed that far in the future is refused too. */
@@ -37,7 +35,7 @@ const MAX_SKEW_SECONDS = 300;
  * @example
  * server.load(slackFrontEnd(agent, { config, secrets: secrets.slack, log, clock: systemClock }));
  */
-export function slackFrontEnd(agent: Agent, deps: SlackFrontEndDeps): FrontEnd & { client: webApi.WebClient; url?: () => string } {
+export function slackFrontEnd(agent: Agent, deps: SlackFrontEndDeps): FrontEnd {
   const { config, secrets, log, clock } = deps;
   const slack = config.slack;
   const logger = boltLogger(log);
@@ -71,15 +69,12 @@ export function slackFrontEnd(agent: Agent, deps: SlackFrontEndDeps): FrontEnd &
     clock,
     log,
     onApiError: apiError,
-    ...(deps.minEditMs === undefined ? {} : { minEditMs: deps.minEditMs }),
   });
   let unsubscribe: (() => void) | undefined;
   let server: Server | undefined;
 
   return {
     name: 'slack',
-    client: app.client,
-    ...(receiver ? { url: () => `http://${slack.host}:${(server?.address() as { port: number } | null)?.port ?? slack.port}/slack/events` } : {}),
     async start() {
       if (receiver) server = await listen(receiver, slack.host, slack.port, clock);
       else await app.start();

@@ -24,7 +24,7 @@ export interface WatchAppsOptions {
  * until the signal aborts.
  *
  * @example
- * void watchApps(kube, { apps: config.apps, onState: (s) => service.observeState(s), onColour, onError: log.warn, signal });
+ * void watchApps(kube, { apps: config.apps, onState: (s) => service.feed.observeState(s), onColour, onError: log.warn, signal });
  */
 export async function watchApps(kube: KubeClients, o: WatchAppsOptions): Promise<void> {
   const namespaces = [...new Set(o.apps.map((a) => a.namespace))];

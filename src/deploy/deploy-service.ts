@@ -189,28 +189,19 @@ export class DeployService {
     return this.feed.watch(filter, fn);
   }
 
-  /**
-   * For an agent's cluster watch: an app's state as it changed in the
-   * cluster, so deploys run elsewhere reach this agent's front ends.
-   */
-  observeState(state: AppState): void {
-    this.feed.observeState(state);
-  }
-
   /** Notes where a deploy's Slack message is (once), so every agent edits that one; false when one was already noted. */
   async attachChat(app: string, deployId: string, chat: { channel: string; ts: string }): Promise<boolean> {
     let attached = false;
     await this.deps.state.update(app, (s) => {
       attached = false;
-      const at = (r: DeployRecord | null) => (r?.id === deployId && !r.chat ? { ...r, chat } : r);
-      if (s.inFlight?.id === deployId && !s.inFlight.chat) {
+      const noted = (r: DeployRecord): DeployRecord => {
         attached = true;
-        return { ...s, inFlight: at(s.inFlight) };
-      }
-      const i = s.history.findIndex((r) => r.id === deployId && !r.chat);
-      if (i < 0) return s;
-      attached = true;
-      return { ...s, history: s.history.map((r, j) => (j === i ? at(r)! : r)) };
+        return { ...r, chat };
+      };
+      if (s.inFlight?.id === deployId) return s.inFlight.chat ? s : { ...s, inFlight: noted(s.inFlight) };
+      const i = s.history.findIndex((r) => r.id === deployId);
+      if (i < 0 || s.history[i]!.chat) return s;
+      return { ...s, history: s.history.map((r, j) => (j === i ? noted(r) : r)) };
     });
     return attached;
   }

@@ -61,8 +61,9 @@ describeOnFleet('Slack: a `switchyard serve` killed mid-deploy', () => {
       return m && shownText(m).includes('done: green 2.0.0 is live');
     });
     expect(slack.messages(CHANNEL).map((m) => m.ts)).toEqual([ts]);
-    const thread = slack.messages(CHANNEL)[0]!.replies.map((r) => currentVersion(r).text);
-    expect(thread.some((l) => /taken over after a restart by .*: continued/.test(l))).toBe(true);
+    const takeover = await until('the takeover in the thread', () =>
+      slack.messages(CHANNEL)[0]!.replies.map((r) => currentVersion(r).text).find((l) => l.includes('taken over after a restart by')));
+    expect(takeover).toMatch(/taken over after a restart by .*: continued/);
     await untilLockFree(env);
     expect(await expectConsistent(env)).toMatchObject({ colour: 'green', version: '2.0.0' });
   });

@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest';
 import { AppStateStore } from '../../src/cluster/app-state-store.js';
+import { eventually } from '../sandbox-slack/slack-test-kit.js';
 import { currentVersion } from '../../src/sandbox/slack/message-store.js';
 import { buttonsOf, CHANNEL, chatStories, CI_TOKEN, shownText, type ChatStory } from '../support/chat-story.js';
 import { expectConsistent } from '../support/expect-consistent.js';
@@ -105,11 +106,11 @@ describeOnFleet('Slack: deploys seen, approved and undone in one message per dep
     const ts = await untilButtons(story, ['promote', 'abort']);
     const before = JSON.stringify(story.state());
     await story.slack.clickButton({ user: 'carol', channel: CHANNEL, ts, actionId: 'promote' });
-    const refusal = await eventually(() => story.slack.responses().find((r) => JSON.stringify(r.body).includes('may not promote')));
+    const refusal = await eventually('the refusal to promote', () => story.slack.responses().find((r) => JSON.stringify(r.body).includes('may not promote')), 30_000);
     expect(refusal.outcome).toBe('ephemeral');
     expect(JSON.stringify(refusal.body)).toContain('carol (on call) (slack) may not promote blog: it needs the approve role');
     await story.slack.slashCommand({ user: 'carol', channel: CHANNEL, command: '/deploy', text: 'blog 3.0.0' });
-    await eventually(() => story.slack.responses().find((r) => JSON.stringify(r.body).includes('may not deploy blog: it needs the deploy role')));
+    await eventually('the refusal to deploy', () => story.slack.responses().find((r) => JSON.stringify(r.body).includes('may not deploy blog: it needs the deploy role')), 30_000);
     expect(JSON.stringify(story.state())).toBe(before);
     await story.slack.clickButton({ user: 'bob', channel: CHANNEL, ts, actionId: 'abort' });
     await story.untilState((s) => s.inFlight === null, 'the abort to end');
@@ -120,7 +121,7 @@ describeOnFleet('Slack: deploys seen, approved and undone in one message per dep
     await story.slack.slashCommand({ user: 'alice', channel: CHANNEL, command: '/deploy', text: 'blog 2.0.0' });
     const ts = await untilButtons(story, ['promote', 'abort']);
     await story.slack.slashCommand({ user: 'bob', channel: CHANNEL, command: '/deploy', text: 'blog 3.0.0' });
-    const busy = await eventually(() => story.slack.responses().find((r) => JSON.stringify(r.body).includes('is held by')));
+    const busy = await eventually('the answer naming who holds blog', () => story.slack.responses().find((r) => JSON.stringify(r.body).includes('is held by')), 30_000);
     expect(JSON.stringify(busy.body)).toMatch(/blog is held by .* for deploy blog-[0-9a-f]+ \(2\.0\.0, asked by alice \(slack\)\), now verifying/);
     const bad = await story.slack.slashCommand({ user: 'alice', channel: CHANNEL, command: '/deploy', text: 'blog 3.0;reboot' });
     expect(JSON.stringify(bad.response?.body)).toContain('invalid version');
@@ -138,7 +139,7 @@ describeOnFleet('Slack: deploys seen, approved and undone in one message per dep
     await story.untilState((s) => s.inFlight === null, 'the abort to end');
     await untilButtons(story, []);
     await story.slack.clickStale({ user: 'bob', channel: CHANNEL, ts, actionId: 'promote' });
-    const stale = await eventually(() => story.slack.responses().find((r) => JSON.stringify(r.body).includes('already ended')));
+    const stale = await eventually('the answer to the stale click', () => story.slack.responses().find((r) => JSON.stringify(r.body).includes('already ended')), 30_000);
     expect(JSON.stringify(stale.body)).toMatch(/blog-[0-9a-f]+` already ended: aborted by bobby \(slack\)/);
     expect(story.state().history[0]?.phase).toBe('aborted');
   });
@@ -152,7 +153,7 @@ describeOnFleet('Slack: deploys seen, approved and undone in one message per dep
     await new AppStateStore(story.env.kubeClients).updateAppState('blog', 'blog', (s) => ({ ...s, inFlight: { ...s.inFlight!, verifyUntil } }));
     await story.untilState((s) => s.history[0]?.phase === 'aborted', 'the verification to time out');
     await untilShown(story, 'timed out');
-    const thread = await eventually(() => {
+    const thread = await eventually('the aborted line in the thread', () => {
       const lines = story.messages()[0]!.replies.map((r) => currentVersion(r).text);
       return lines.some((l) => l.startsWith('aborted:')) ? lines : undefined;
     });
@@ -170,17 +171,9 @@ describeOnFleet('Slack: deploys seen, approved and undone in one message per dep
     await untilShown(story, 'done: green 2.0.0 is live');
     expect(story.messages()).toHaveLength(1);
     expect(story.messages()[0]!.ts).toBe(ts);
-    const thread = story.messages()[0]!.replies.map((r) => currentVersion(r).text);
-    expect(thread.some((l) => /taken over after a restart by .*: continued \(it was verifying\)/.test(l))).toBe(true);
+    // The thread is told just after the edit that shows the end.
+    const takeover = await eventually('the takeover in the thread', () =>
+      story.messages()[0]!.replies.map((r) => currentVersion(r).text).find((l) => l.includes('taken over after a restart by')), 30_000);
+    expect(takeover).toMatch(/taken over after a restart by .*: continued \(it was verifying\)/);
   });
 });
-
-async function eventually<T>(check: () => T | undefined): Promise<T> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const value = check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

@@ -69,10 +69,7 @@ export const WEB_API_METHODS: Readonly<Record<string, WebApiMethod>> = {
   'chat.update': {
     token: 'bot',
     call: (args, ctx) => {
-      const channel = channelById(args, ctx);
-      const ts = requiredString(args, 'ts');
-      const stored = ctx.store.find(channel.id, ts);
-      if (!stored) throw new SlackApiError('message_not_found', `no message ${ts} in ${channel.id}`);
+      const { channel, ts, stored } = storedMessage(args, ctx);
       const message = ctx.store.update(stored, messageContent(args, 'chat.update', ctx.problems), 'chat.update');
       return { channel: channel.id, ts, text: message.text, message };
     },
@@ -81,10 +78,7 @@ export const WEB_API_METHODS: Readonly<Record<string, WebApiMethod>> = {
   'chat.delete': {
     token: 'bot',
     call: (args, ctx) => {
-      const channel = channelById(args, ctx);
-      const ts = requiredString(args, 'ts');
-      const stored = ctx.store.find(channel.id, ts);
-      if (!stored) throw new SlackApiError('message_not_found', `no message ${ts} in ${channel.id}`);
+      const { channel, ts, stored } = storedMessage(args, ctx);
       stored.deleted = true;
       return { channel: channel.id, ts };
     },
@@ -151,6 +145,15 @@ function channelById(args: Record<string, unknown>, ctx: WebApiContext): SlackCh
   const channel = ctx.workspace.channels.find((c) => c.id === id);
   if (!channel) throw new SlackApiError('channel_not_found', `no channel with id ${id}${id.startsWith('#') ? ' (a name: this method needs the id)' : ''}`);
   return channel;
+}
+
+/** The message chat.update and chat.delete name (channel id and ts), or message_not_found as Slack answers. */
+function storedMessage(args: Record<string, unknown>, ctx: WebApiContext) {
+  const channel = channelById(args, ctx);
+  const ts = requiredString(args, 'ts');
+  const stored = ctx.store.find(channel.id, ts);
+  if (!stored) throw new SlackApiError('message_not_found', `no message ${ts} in ${channel.id}`);
+  return { channel, ts, stored };
 }
 
 function requiredString(args: Record<string, unknown>, key: string): string {
