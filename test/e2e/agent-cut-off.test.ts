@@ -10,7 +10,7 @@ import { parseUpstream } from '../../src/fleet/upstream-file.js';
 import type { TestNode } from '../../src/sandbox/fleet/test-fleet.js';
 import { startLoad, type RunningLoad } from '../../src/sandbox/load/http-load.js';
 import { startSandboxEnv, type SandboxEnv } from '../../src/sandbox/sandbox-env.js';
-import { untilAppState } from '../support/app-state-in-store.js';
+import { untilAppState, untilLockFree } from '../support/app-state-in-store.js';
 import { CliProcess } from '../support/cli-process.js';
 import { expectConsistent } from '../support/expect-consistent.js';
 import { describeOnFleet, hookedTestCommand, servedByAll, upstreamFile } from '../support/fleet.js';
@@ -87,6 +87,8 @@ for (const login of ['root', 'deploy'] as const) {
       const after = await untilAppState(env!.kube, (s) => s.inFlight === null, 'the resumed deploy to finish', 60_000);
       expect(after.history[0], serve.transcript()).toMatchObject({ id: deployId, phase: 'done' });
       await serve.untilLine((l) => l.type === 'finished', 'the finished event');
+      // Its runner lets the lock go just after it records the end.
+      await untilLockFree(env!);
       expect(await serve.stop()).toBe(0);
       const { colour, version } = await expectConsistent(env!);
       expect({ colour, version }).toEqual({ colour: 'green', version: '2.0.0' });

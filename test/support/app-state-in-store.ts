@@ -1,5 +1,5 @@
 import { STATE_KEY } from '../../src/cluster/app-state-store.js';
-import { stateConfigMapName } from '../../src/cluster/colour-names.js';
+import { leaseName, stateConfigMapName } from '../../src/cluster/colour-names.js';
 import type { KubeStandIn } from '../../src/sandbox/kube/start-kube-stand-in.js';
 import type { StoreEvent } from '../../src/sandbox/kube/kube-store.js';
 import { emptyAppState, type AppState } from '../../src/state/app-state.js';
@@ -68,4 +68,13 @@ export function untilAppState(
 export function describeState(s: AppState): string {
   const live = s.live ? `live ${s.live.colour} ${s.live.version}` : 'nothing live';
   return s.inFlight ? `in flight: ${s.inFlight.id} ${s.inFlight.phase}${s.inFlight.error ? ` (${s.inFlight.error.message})` : ''}, ${live}` : `idle, ${live}`;
+}
+
+/** Until blog's lock (its Lease) has no holder: a runner releases it just after recording the end. */
+export async function untilLockFree(env: { kube: KubeStandIn }): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while ((env.kube.store.find('leases', 'blog', leaseName('blog'))?.spec as { holderIdentity?: string } | undefined)?.holderIdentity) {
+    if (Date.now() > deadline) throw new Error('the lock of blog was never released');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }

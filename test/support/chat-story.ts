@@ -1,7 +1,6 @@
 import { createServer, type AddressInfo } from 'node:net';
 import { afterEach } from 'vitest';
 import { AgentServer } from '../../src/agent/agent-server.js';
-import { leaseName } from '../../src/cluster/colour-names.js';
 import { createAgent, type Agent } from '../../src/agent/create-agent.js';
 import { loadFrontEnds } from '../../src/agent/load-front-ends.js';
 import { loadSecrets } from '../../src/config/load-secrets.js';
@@ -12,7 +11,7 @@ import { startSandboxEnv, type SandboxEnv, type SandboxEnvOptions } from '../../
 import { currentVersion, type StoredMessage } from '../../src/sandbox/slack/message-store.js';
 import { startSlackStandIn, type SlackStandIn } from '../../src/sandbox/slack/start-slack-stand-in.js';
 import type { AppState } from '../../src/state/app-state.js';
-import { appStateIn, untilAppState } from './app-state-in-store.js';
+import { appStateIn, untilAppState, untilLockFree } from './app-state-in-store.js';
 
 /** Roles as the example config sets them, with the stand-in workspace's people and groups. */
 export const ROLES = { deploy: ['U01ALICE', 'S03WEBTEAM'], approve: ['U02BOB'], rollback: ['S04ONCALL'], selfApprove: true };
@@ -38,15 +37,6 @@ async function freePort(): Promise<number> {
   const { port } = probe.address() as AddressInfo;
   await new Promise((resolve) => probe.close(resolve));
   return port;
-}
-
-/** Until blog's lock (its Lease) has no holder: a runner releases it just after recording the end. */
-export async function untilLockFree(env: SandboxEnv): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while ((env.kube.store.find('leases', 'blog', leaseName('blog'))?.spec as { holderIdentity?: string } | undefined)?.holderIdentity) {
-    if (Date.now() > deadline) throw new Error('the lock of blog was never released');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 interface Served {
