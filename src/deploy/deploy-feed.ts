@@ -4,6 +4,7 @@ import type { AppState, DeployRecord } from '../state/app-state.js';
 import type { Colour } from '../validate/patterns.js';
 import type { DeployEvent } from './deploy-event.js';
 import { isFinal } from './deploy-phases.js';
+import { type FleetReport, sameFindings } from './fleet-report.js';
 import { previewUrls } from './wording.js';
 
 /**
@@ -34,6 +35,9 @@ export interface FeedFilter {
 
 export type FeedListener = (snapshot: DeploySnapshot) => void | Promise<void>;
 
+/** Told each fleet report that changed what is known of an app's nodes. */
+export type FleetListener = (report: FleetReport) => void;
+
 export interface DeployFeedOptions {
   apps: readonly AppConfig[];
   /** The nodes for preview URLs; called when a deploy starts verifying. */
@@ -41,6 +45,8 @@ export interface DeployFeedOptions {
   now: () => Date;
   /** A listener threw: reported here, and the feed goes on. */
   onError?: (err: unknown, snapshot: DeploySnapshot) => void;
+  /** A fleet listener threw: reported here, and the feed goes on. */
+  onFleetError?: (err: unknown, report: FleetReport) => void;
 }
 
 interface Subscriber {
@@ -77,6 +83,8 @@ export class DeployFeed {
   /** The newest state revision seen per app: an older copy arriving late is ignored. */
   private readonly stateRevisions = new Map<string, number>();
   private readonly subscribers = new Set<Subscriber>();
+  private readonly fleetReports = new Map<string, FleetReport>();
+  private readonly fleetListeners = new Set<FleetListener>();
   private readonly options: DeployFeedOptions;
 
   constructor(options: DeployFeedOptions) {
@@ -98,6 +106,35 @@ export class DeployFeed {
   /** The latest snapshots matching `filter`, newest first. */
   current(filter: FeedFilter = {}): DeploySnapshot[] {
     return [...this.snapshots.values()].filter((s) => matches(filter, s)).sort((a, b) => b.revision - a.revision);
+  }
+
+  /**
+   * What a fleet check found for an app. The latest report is kept (its
+   * `checkedAt` moves on every check); listeners hear only reports whose
+   * findings changed, so a drift is told once, and again when it ends.
+   */
+  observeFleet(report: FleetReport): void {
+    const known = this.fleetReports.get(report.app);
+    this.fleetReports.set(report.app, report);
+    if (known && sameFindings(known, report)) return;
+    for (const fn of this.fleetListeners) {
+      try {
+        fn(report);
+      } catch (err) {
+        this.options.onFleetError?.(err, report);
+      }
+    }
+  }
+
+  /** The latest fleet report of each app (or of `app`), by app name. */
+  fleet(app?: string): FleetReport[] {
+    return [...this.fleetReports.values()].filter((r) => app === undefined || r.app === app).sort((a, b) => a.app.localeCompare(b.app));
+  }
+
+  /** Subscribes `fn` to changed fleet findings (not to the reports already kept: read those with `fleet()`); returns the unsubscribe. */
+  watchFleet(fn: FleetListener): () => void {
+    this.fleetListeners.add(fn);
+    return () => this.fleetListeners.delete(fn);
   }
 
   /** An app's state as read or written; copies older than one already seen change nothing. */

@@ -126,3 +126,43 @@ describe('DeployFeed', () => {
     expect(seen).toEqual(['creating']);
   });
 });
+
+describe('DeployFeed fleet reports', () => {
+  const report = (checkedAt: string, green: 'blue' | 'green' | null, drift: string | null) => ({
+    app: 'blog',
+    checkedAt,
+    recorded: 'blue' as const,
+    nodes: [
+      { node: 'node-a', colour: 'blue' as const },
+      { node: 'node-b', colour: green },
+    ],
+    drift,
+  });
+
+  it('keeps the latest report and tells listeners only when the findings change', () => {
+    const f = feed();
+    const told: (string | null)[] = [];
+    f.watchFleet((r) => void told.push(r.drift));
+    f.observeFleet(report('2026-01-01T00:00:00Z', 'blue', null));
+    f.observeFleet(report('2026-01-01T00:01:00Z', 'blue', null));
+    f.observeFleet(report('2026-01-01T00:02:00Z', 'green', 'node-b serves green'));
+    f.observeFleet(report('2026-01-01T00:03:00Z', 'green', 'node-b serves green'));
+    f.observeFleet(report('2026-01-01T00:04:00Z', 'blue', null));
+    expect(told).toEqual([null, 'node-b serves green', null]);
+    expect(f.fleet('blog')).toEqual([report('2026-01-01T00:04:00Z', 'blue', null)]);
+    expect(f.fleet('www')).toEqual([]);
+  });
+
+  it('reports a listener that throws and still tells the others', () => {
+    const errors: unknown[] = [];
+    const f = new DeployFeed({ apps: [appConfig()], nodes: async () => nodes, now: () => T0, onFleetError: (err) => errors.push(err) });
+    const told: string[] = [];
+    f.watchFleet(() => {
+      throw new Error('listener broke');
+    });
+    f.watchFleet((r) => void told.push(r.checkedAt));
+    f.observeFleet(report('2026-01-01T00:00:00Z', 'blue', null));
+    expect(told).toEqual(['2026-01-01T00:00:00Z']);
+    expect(errors).toHaveLength(1);
+  });
+});
