@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { APP_NAME, NAMESPACE, NODE_ADDRESS, NODE_NAME } from '../validate/patterns.js';
 import { releasesDirProblem } from './releases-dir-problem.js';
+import { windowProblems } from '../freeze/window-problems.js';
+import { isTimeZone } from '../freeze/zoned-time.js';
 
 /** A Slack channel: its name with "#", or its id. */
 const CHANNEL = /^(#[a-z0-9][a-z0-9._-]{0,79}|[CGD][A-Z0-9]{2,})$/;
@@ -73,6 +75,27 @@ const Nginx = z.strictObject({
   dumpCommand: z.string().min(1).default('nginx -T'),
 });
 
+const TimeZone = z.string().refine(isTimeZone, 'an IANA time zone such as "Europe/Berlin" or "UTC"');
+
+/** A span of time in which deploys are refused (see src/freeze/). */
+const FreezeWindow = z
+  .strictObject({
+    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,62}$/, 'letters, digits, spaces, ".", "_" and "-"'),
+    from: z.string(),
+    to: z.string(),
+    /** How from and to are read; the section's timeZone when unset. */
+    timeZone: TimeZone.optional(),
+  })
+  .superRefine((w, ctx) => {
+    for (const p of windowProblems(w)) ctx.addIssue({ code: 'custom', path: [p.key], message: p.message });
+  });
+
+const FreezeWindows = z.array(FreezeWindow).superRefine((windows, ctx) => {
+  windows.forEach((w, i) => {
+    if (windows.findIndex((o) => o.name === w.name) < i) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `duplicate window "${w.name}"` });
+  });
+});
+
 const App = z.strictObject({
   name: z.string().regex(APP_NAME, 'lower-case letters, digits and dashes, starting with a letter'),
   namespace: z.string().regex(NAMESPACE, 'a Kubernetes namespace'),
@@ -123,9 +146,13 @@ const App = z.strictObject({
       port: z.number().int().min(1).max(65535).default(80),
     })
     .optional(),
+  /** Freeze windows of this app alone, beside the global ones; timeZone (else the global one) is the app's local time in messages. */
+  freeze: z.strictObject({ timeZone: TimeZone.optional(), windows: FreezeWindows.default([]) }).optional(),
 });
 
 const SlackId = z.string().regex(/^[UWSG][A-Z0-9]{2,}$/, 'a Slack user or user-group id such as U01ABC');
+/** A CI token's name (SWITCHYARD_API_TOKENS) as a role member, for roles CI may hold. */
+const CiTokenRef = z.string().regex(/^ci:[a-z][a-z0-9-]{0,31}$/, 'a CI token\'s name after "ci:", such as ci:release-bot');
 
 export const Config = z
   .strictObject({
@@ -169,10 +196,14 @@ export const Config = z
         deploy: z.array(SlackId).default([]),
         approve: z.array(SlackId).default([]),
         rollback: z.array(SlackId).default([]),
+        /** Who may deploy during a freeze window, with a reason: Slack ids, or CI tokens as ci:<name>. */
+        overrideFreeze: z.array(z.union([SlackId, CiTokenRef], { error: 'a Slack user or user-group id such as U01ABC, or ci:<token name>' })).default([]),
         /** false: whoever asked for a deploy (or started one CI left pending) may not promote it. */
         selfApprove: z.boolean().default(true),
       })
       .prefault({}),
+    /** Freeze windows for every app; timeZone reads their times and is the local time messages show (else UTC). */
+    freeze: z.strictObject({ timeZone: TimeZone.default('UTC'), windows: FreezeWindows.default([]) }).prefault({}),
     apps: z.array(App).min(1),
   })
   .superRefine((c, ctx) => {
