@@ -79,6 +79,7 @@ export async function createAgent(config: Config, options: AgentOptions): Promis
   const service = new DeployService({
     apps: config.apps,
     roles: config.roles,
+    freeze: config.freeze,
     state: kubeStatePort(kube, config.apps),
     lock: kubeLockPort(kube, config.apps, { identity, instance, leaseSeconds: config.agent.leaseSeconds }),
     cluster: kubeClusterPort(kube),

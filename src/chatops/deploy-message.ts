@@ -1,7 +1,7 @@
 import type { types } from '@slack/bolt';
 import type { DeploySnapshot } from '../deploy/deploy-feed.js';
 import { isFinal, isPreSwitch, isUnwinding } from '../deploy/deploy-phases.js';
-import { describeOutcome, formatActor, formatDuration } from '../deploy/wording.js';
+import { describeFreezeOverride, describeOutcome, formatActor, formatDuration } from '../deploy/wording.js';
 import type { DeployRecord, Phase } from '../state/app-state.js';
 import { otherColour } from '../validate/patterns.js';
 
@@ -56,6 +56,7 @@ export function deployMessage(s: DeploySnapshot, now: Date): { text: string; blo
     { type: 'section', text: { type: 'mrkdwn', text: clip(title) } },
     { type: 'context', elements: [{ type: 'mrkdwn', text: clip(whoLine(r)) }] },
   ];
+  if (r.freezeOverride) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(`:snowflake: ${esc(describeFreezeOverride(r.freezeOverride))}`) }] });
   const facts = progressFacts(s);
   if (facts.length > 0) blocks.push({ type: 'section', fields: facts.map((text) => ({ type: 'mrkdwn', text })) });
   const timings = phaseTimings(r, now);

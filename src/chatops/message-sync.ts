@@ -2,7 +2,7 @@ import type { webApi } from '@slack/bolt';
 import type { AppConfig } from '../config/schema.js';
 import type { DeploySnapshot } from '../deploy/deploy-feed.js';
 import { isFinal } from '../deploy/deploy-phases.js';
-import { RESUMED_NOTE, type DeployService } from '../deploy/deploy-service.js';
+import { FREEZE_OVERRIDE_NOTE, RESUMED_NOTE, type DeployService } from '../deploy/deploy-service.js';
 import type { Clock } from '../deploy/ports.js';
 import { formatActor } from '../deploy/wording.js';
 import type { Logger } from '../log/logger.js';
@@ -141,6 +141,7 @@ export class MessageSync {
   private noteOf(t: Transition, r: DeployRecord): string[] {
     const by = t.by && t.by.via !== 'agent' ? ` (${formatActor(t.by)})` : '';
     if (t.note?.endsWith('requested')) return [`${t.note}${by}`];
+    if (t.note?.startsWith(FREEZE_OVERRIDE_NOTE)) return [`:snowflake: ${t.note}${by}`];
     if (t.note?.startsWith(RESUMED_NOTE)) return [`:arrows_counterclockwise: ${t.note} (it was ${t.phase})`];
     if (t.phase === 'failed' || t.phase === 'aborted') return [`${t.phase}: ${t.note ?? r.error?.message ?? ''}${r.error?.hint ? ` — ${r.error.hint}` : ''}`];
     return [];

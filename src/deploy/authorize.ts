@@ -4,9 +4,9 @@ import type { Actor } from '../state/app-state.js';
 import { formatActor } from './wording.js';
 
 /** What a person can ask for; each needs one of the roles in config. */
-export type Verb = 'deploy' | 'start' | 'promote' | 'abort' | 'rollback';
+export type Verb = 'deploy' | 'start' | 'promote' | 'abort' | 'rollback' | 'override-freeze';
 
-type Role = 'deploy' | 'approve' | 'rollback';
+type Role = 'deploy' | 'approve' | 'rollback' | 'overrideFreeze';
 
 /**
  * Starting a deploy CI left pending is asking for it, so it takes the deploy
@@ -19,6 +19,7 @@ const ROLES_FOR: Record<Verb, readonly Role[]> = {
   promote: ['approve'],
   abort: ['deploy', 'approve'],
   rollback: ['rollback'],
+  'override-freeze': ['overrideFreeze'],
 };
 
 export interface AuthorizeContext {
@@ -40,8 +41,16 @@ export interface AuthorizeContext {
 export function authorize(roles: Config['roles'], actor: Actor, verb: Verb, app: string, context: AuthorizeContext = {}): void {
   if (actor.via === 'cli' || actor.via === 'agent') return;
   const who = formatActor(actor);
+  const doing = verb === 'override-freeze' ? `override a freeze of ${app}` : `${verb} ${app}`;
   if (actor.via === 'ci') {
     if (verb === 'deploy') return;
+    // A release train may be trusted to ship through a freeze; it is named as ci:<token name>.
+    if (verb === 'override-freeze') {
+      if (roles.overrideFreeze.includes(`ci:${actor.id}`)) return;
+      throw new SwitchyardError('not-authorised', `${who} may not ${doing}: the token is not in the overrideFreeze role`, {
+        hint: `deploy after the freeze, or ask an admin to add ci:${actor.id} to roles.overrideFreeze in the switchyard config`,
+      });
+    }
     throw new SwitchyardError('not-authorised', `${who} may not ${verb} ${app}: CI tokens may only start deploys`, {
       hint: `${verb} it from Slack or the CLI`,
     });
@@ -49,7 +58,7 @@ export function authorize(roles: Config['roles'], actor: Actor, verb: Verb, app:
   const needed = ROLES_FOR[verb];
   const ids = new Set([actor.id, ...(context.groups ?? [])]);
   if (!needed.some((role) => roles[role].some((id) => ids.has(id)))) {
-    throw new SwitchyardError('not-authorised', `${who} may not ${verb} ${app}: it needs the ${needed.join(' or ')} role`, {
+    throw new SwitchyardError('not-authorised', `${who} may not ${doing}: it needs the ${needed.join(' or ')} role`, {
       hint: `ask someone with it, or an admin to add you (or your user group) to roles.${needed[0]} in the switchyard config`,
     });
   }

@@ -14,9 +14,12 @@ import { planDeploy } from './plan-deploy.js';
 import { retireRetained, type RetireReport } from './retire-retained.js';
 import type { LockHolder } from './ports.js';
 import { revisioned } from './revisioned-state.js';
-import type { AppStatus, DeployOptions, DeployPlan, ResumeReport, Started } from './service-types.js';
+import type { AppStatus, DeployOptions, DeployPlan, FreezeView, ResumeReport, Started } from './service-types.js';
+import { activeFreeze, freezeWindows, type ActiveFreeze } from '../freeze/active-freeze.js';
+import { checkOverrideReason } from '../freeze/check-override-reason.js';
+import { describeFreeze, frozenError } from './wording.js';
 
-export type { AppStatus, DeployOptions, DeployPlan, ResumeReport, Started };
+export type { AppStatus, DeployOptions, DeployPlan, FreezeView, ResumeReport, Started };
 import { fleetProblems } from './fleet-problems.js';
 import { intentRefusal } from './intent-refusal.js';
 
@@ -24,11 +27,16 @@ export interface DeployServiceDeps extends DeployDeps {
   apps: AppConfig[];
   /** Who may do what from Slack (docs/architecture.md, invariant 9); none when absent. */
   roles?: Config['roles'];
+  /** Windows in which deploys are refused, for every app (each app's own are in its config); none when absent. */
+  freeze?: Config['freeze'];
   /** Stops every runner this service started (agent shutdown); their deploys stay in flight for a resume. */
   signal?: AbortSignal;
   /** Id of a new deploy (default: `<app>-<8 hex>`). */
   newId?: (app: string) => string;
 }
+
+/** How a freeze override's transition note begins; Slack's thread tells such notes. */
+export const FREEZE_OVERRIDE_NOTE = 'freeze overridden';
 
 /** How a resume's transition note begins; Slack's thread tells such notes. */
 export const RESUMED_NOTE = 'taken over after a restart by';
@@ -67,24 +75,32 @@ export class DeployService {
   }
 
   /**
-   * Starts a deploy of `version`; refused with 'lock-held' while another deploy of the app runs.
+   * Starts a deploy of `version`; refused with 'lock-held' while another deploy of the app runs,
+   * and with 'deploy-frozen' in a freeze window unless `overrideFreeze` gives a reason (overrideFreeze role).
    * With `idempotencyKey`, a retried request answers the deploy the first one started.
    */
   async deploy(app: string, version: string, options: DeployOptions): Promise<Started> {
     checkVersion(version);
+    if (options.overrideFreeze !== undefined) checkOverrideReason(options.overrideFreeze);
     const { by, idempotencyKey } = options;
     const replay = idempotencyKey ? await this.replay(app, version, by, idempotencyKey) : undefined;
     if (replay) return replay;
+    const freezeOverride = this.passFreeze(app, options);
     try {
-      return await this.start(app, by, (s, id, at) => ({
-        ...this.newRecord(s, id, at, by, `deploy ${version} requested`),
-        kind: 'deploy',
-        version,
-        skipVerify: options.skipVerify ?? false,
-        ...(options.hold ? { hold: true } : {}),
-        ...(options.commit ? { commit: options.commit } : {}),
-        ...(idempotencyKey ? { idempotencyKey } : {}),
-      }));
+      return await this.start(app, by, (s, id, at) => {
+        const record: DeployRecord = {
+          ...this.newRecord(s, id, at, by, `deploy ${version} requested`),
+          kind: 'deploy',
+          version,
+          skipVerify: options.skipVerify ?? false,
+          ...(options.hold ? { hold: true } : {}),
+          ...(options.commit ? { commit: options.commit } : {}),
+          ...(idempotencyKey ? { idempotencyKey } : {}),
+        };
+        if (!freezeOverride) return record;
+        const note = `${FREEZE_OVERRIDE_NOTE} (${freezeOverride.windows.map((w) => `"${w}"`).join(', ')}): ${freezeOverride.reason}`;
+        return { ...record, freezeOverride, transitions: [...record.transitions, { phase: 'pending', at, by, note }] };
+      });
     } catch (err) {
       // Two tries of one request at once: the one that lost the lock answers the deploy the other started.
       const again = idempotencyKey && asSwitchyardError(err).code === 'lock-held' ? await this.replay(app, version, by, idempotencyKey) : undefined;
@@ -125,9 +141,39 @@ export class DeployService {
     });
   }
 
-  /** Lets a held deploy (pending, waiting for a Start) go on: it creates the new colour next. */
-  startHeld(app: string, by: Actor): Promise<DeployRecord> {
+  /**
+   * Lets a held deploy (pending, waiting for a Start) go on: it creates the new colour next.
+   * In a freeze window only one asked for with an override starts: the freeze began after CI asked.
+   */
+  async startHeld(app: string, by: Actor): Promise<DeployRecord> {
+    const freeze = this.frozenNow(this.appConfig(app));
+    if (freeze && !(await this.deps.state.read(app)).inFlight?.freezeOverride) {
+      throw frozenError(app, freeze, 'this held deploy was asked for without an override: Reject it, and ask again after the freeze or with an override');
+    }
     return this.intent(app, by, 'start');
+  }
+
+  /** The freeze window refusing deploys of the app now, if any (pure: config and clock). */
+  freeze(app: string): FreezeView | null {
+    const f = this.frozenNow(this.appConfig(app));
+    return f && { windows: f.windows.map((w) => w.name), until: f.until.toISOString(), message: describeFreeze(app, f) };
+  }
+
+  private frozenNow(config: AppConfig): ActiveFreeze | null {
+    const global = this.deps.freeze ?? { timeZone: 'UTC', windows: [] };
+    return activeFreeze(freezeWindows(global, config), this.deps.clock.now());
+  }
+
+  /**
+   * At the edge, before anything is touched: refuses a deploy in a freeze
+   * window, or lets it through with the override it records (reason and who).
+   */
+  private passFreeze(app: string, options: DeployOptions): DeployRecord['freezeOverride'] {
+    const freeze = this.frozenNow(this.appConfig(app));
+    if (!freeze) return undefined;
+    if (options.overrideFreeze === undefined) throw frozenError(app, freeze);
+    this.authorize(options.by, 'override-freeze', app, { groups: options.groups ?? [] });
+    return { windows: freeze.windows.map((w) => w.name), until: freeze.until.toISOString(), reason: options.overrideFreeze.trim(), by: options.by };
   }
 
   /** Lets a deploy waiting in verification switch (recorded now, acted on by its runner). */
@@ -145,7 +191,7 @@ export class DeployService {
    * 'not-authorised' naming the role needed. Front ends call it before acting.
    */
   authorize(actor: Actor, verb: Verb, app: string, context: AuthorizeContext = {}): void {
-    authorize(this.deps.roles ?? { deploy: [], approve: [], rollback: [], selfApprove: true }, actor, verb, app, context);
+    authorize(this.deps.roles ?? { deploy: [], approve: [], rollback: [], overrideFreeze: [], selfApprove: true }, actor, verb, app, context);
   }
 
   /** Whether this agent runs the deploy now (its runner is here). */
@@ -256,6 +302,7 @@ export class DeployService {
     const [colours, nodes] = await Promise.all([cluster.observe(config), fleet.discover()]);
     const view = await fleet.liveColour(nodes, config);
     const now = clock.now();
+    const frozen = this.freeze(app);
     const record: DeployRecord = {
       ...this.newRecord(s, `${app}-plan`, now.toISOString(), agent, `plan of ${version}`),
       kind: 'deploy',
@@ -268,6 +315,7 @@ export class DeployService {
       nodes: nodes.map((n) => n.name),
       fleet: view,
       ...(s.inFlight ? { blockedBy: lockHeldError(app, null, s.inFlight).message } : {}),
+      ...(frozen ? { frozen } : {}),
       steps: planDeploy({ ...record, phase: 'discovering' }, { colours, fleet: view }, now, config, s.previous),
     };
   }

@@ -24,6 +24,19 @@ export interface DeployOptions {
   commit?: string;
   /** A retried request with the same key (from the same requester) answers the same deploy. */
   idempotencyKey?: string;
+  /** Why this deploy must go through a freeze window now; needs the overrideFreeze role. Ignored when nothing is frozen. */
+  overrideFreeze?: string;
+  /** Slack user groups of `by`, for the override's role check. */
+  groups?: readonly string[];
+}
+
+/** A freeze window refusing deploys now, as the front ends show it. */
+export interface FreezeView {
+  windows: string[];
+  /** ISO 8601: when deploys are accepted again. */
+  until: string;
+  /** In words, with the end on the app's clock and on UTC. */
+  message: string;
 }
 
 interface ColourSummary {
@@ -53,6 +66,8 @@ export interface DeployPlan {
   fleet: FleetView;
   /** Why a deploy would be refused now (another one in flight). */
   blockedBy?: string;
+  /** A freeze window refuses deploys now (unless overridden). */
+  frozen?: FreezeView;
   steps: PlanStep[];
 }
 

@@ -1,5 +1,8 @@
 import type { AppConfig } from '../config/schema.js';
 import type { FleetNode } from '../discovery/fleet-node.js';
+import { SwitchyardError } from '../errors/switchyard-error.js';
+import type { ActiveFreeze } from '../freeze/active-freeze.js';
+import { wallClock } from '../freeze/zoned-time.js';
 import type { Actor, DeployRecord } from '../state/app-state.js';
 import { colourPort, type Colour } from '../validate/patterns.js';
 
@@ -49,4 +52,49 @@ export function previewUrls(app: AppConfig, colour: Colour, nodes: readonly Flee
   const port = String(colourPort(app.portBase, colour));
   const template = app.previewUrl ?? 'http://{{node}}:{{port}}/';
   return [...new Set(nodes.map((n) => template.replaceAll('{{node}}', n.address).replaceAll('{{port}}', port)))];
+}
+
+const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'] as const;
+
+/** "Mon 2026-11-30 09:00": a wall time read by its UTC fields (see zoned-time.ts). */
+function wallText(wall: number): string {
+  const d = new Date(wall);
+  const iso = d.toISOString();
+  return `${WEEKDAYS[d.getUTCDay()]} ${iso.slice(0, 10)} ${iso.slice(11, 16)}`;
+}
+
+/**
+ * An instant on the app's clock and on UTC, so on-call and a CI log in
+ * another zone read the same moment: "Mon 2026-11-30 09:00 Europe/Berlin
+ * (08:00 UTC)", with the UTC date too when it is another day.
+ */
+export function formatZoned(at: Date, timeZone: string): string {
+  const local = wallText(wallClock(at.getTime(), timeZone));
+  if (timeZone === 'UTC') return `${local} UTC`;
+  const utc = wallText(at.getTime());
+  return `${local} ${timeZone} (${utc.slice(4, 14) === local.slice(4, 14) ? utc.slice(15) : utc} UTC)`;
+}
+
+/** 'freeze "weekend" overridden by carol (slack): hotfix for INC-2041', for history and Slack. */
+export const describeFreezeOverride = (o: NonNullable<DeployRecord['freezeOverride']>): string =>
+  `freeze ${o.windows.map((w) => `"${w}"`).join(', ')} overridden by ${formatActor(o.by)}: ${o.reason}`;
+
+/** 'deploys of blog are frozen by "weekend" (Fri 15:00 to Mon 09:00 Europe/Berlin) until Mon 2026-11-30 09:00 Europe/Berlin (08:00 UTC)'. */
+export function describeFreeze(app: string, f: ActiveFreeze): string {
+  const windows = f.windows.map((w) => `"${w.name}" (${w.from} to ${w.to} ${w.timeZone})`).join(', then ');
+  return `deploys of ${app} are frozen by ${windows} until ${formatZoned(f.until, f.timeZone)}`;
+}
+
+/**
+ * The refusal of a deploy during a freeze: which window, when it ends, and
+ * the ways on (rollbacks are never frozen), unless `hint` says otherwise.
+ *
+ * @example
+ * throw frozenError('blog', freeze);
+ */
+export function frozenError(app: string, f: ActiveFreeze, hint?: string): SwitchyardError {
+  return new SwitchyardError('deploy-frozen', describeFreeze(app, f), {
+    hint: hint ?? 'rollbacks still run; to deploy anyway, someone with the overrideFreeze role gives a reason: --override-freeze "<why>" (CLI, Slack) or "overrideFreeze": "<why>" (API)',
+    details: { until: f.until.toISOString(), windows: f.windows.map((w) => w.name) },
+  });
 }

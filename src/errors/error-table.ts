@@ -11,6 +11,7 @@ export const EXIT = {
   config: 3,
   lockHeld: 4,
   unreachable: 5,
+  frozen: 6,
   interrupted: 130,
 } as const;
 
@@ -49,6 +50,8 @@ export const ERROR_TABLE: Record<ErrorCode, Rendering> = {
   unauthenticated: { exit: EXIT.usage, http: 401 },
   'not-authorised': { exit: EXIT.usage, http: 403 },
   'lock-held': { exit: EXIT.lockHeld, http: 409 },
+  // 423 Locked, not lock-held's 409: CI can tell a freeze (hours; override or wait for Retry-After) from a deploy in flight (minutes).
+  'deploy-frozen': { exit: EXIT.frozen, http: 423 },
   'ssh-connect-failed': unreachable,
   'ssh-auth-failed': unreachable,
   'ssh-host-key-unknown': unreachable,

@@ -42,6 +42,8 @@ export type ErrorCode =
   | 'kube-preflight-failed'
   | 'pods-not-ready'
   | 'lock-held'
+  /** A deploy asked for during a freeze window, without an override. */
+  | 'deploy-frozen'
   | 'discovery-failed'
   | 'deploy-failed'
   | 'deploy-aborted'

@@ -71,6 +71,8 @@ export interface DeployRecord {
   commit?: string;
   /** The API's Idempotency-Key: a retried request with it answers this deploy instead of starting another. */
   idempotencyKey?: string;
+  /** The freeze windows this deploy went through, let by someone with the overrideFreeze role, and why. */
+  freezeOverride?: { windows: string[]; until: string; reason: string; by: Actor };
   /** The deploy's Slack message, so whichever agent runs the deploy edits the same one. */
   chat?: { channel: string; ts: string };
   /** What the switch did, once every node took the new colour. */

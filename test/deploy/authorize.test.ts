@@ -3,7 +3,7 @@ import { authorize, type Verb } from '../../src/deploy/authorize.js';
 import { SwitchyardError } from '../../src/errors/switchyard-error.js';
 import type { Actor } from '../../src/state/app-state.js';
 
-const roles = { deploy: ['U01DEV', 'S01DEVS'], approve: ['S02LEADS'], rollback: ['U03ONCALL'], selfApprove: true };
+const roles = { deploy: ['U01DEV', 'S01DEVS'], approve: ['S02LEADS'], rollback: ['U03ONCALL'], overrideFreeze: ['S04ONCALL', 'ci:release-bot'], selfApprove: true };
 const slack = (id: string): Actor => ({ via: 'slack', id, name: id.toLowerCase() });
 
 function outcome(actor: Actor, verb: Verb, context: Parameters<typeof authorize>[4] = {}, r = roles): string {
@@ -35,6 +35,10 @@ describe('authorize', () => {
     ['a CI token deploys', { via: 'ci', id: 'ci' } as Actor, 'deploy', {}, 'allowed'],
     ['a CI token may not promote', { via: 'ci', id: 'ci' } as Actor, 'promote', {}, 'ci (ci) may not promote blog: CI tokens may only start deploys'],
     ['the CLI is trusted (it holds the cluster credentials)', { via: 'cli', id: 'alice' } as Actor, 'rollback', {}, 'allowed'],
+    ['on-call (by group) overrides a freeze', slack('U03ONCALL'), 'override-freeze', { groups: ['S04ONCALL'] }, 'allowed'],
+    ['a deployer may not override a freeze', slack('U01DEV'), 'override-freeze', { groups: ['S01DEVS'] }, 'u01dev (slack) may not override a freeze of blog: it needs the overrideFreeze role'],
+    ['a CI token named in the role overrides a freeze', { via: 'ci', id: 'release-bot' } as Actor, 'override-freeze', {}, 'allowed'],
+    ['another CI token may not', { via: 'ci', id: 'ci' } as Actor, 'override-freeze', {}, 'ci (ci) may not override a freeze of blog: the token is not in the overrideFreeze role'],
   ] as const)('%s', (_, actor, verb, context, want) => {
     expect(outcome(actor, verb, context)).toBe(want);
   });
@@ -50,7 +54,7 @@ describe('authorize', () => {
   });
 
   it('allows nobody from Slack when no roles are configured', () => {
-    const none = { deploy: [], approve: [], rollback: [], selfApprove: true };
-    for (const verb of ['deploy', 'start', 'promote', 'abort', 'rollback'] as const) expect(outcome(slack('U01DEV'), verb, {}, none)).not.toBe('allowed');
+    const none = { deploy: [], approve: [], rollback: [], overrideFreeze: [], selfApprove: true };
+    for (const verb of ['deploy', 'start', 'promote', 'abort', 'rollback', 'override-freeze'] as const) expect(outcome(slack('U01DEV'), verb, {}, none)).not.toBe('allowed');
   });
 });

@@ -14,7 +14,7 @@ import type { AppState } from '../../src/state/app-state.js';
 import { appStateIn, untilAppState, untilLockFree } from './app-state-in-store.js';
 
 /** Roles as the example config sets them, with the stand-in workspace's people and groups. */
-export const ROLES = { deploy: ['U01ALICE', 'S03WEBTEAM'], approve: ['U02BOB'], rollback: ['S04ONCALL'], selfApprove: true };
+export const ROLES = { deploy: ['U01ALICE', 'S03WEBTEAM'], approve: ['U02BOB'], rollback: ['S04ONCALL'], overrideFreeze: ['S04ONCALL'], selfApprove: true };
 
 /** The stand-in workspace's channel for deploy messages. */
 export const CHANNEL = '#deploys';

@@ -1,5 +1,6 @@
 import type { DeployEvent } from '../../deploy/deploy-event.js';
 import { SwitchyardError } from '../../errors/switchyard-error.js';
+import { checkOverrideReason } from '../../freeze/check-override-reason.js';
 import { checkAppName, checkVersion, type Colour } from '../../validate/patterns.js';
 import { examples, type CliCommand } from '../cli-command.js';
 import { confirm } from '../confirm.js';
@@ -26,6 +27,7 @@ export const deployCommand: CliCommand = (program, cli) => {
     .argument('<version>', 'the version (image tag) to deploy, e.g. 20151025.143403')
     .option('-y, --yes', 'do not ask for confirmation (required when stdin is not a terminal)')
     .option('--skip-verify', 'switch as soon as every new pod is Ready, without the verification pause')
+    .option('--override-freeze <reason>', 'deploy during a freeze window, saying why (kept in history and shown in Slack)')
     .description('deploy a version to the idle colour, verify, switch every node, drain and retire the old colour')
     .addHelpText(
       'after',
@@ -33,6 +35,7 @@ export const deployCommand: CliCommand = (program, cli) => {
         'switchyard deploy blog 20151025.143403',
         'switchyard deploy blog 20151025.143403 --yes --skip-verify',
         'switchyard deploy blog 20151025.143403 --yes --json > deploy.jsonl',
+        'switchyard deploy blog 20151025.143403 --override-freeze "hotfix for INC-2041"',
       ) + DEPLOY_HELP,
     )
     .action(
@@ -40,6 +43,8 @@ export const deployCommand: CliCommand = (program, cli) => {
         // Every check that needs nothing but the words typed runs before anything is read or touched.
         checkAppName(app!);
         checkVersion(version!);
+        const override = typeof options.overrideFreeze === 'string' ? options.overrideFreeze : undefined;
+        if (override !== undefined) checkOverrideReason(override);
         const yes = options.yes === true;
         const canAsk = session.io.isTTY === true && session.io.stdin !== undefined;
         if (!yes && !canAsk) {
@@ -53,13 +58,15 @@ export const deployCommand: CliCommand = (program, cli) => {
         const plan = await agent.service.plan(app!, version!);
         session.json({ type: 'plan', plan });
         session.say(formatPlan(plan).join('\n'));
+        // Refused either way: the service says so with its coded error, without asking first.
+        const refused = plan.blockedBy !== undefined || (plan.frozen !== undefined && override === undefined);
         const failing = plan.steps.find((s) => s.phase === 'failed');
-        if (failing && !plan.blockedBy) {
+        if (failing && !refused) {
           throw new SwitchyardError('deploy-failed', `deploy of ${app} ${version} would fail now: ${failing.note ?? 'see the plan'}; nothing was started`, {
             hint: `fix that first (see: switchyard nodes, switchyard status ${app})`,
           });
         }
-        if (!yes && !plan.blockedBy) {
+        if (!yes && !refused) {
           const go = await confirm(`deploy ${app} ${version}?`, session.io.stdin!, session.io.stdout, session.signal);
           if (!go) {
             session.warn(session.signal.aborted ? 'interrupted: nothing was deployed' : 'not confirmed: nothing was deployed');
@@ -78,7 +85,7 @@ export const deployCommand: CliCommand = (program, cli) => {
           return EXIT.interrupted;
         }
 
-        const { record, done } = await agent.service.deploy(app!, version!, { by: session.actor, skipVerify });
+        const { record, done } = await agent.service.deploy(app!, version!, { by: session.actor, skipVerify, ...(override !== undefined ? { overrideFreeze: override } : {}) });
         session.json({ type: 'started', record });
         session.say(
           `${record.id}  started by ${formatActor(session.actor)}: ${app} ${record.fromVersion ?? '(nothing live)'} → ${version}` +

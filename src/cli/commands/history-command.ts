@@ -2,7 +2,7 @@ import type { DeployRecord } from '../../state/app-state.js';
 import { checkAppName } from '../../validate/patterns.js';
 import { examples, type CliCommand } from '../cli-command.js';
 import { EXIT } from '../exit-codes.js';
-import { describeOutcome, formatActor, formatDuration } from '../../deploy/wording.js';
+import { describeFreezeOverride, describeOutcome, formatActor, formatDuration } from '../../deploy/wording.js';
 
 /** One finished deploy: what, outcome, who did what, when. */
 export function formatHistoryEntry(r: DeployRecord): string[] {
@@ -18,6 +18,7 @@ export function formatHistoryEntry(r: DeployRecord): string[] {
   return [
     `${r.id}  ${r.kind} ${r.version}  ${r.fromColour ?? 'none'} → ${r.toColour}  ${r.phase}`,
     `  ${who.join('; ')}`,
+    ...(r.freezeOverride ? [`  ${describeFreezeOverride(r.freezeOverride)}`] : []),
     `  ${ended}${r.switchedAt ? `; switched at ${r.switchedAt}` : ''}`,
     ...(r.phase === 'done' || r.phase === 'rolled-back' ? [] : [`  ${describeOutcome(r)}`]),
   ];

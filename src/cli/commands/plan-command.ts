@@ -14,6 +14,7 @@ export function formatPlan(p: DeployPlan): string[] {
     for (const l of s.lines) lines.push(`    ${++step}. ${l}`);
   }
   if (p.blockedBy) lines.push(`  blocked now: ${p.blockedBy}`);
+  if (p.frozen) lines.push(`  frozen now: ${p.frozen.message}; a deploy needs --override-freeze "<why>" (overrideFreeze role)`);
   return lines;
 }
 
