@@ -101,6 +101,8 @@ function answerError(ctx: RequestContext, requestId: string, err: unknown): void
   const headers: Record<string, string> = {};
   if (e.code === 'unauthenticated') headers['www-authenticate'] = 'Bearer realm="switchyard"';
   if (e.code === 'method-not-allowed') headers.allow = String(e.details.allow);
+  // CI may wait the freeze out: Retry-After is when it ends.
+  if (e.code === 'deploy-frozen') headers['retry-after'] = new Date(String(e.details.until)).toUTCString();
   // A body left unread (too large, or never read) is not read on: the connection closes after the answer.
   if (!req.complete) headers.connection = 'close';
   sendError(res, shown, headers);

@@ -19,6 +19,8 @@ const DeployRequest = z.strictObject({
   commit: z.string().regex(/^[0-9a-f]{7,40}$/, '7 to 40 lower-case hexadecimal digits (a git commit)').optional(),
   // Shown to people in Slack and the CLI: no control characters, nothing Slack reads as markup.
   requestedBy: z.string().regex(/^[^\p{C}<>&]{1,64}$/u, '1 to 64 printable characters, without < > &').optional(),
+  /** Why this deploy must go through a freeze window (the token needs the overrideFreeze role); the service checks the words. */
+  overrideFreeze: z.string().optional(),
 });
 
 /** Printable ASCII, as RFC 9110 allows in a header value; long enough for a CI run id and a job name. */
@@ -72,10 +74,10 @@ async function startDeploy(deps: DeployHandlerDeps, { req, res, caller, log }: C
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`);
     throw new SwitchyardError('input-invalid', `invalid deploy request: ${problems.join('; ')}`, {
-      hint: 'send {"app": ..., "version": ..., "commit"?: ..., "requestedBy"?: ...}',
+      hint: 'send {"app": ..., "version": ..., "commit"?: ..., "requestedBy"?: ..., "overrideFreeze"?: ...}',
     });
   }
-  const { app, version, commit, requestedBy } = parsed.data;
+  const { app, version, commit, requestedBy, overrideFreeze } = parsed.data;
   const by: Actor = { via: 'ci', id: caller, name: requestedBy ?? caller };
   deps.service.authorize(by, 'deploy', app);
   const started = await deps.service.deploy(app, version, {
@@ -83,6 +85,7 @@ async function startDeploy(deps: DeployHandlerDeps, { req, res, caller, log }: C
     hold: deps.apps.find((a) => a.name === app)?.requireStart === true,
     ...(commit ? { commit } : {}),
     ...(idempotencyKey ? { idempotencyKey } : {}),
+    ...(overrideFreeze !== undefined ? { overrideFreeze } : {}),
   });
   const { record, replayed } = started;
   const urls = deployUrls(deps.baseUrl(), record.id);

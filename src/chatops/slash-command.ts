@@ -51,7 +51,8 @@ async function perform(c: ChatContext, r: SlashRequest, userId: string, userName
   const { app } = r;
   if (r.verb === 'deploy') {
     c.service.authorize(actor, 'deploy', app, { groups });
-    const { record } = await c.service.deploy(app, r.version, { by: actor });
+    const override = r.overrideFreeze === undefined ? {} : { overrideFreeze: r.overrideFreeze, groups };
+    const { record } = await c.service.deploy(app, r.version, { by: actor, ...override });
     return `Deploying ${app} ${r.version} as \`${record.id}\`: follow it in ${channelLink(c.channelOf(app))}.`;
   }
   const { inFlight } = await c.service.readState(app);

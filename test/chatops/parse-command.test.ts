@@ -15,6 +15,9 @@ describe('parseCommand', () => {
     ['history blog', { verb: 'history', app: 'blog' }],
     ['help', { verb: 'help' }],
     ['', { verb: 'help' }],
+    ['blog 2.0.1 --override-freeze "hotfix for INC-2041"', { verb: 'deploy', app: 'blog', version: '2.0.1', overrideFreeze: 'hotfix for INC-2041' }],
+    ['deploy blog 2.0.1 --override-freeze “curly quotes from Slack’s editor”', { verb: 'deploy', app: 'blog', version: '2.0.1', overrideFreeze: 'curly quotes from Slack’s editor' }],
+    ['blog 2.0.1 --override-freeze no quotes at all', { verb: 'deploy', app: 'blog', version: '2.0.1', overrideFreeze: 'no quotes at all' }],
   ])('reads "%s"', (text, want) => {
     expect(parseCommand(text, '/deploy')).toEqual(want);
   });
@@ -30,6 +33,11 @@ describe('parseCommand', () => {
     ['blog 2.0;reboot', 'invalid version "2.0;reboot"', ''],
     ['blog $(reboot)', 'invalid version "$(reboot)"', ''],
     ['promote blog;rm', 'invalid app name "blog;rm"', ''],
+    ['blog 2.0.1 --override-freeze', '`--override-freeze` needs a reason after it', '`/deploy <app> <version> --override-freeze "<why>"`'],
+    ['blog 2.0.1 --override-freeze ""', '`--override-freeze` needs a reason after it', '`/deploy <app> <version> --override-freeze "<why>"`'],
+    ['rollback blog --override-freeze "why"', '`--override-freeze` goes only with a deploy', '`/deploy <app> <version> --override-freeze "<why>"`'],
+    ['blog 2.0.1 --override-freeze "ok"', 'a freeze override needs a reason of 3 to 200 printable characters on one line', '--override-freeze "hotfix'],
+    ['blog --override-freeze "why not"', '`blog` is not a command I know', '`/deploy <app> <version>`'],
   ])('refuses "%s", naming what was wrong and the right form', (text, message, hint) => {
     let err: unknown;
     try {
