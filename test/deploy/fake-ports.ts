@@ -1,7 +1,7 @@
 import type { AppConfig } from '../../src/config/schema.js';
 import type { DeployEvent } from '../../src/deploy/deploy-event.js';
 import type { DeployDeps } from '../../src/deploy/deploy-runner.js';
-import { DeployService } from '../../src/deploy/deploy-service.js';
+import { DeployService, type DeployServiceDeps } from '../../src/deploy/deploy-service.js';
 import type {
   ClusterPort,
   Clock,
@@ -307,7 +307,7 @@ export class FakeFleet implements FleetPort {
 export const agent: Actor = { via: 'agent', id: 'agent-1' };
 
 /** A blog app live on blue v1 (3 pods) across three nodes, with everything a service needs. */
-export function world(options: { app?: Record<string, unknown>; live?: Colour | null } = {}) {
+export function world(options: { app?: Record<string, unknown>; live?: Colour | null; service?: Pick<DeployServiceDeps, 'roles' | 'freeze'> } = {}) {
   const journal: string[] = [];
   const events: DeployEvent[] = [];
   const clock = new FakeClock();
@@ -330,7 +330,7 @@ export function world(options: { app?: Record<string, unknown>; live?: Colour | 
   };
   const deps: DeployDeps = { state, lock, cluster, fleet, clock, agent, onEvent, pollMs: 1000 };
   let ids = 0;
-  const service = new DeployService({ ...deps, apps: [app], newId: (a) => `${a}-${++ids}` });
+  const service = new DeployService({ ...deps, ...options.service, apps: [app], newId: (a) => `${a}-${++ids}` });
   const phases = () => events.flatMap((e) => (e.type === 'phase' ? [e.to] : []));
   /** Runs `fn` once the deploy's phase becomes `phase`. */
   const when = (phase: string, fn: () => void) => {
