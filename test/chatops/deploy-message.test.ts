@@ -30,6 +30,14 @@ describe('deployMessage', () => {
     expect(buttons(s)).toEqual(want);
   });
 
+  it('shows a freeze override, who gave it and why, escaped as Slack needs', () => {
+    const freezeOverride = { windows: ['year-end'], until: '2026-01-04T08:00:00.000Z', reason: 'hotfix for INC-2041 <urgent> & approved', by: alice };
+    expect(allText(snapshot(record('verifying', { freezeOverride })))).toContain(
+      ':snowflake: freeze \\"year-end\\" overridden by alice (slack): hotfix for INC-2041 &lt;urgent&gt; &amp; approved',
+    );
+    expect(allText(snapshot(record('verifying')))).not.toContain(':snowflake:');
+  });
+
   it('names what a Promote will do in its confirmation, and what a Roll back will', () => {
     const promote = deployMessage(snapshot(record('verifying'), { nodes: ['a', 'b', 'c'] }), T0).blocks.find((b) => b.type === 'actions');
     expect(JSON.stringify(promote)).toContain('Switch 3 nodes of blog from blue v1 to green v2.');
