@@ -102,6 +102,7 @@ describeOnFleet('HTTP API: deploys started and followed by CI', () => {
       previous: { colour: 'blue', version: '1.0.0' },
       inFlight: null,
       lastFinished: expect.objectContaining({ id, phase: 'done', url: post.body.url }),
+      freeze: null,
     });
     // The events of a finished deploy: its final snapshot, and the end.
     expect((await (await s.events(post.body.eventsUrl)).ended).map((e) => e.data.deploy.phase)).toEqual(['done']);
