@@ -67,6 +67,9 @@ function wallText(wall: number): string {
  * An instant on the app's clock and on UTC, so on-call and a CI log in
  * another zone read the same moment: "Mon 2026-11-30 09:00 Europe/Berlin
  * (08:00 UTC)", with the UTC date too when it is another day.
+ *
+ * @example
+ * formatZoned(new Date('2026-12-03T23:00:00Z'), 'Europe/Berlin'); // 'Fri 2026-12-04 00:00 Europe/Berlin (Thu 2026-12-03 23:00 UTC)'
  */
 export function formatZoned(at: Date, timeZone: string): string {
   const local = wallText(wallClock(at.getTime(), timeZone));
@@ -79,7 +82,13 @@ export function formatZoned(at: Date, timeZone: string): string {
 export const describeFreezeOverride = (o: NonNullable<DeployRecord['freezeOverride']>): string =>
   `freeze ${o.windows.map((w) => `"${w}"`).join(', ')} overridden by ${formatActor(o.by)}: ${o.reason}`;
 
-/** 'deploys of blog are frozen by "weekend" (Fri 15:00 to Mon 09:00 Europe/Berlin) until Mon 2026-11-30 09:00 Europe/Berlin (08:00 UTC)'. */
+/**
+ * A freeze in words: its windows as written, and when deploys open again.
+ *
+ * @example
+ * describeFreeze('blog', freeze);
+ * // 'deploys of blog are frozen by "weekend" (Fri 15:00 to Mon 09:00 Europe/Berlin) until Mon 2026-11-30 09:00 Europe/Berlin (08:00 UTC)'
+ */
 export function describeFreeze(app: string, f: ActiveFreeze): string {
   const windows = f.windows.map((w) => `"${w.name}" (${w.from} to ${w.to} ${w.timeZone})`).join(', then ');
   return `deploys of ${app} are frozen by ${windows} until ${formatZoned(f.until, f.timeZone)}`;

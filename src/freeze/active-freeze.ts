@@ -29,7 +29,7 @@ const MAX_CHAIN = 32;
  * The freeze windows that apply to `app`: the global ones, then its own.
  *
  * @example
- * freezeWindows(config, blog); // [{ name: 'weekend', scope: 'global', from: 'Fri 15:00', to: 'Mon 09:00', timeZone: 'Europe/Berlin' }]
+ * freezeWindows(config.freeze, blog); // [{ name: 'weekend', scope: 'global', from: 'Fri 15:00', to: 'Mon 09:00', timeZone: 'Europe/Berlin' }]
  */
 export function freezeWindows(freeze: Config['freeze'], app: AppConfig): { windows: FreezeWindow[]; timeZone: string } {
   const appZone = app.freeze?.timeZone ?? freeze.timeZone;

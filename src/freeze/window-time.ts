@@ -28,7 +28,7 @@ function clock(text: string): number | undefined {
  * Reads one end of a window; undefined when it is none of the forms.
  *
  * @example
- * parseWindowTime('Fri 15:00');        // { kind: 'weekly', at: 4 * DAY_MS + 15 * HOUR }
+ * parseWindowTime('Fri 15:00');        // { kind: 'weekly', at: (4 * 24 + 15) * 3_600_000 }
  * parseWindowTime('2026-12-23 18:00'); // { kind: 'once', at: Date.UTC(2026, 11, 23, 18) }
  */
 export function parseWindowTime(text: string): WindowTime | undefined {
