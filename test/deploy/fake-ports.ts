@@ -17,6 +17,7 @@ import type {
 } from '../../src/deploy/ports.js';
 import type { FleetNode } from '../../src/discovery/fleet-node.js';
 import { SwitchyardError } from '../../src/errors/switchyard-error.js';
+import type { Logger } from '../../src/log/logger.js';
 import { emptyAppState, type Actor, type AppState } from '../../src/state/app-state.js';
 import type { Colour } from '../../src/validate/patterns.js';
 import { appConfig, rs, T0 } from './fixtures.js';
@@ -307,7 +308,7 @@ export class FakeFleet implements FleetPort {
 export const agent: Actor = { via: 'agent', id: 'agent-1' };
 
 /** A blog app live on blue v1 (3 pods) across three nodes, with everything a service needs. */
-export function world(options: { app?: Record<string, unknown>; live?: Colour | null } = {}) {
+export function world(options: { app?: Record<string, unknown>; live?: Colour | null; log?: Logger } = {}) {
   const journal: string[] = [];
   const events: DeployEvent[] = [];
   const clock = new FakeClock();
@@ -328,7 +329,7 @@ export function world(options: { app?: Record<string, unknown>; live?: Colour | 
     events.push(e);
     for (const hook of hooks) hook(e);
   };
-  const deps: DeployDeps = { state, lock, cluster, fleet, clock, agent, onEvent, pollMs: 1000 };
+  const deps: DeployDeps = { state, lock, cluster, fleet, clock, agent, onEvent, pollMs: 1000, ...(options.log ? { log: options.log } : {}) };
   let ids = 0;
   const service = new DeployService({ ...deps, apps: [app], newId: (a) => `${a}-${++ids}` });
   const phases = () => events.flatMap((e) => (e.type === 'phase' ? [e.to] : []));

@@ -19,7 +19,7 @@ export function formatHistoryEntry(r: DeployRecord): string[] {
     `${r.id}  ${r.kind} ${r.version}  ${r.fromColour ?? 'none'} → ${r.toColour}  ${r.phase}`,
     `  ${who.join('; ')}`,
     `  ${ended}${r.switchedAt ? `; switched at ${r.switchedAt}` : ''}`,
-    ...(r.phase === 'done' || r.phase === 'rolled-back' ? [] : [`  ${describeOutcome(r)}`]),
+    ...(r.phase === 'done' || r.phase === 'rolled-back' ? [] : [`  ${describeOutcome(r)}${r.error?.hint ? ` — ${r.error.hint}` : ''}`]),
   ];
 }
 
