@@ -47,6 +47,7 @@ export function connectKube(options: ConnectOptions = {}): KubeClients {
       hint: 'set KUBECONFIG, give kubernetes.context, or set kubernetes.inCluster when running in a pod',
     });
   }
+  allowPlainHttp(config);
   const timeoutMs = options.requestTimeoutMs ?? 30_000;
   return {
     config,
@@ -78,4 +79,18 @@ function apiClient<T>(config: KubeConfig, type: new (configuration: Configuratio
       ],
     }),
   );
+}
+
+/**
+ * Lets client-node talk plain HTTP to an `http://` server, as kubectl does
+ * (`kubectl proxy`, a local API server). client-node 1.x refuses one unless
+ * the cluster sets `insecure-skip-tls-verify`, and refuses from inside each
+ * request, so the refusal reads as an API that cannot be reached. Over plain
+ * HTTP there is no TLS to verify: declaring verification off changes nothing
+ * on the wire and makes client-node build a plain http.Agent. Clusters behind
+ * a proxy (`proxy-url`) are left as they are, since client-node already
+ * serves those over HTTP.
+ */
+function allowPlainHttp(config: KubeConfig): void {
+  config.clusters = config.clusters.map((c) => (c.server.startsWith('http:') && !c.proxyUrl && !c.skipTLSVerify ? { ...c, skipTLSVerify: true } : c));
 }
