@@ -31,9 +31,17 @@ export interface ConnectOptions {
  */
 export function connectKube(options: ConnectOptions = {}): KubeClients {
   const config = new KubeConfig();
-  if (options.inCluster) config.loadFromCluster();
-  else if (options.kubeconfigPath) config.loadFromFile(options.kubeconfigPath);
-  else config.loadFromDefault();
+  try {
+    if (options.inCluster) config.loadFromCluster();
+    else if (options.kubeconfigPath) config.loadFromFile(options.kubeconfigPath);
+    else config.loadFromDefault();
+  } catch (err) {
+    const which = options.inCluster ? "the pod's service account" : (options.kubeconfigPath ?? 'the kubeconfig (KUBECONFIG or ~/.kube/config)');
+    throw new SwitchyardError('config-invalid', `cannot load ${which}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`, {
+      hint: 'check that the file exists and is a kubeconfig (kubectl config view reads the same one)',
+      cause: err,
+    });
+  }
   if (options.context) {
     if (!config.getContextObject(options.context)) {
       throw new SwitchyardError('config-invalid', `kubeconfig has no context ${JSON.stringify(options.context)}`, {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseAppState } from '../../src/cluster/app-state-store.js';
 import { connectKube } from '../../src/cluster/kube-clients.js';
 import { readColours } from '../../src/cluster/read-colours.js';
 import { waitForColourReady } from '../../src/cluster/wait-for-colour-ready.js';
@@ -41,6 +42,35 @@ describe('connectKube: API calls have a deadline', () => {
     });
     expect(received.sort()).toEqual(['GET /apis/apps/v1/namespaces/web/replicasets/blog-blue', 'GET /apis/apps/v1/namespaces/web/replicasets/blog-green']);
   });
+});
+
+describe('connectKube: a kubeconfig that cannot be loaded says which and why', () => {
+  it.each([
+    ['a missing file', 'missing', undefined, /^cannot load \S+missing: ENOENT: no such file or directory/],
+    ['a file that is not YAML', 'broken', 'clusters: [\n', /^cannot load \S+broken: /],
+  ])('%s', async (_what, name, text, message) => {
+    const dir = await mkdtemp(join(tmpdir(), 'switchyard-kubeconfig-'));
+    try {
+      const kubeconfigPath = join(dir, name);
+      if (text !== undefined) await writeFile(kubeconfigPath, text);
+      const err = (() => {
+        try {
+          connectKube({ kubeconfigPath });
+        } catch (e) {
+          return e;
+        }
+        return undefined;
+      })();
+      expect(err).toMatchObject({ code: 'config-invalid', message: expect.stringMatching(message), cause: expect.any(Error) });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+it('a state ConfigMap that holds something else names what is wrong with it', () => {
+  const cm = { metadata: { name: 'switchyard-blog' }, data: { 'state.json': '{"app": "blog", ' } };
+  expect(() => parseAppState(cm, 'blog', 'web')).toThrow(/^state ConfigMap web\/switchyard-blog does not hold a state record for blog: .*JSON/);
 });
 
 /** A kubeconfig as people write one for `kubectl proxy`: a plain `http://` server, nothing about TLS. */
