@@ -114,7 +114,7 @@ export class DeployRunner {
     if (this.options.lockHeld) this.fence = this.options.lockHeld.fence;
     else {
       const got = await lock.acquire(this.app.name, this.holder);
-      if (!got.acquired) throw lockHeldError(this.app.name, got.holder, (await state.read(this.app.name)).inFlight);
+      if (!got.acquired) throw lockHeldError(this.app.name, got.holder, (await state.read(this.app.name)).inFlight, got.seen);
       this.fence = got.fence;
     }
     const stopRenewing = new AbortController();

@@ -12,6 +12,7 @@ import type {
   LockHolder,
   LockPort,
   LockResult,
+  LockSeen,
   StatePort,
   SwitchOutcome,
 } from '../../src/deploy/ports.js';
@@ -115,6 +116,8 @@ export class MemoryLock implements LockPort {
   readonly fences = new Map<string, number>();
   /** Renewals fail from now on (the lease expired and another agent took it). */
   lost = false;
+  /** What a refused acquire tells of the holder (as the real lease does). */
+  seen: LockSeen | undefined;
 
   private readonly journal: string[];
 
@@ -129,7 +132,7 @@ export class MemoryLock implements LockPort {
 
   async acquire(app: string, holder: LockHolder): Promise<LockResult> {
     const cur = this.holders.get(app);
-    if (cur && !this.holds(app, holder)) return { acquired: false, holder: cur };
+    if (cur && !this.holds(app, holder)) return { acquired: false, holder: cur, ...(this.seen ? { seen: this.seen } : {}) };
     if (!cur) this.fences.set(app, (this.fences.get(app) ?? 0) + 1);
     this.holders.set(app, holder);
     this.journal.push(`lock acquire ${app}`);
