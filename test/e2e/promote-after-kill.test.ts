@@ -57,5 +57,5 @@ describeOnFleet('promote after the deploy process was SIGKILLed, on real nodes',
     expect(after.history[0], serve.transcript()).toMatchObject({ id: left.id, phase: 'done', promotedBy: { via: 'cli', id: 'bob' } });
     expect(await serve.stop()).toBe(0);
     expect(await expectConsistent(env)).toMatchObject({ colour: 'green', version: '2.0.0' });
-  }, 180_000); // two agents' start-up, a lease and a whole deploy, on a shared machine
+  }, 240_000); // two agents' start-up, a lease and a whole deploy, on a shared machine
 });
