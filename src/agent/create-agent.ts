@@ -86,6 +86,7 @@ export async function createAgent(config: Config, options: AgentOptions): Promis
     fleet: sshFleetPort({ discovery, switcher, log }),
     clock: systemClock,
     agent: { via: 'agent', id: identity },
+    log,
     pollMs: config.agent.pollSeconds * 1000,
     renewMs: Math.floor(leaseMs / 3),
     signal: stop.signal,

@@ -44,8 +44,9 @@ export function kubeLockPort(kube: KubeClients, apps: readonly AppConfig[], opti
         return { acquired: true, fence: lease.fence };
       } catch (err) {
         if (!(err instanceof SwitchyardError) || err.code !== 'lock-held') throw err;
-        const d = err.details as { holder?: string; deployId?: string | null };
-        return { acquired: false, holder: { agent: d.holder || 'unknown agent', deployId: d.deployId ?? 'unknown' } };
+        const d = err.details as { holder?: string; deployId?: string | null; expiresAt?: string; renewedAt?: string | null; looksDead?: boolean };
+        const seen = d.expiresAt ? { expiresAt: d.expiresAt, looksDead: d.looksDead === true, ...(d.renewedAt ? { renewedAt: d.renewedAt } : {}) } : undefined;
+        return { acquired: false, holder: { agent: d.holder || 'unknown agent', deployId: d.deployId ?? 'unknown' }, ...(seen ? { seen } : {}) };
       }
     },
     async renew(app, holder) {

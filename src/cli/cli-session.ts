@@ -146,7 +146,8 @@ export class CliSession {
   /** Reports a failure: one line on stderr, the JSON body with --json, the detail in the log; returns the exit code. */
   fail(err: unknown): ExitCode {
     const e = asSwitchyardError(err);
-    this.log.error({ code: e.code, details: e.details, err: e.cause ?? e }, e.message);
+    // The error itself, not only its cause: pino prints its message and stack followed by each cause's.
+    this.log.error({ code: e.code, details: e.details, err: e }, e.message);
     this.warn(`error: ${e.toLine()}`);
     this.json(e.toJSON());
     return exitCodeFor(e);

@@ -41,7 +41,8 @@ export async function followRun(
   if (result.outcome === 'finished' && record) {
     session.json({ type: 'result', ok: ok(record), record });
     if (ok(record)) return EXIT.ok;
-    session.warn(`error: ${record.kind} ${record.id} of ${record.app} ended ${describeOutcome(record)} — see: switchyard history ${record.app}`);
+    const hint = record.error?.hint ? ` — ${record.error.hint}` : '';
+    session.warn(`error: ${record.kind} ${record.id} of ${record.app} ended ${describeOutcome(record)}${hint}; see: switchyard history ${record.app}`);
     return EXIT.failed;
   }
   const where = `${run.deployId} (${record?.phase ?? run.phase})`;
@@ -51,6 +52,6 @@ export async function followRun(
     session.warn(`detached from ${where}: ${resume}`);
     return EXIT.interrupted;
   }
-  session.warn(`error: ${where} stopped: ${result.reason ?? 'unknown reason'} — ${resume}`);
+  session.warn(`error: ${where} stopped: ${result.reason ?? 'unknown reason'}${result.hint ? ` — ${result.hint}` : ''}; ${resume}`);
   return EXIT.unreachable;
 }

@@ -62,14 +62,19 @@ export class ProgressPrinter {
         return `${e.kind} of ${e.version} requested by ${formatActor(e.by)}${e.hold ? '; waiting for a Start in Slack' : ''}`;
       case 'intent':
         return `${e.verb} requested by ${formatActor(e.by)} (it is ${e.phase})`;
+      case 'readiness': {
+        const pods = `${e.ready}/${e.desired} pods of ${e.colour} Ready`;
+        if (e.change === 'regained') return `readiness back: ${pods} (lost at ${e.since})`;
+        return `readiness lost in ${e.phase}: ${pods}${e.until ? `; the deploy fails unless all are Ready again by ${e.until}` : ''}`;
+      }
       case 'error':
-        return `error in ${e.phase} [${e.code}]: ${e.message}`;
+        return `error in ${e.phase} [${e.code}]: ${e.message}${e.hint ? ` — ${e.hint}` : ''}`;
       case 'resumed':
         return `resumed from ${e.phase}: ${e.how}${e.note ? ` (${e.note})` : ''}`;
       case 'finished':
         return `finished: ${describeOutcome(e.record)}${took(e.record)}`;
       case 'stopped':
-        return `stopped in ${e.phase}: ${e.reason}`;
+        return `stopped in ${e.phase}: ${e.reason}${e.hint ? ` — ${e.hint}` : ''}`;
     }
   }
 

@@ -20,6 +20,12 @@ export interface LeaseHolder {
   expired: boolean;
   /** When this agent may take it over, by its own observation. */
   expiresInSeconds: number;
+  /**
+   * Not renewed for over half its duration by this machine's clock, while a
+   * live holder renews every third: it missed a renewal, and is likely gone
+   * (killed, cut off). For people only; expiry never reads another clock.
+   */
+  looksDead: boolean;
   /** The lease's fencing token (its leaseTransitions). */
   fence: number;
 }
@@ -214,14 +220,16 @@ export class AppLease {
   private holderOf({ lease, since }: Observed): LeaseHolder {
     const durationSeconds = lease.spec?.leaseDurationSeconds ?? this.durationSeconds;
     const leftMs = since + durationSeconds * 1000 - this.monotonicMs();
+    const renewedAt = asDate(lease.spec?.renewTime);
     return {
       ...splitHolder(lease.spec?.holderIdentity ?? ''),
       deployId: lease.metadata?.annotations?.[ANNOTATION_DEPLOY_ID] ?? null,
       acquiredAt: asDate(lease.spec?.acquireTime),
-      renewedAt: asDate(lease.spec?.renewTime),
+      renewedAt,
       durationSeconds,
       expired: leftMs <= 0,
       expiresInSeconds: Math.max(0, Math.ceil(leftMs / 1000)),
+      looksDead: renewedAt !== null && this.now().getTime() - renewedAt.getTime() > (durationSeconds * 1000) / 2,
       fence: lease.spec?.leaseTransitions ?? 0,
     };
   }
@@ -240,7 +248,16 @@ export class AppLease {
     const who = h.identity ? `${h.identity}${h.instance ? ` (process ${h.instance})` : ''}` : 'nobody';
     return new SwitchyardError('lock-held', `${app} is locked by ${who}${h.deployId ? ` running deploy ${h.deployId}` : ''}`, {
       hint: `wait for that deploy to finish or abort it; if its agent is gone, the lock can be taken over in ${h.expiresInSeconds} s (${h.durationSeconds} s after it was last seen renewed)`,
-      details: { holder: h.identity, instance: h.instance, deployId: h.deployId, namespace, expiresInSeconds: h.expiresInSeconds },
+      details: {
+        holder: h.identity,
+        instance: h.instance,
+        deployId: h.deployId,
+        namespace,
+        expiresInSeconds: h.expiresInSeconds,
+        expiresAt: new Date(this.now().getTime() + h.expiresInSeconds * 1000).toISOString(),
+        renewedAt: h.renewedAt?.toISOString() ?? null,
+        looksDead: h.looksDead,
+      },
     });
   }
 

@@ -132,7 +132,8 @@ export function parseAppState(cm: V1ConfigMap, app: string, namespace: string): 
     if (state.app !== app || !Array.isArray(state.history)) throw new Error('not a state record');
     return state;
   } catch (err) {
-    throw new SwitchyardError('kube-api-failed', `state ConfigMap ${namespace}/${stateConfigMapName(app)} does not hold a state record for ${app}`, {
+    const why = err instanceof Error ? err.message : String(err);
+    throw new SwitchyardError('kube-api-failed', `state ConfigMap ${namespace}/${stateConfigMapName(app)} does not hold a state record for ${app}: ${why}`, {
       hint: `inspect it with kubectl get configmap -n ${namespace} ${stateConfigMapName(app)} -o yaml; delete it only if no deploy is in flight`,
       cause: err,
     });

@@ -3,7 +3,7 @@ import { colourName, type ColourRef } from './colour-names.js';
 import type { ColourReadiness } from './colour-readiness.js';
 import { isNotFound, kubeError } from './kube-error.js';
 import type { KubeClients } from './kube-clients.js';
-import { watchColourUntil, type WatchUntilOptions } from './watch-colour-until.js';
+import { watchColourUntil, watchFailedError, type WatchUntilOptions } from './watch-colour-until.js';
 
 /**
  * Deletes a colour: its ReplicaSet with Foreground propagation (pods first),
@@ -24,8 +24,10 @@ export async function ensureColourRetired(kube: KubeClients, ref: ColourRef, opt
     kube,
     ref,
     (r) => (!r.exists && r.pods === 0 ? 'done' : undefined),
-    (last) =>
-      new SwitchyardError('kube-api-failed', `${name} in ${ref.namespace} not gone after ${Math.round(options.timeoutMs / 1000)} s (${last?.exists ? 'ReplicaSet still there, ' : ''}${last?.pods ?? '?'} pods left)`, {
+    (last, lastError) =>
+      lastError
+        ? watchFailedError(ref, last, lastError)
+        : new SwitchyardError('kube-api-failed', `${name} in ${ref.namespace} not gone after ${Math.round(options.timeoutMs / 1000)} s (${last?.exists ? 'ReplicaSet still there, ' : ''}${last?.pods ?? '?'} pods left)`, {
         hint: 'look for finalizers or stuck terminating pods with kubectl describe',
       }),
     options,

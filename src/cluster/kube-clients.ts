@@ -31,9 +31,17 @@ export interface ConnectOptions {
  */
 export function connectKube(options: ConnectOptions = {}): KubeClients {
   const config = new KubeConfig();
-  if (options.inCluster) config.loadFromCluster();
-  else if (options.kubeconfigPath) config.loadFromFile(options.kubeconfigPath);
-  else config.loadFromDefault();
+  try {
+    if (options.inCluster) config.loadFromCluster();
+    else if (options.kubeconfigPath) config.loadFromFile(options.kubeconfigPath);
+    else config.loadFromDefault();
+  } catch (err) {
+    const which = options.inCluster ? "the pod's service account" : (options.kubeconfigPath ?? 'the kubeconfig (KUBECONFIG or ~/.kube/config)');
+    throw new SwitchyardError('config-invalid', `cannot load ${which}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`, {
+      hint: 'check that the file exists and is a kubeconfig (kubectl config view reads the same one)',
+      cause: err,
+    });
+  }
   if (options.context) {
     if (!config.getContextObject(options.context)) {
       throw new SwitchyardError('config-invalid', `kubeconfig has no context ${JSON.stringify(options.context)}`, {
@@ -47,6 +55,7 @@ export function connectKube(options: ConnectOptions = {}): KubeClients {
       hint: 'set KUBECONFIG, give kubernetes.context, or set kubernetes.inCluster when running in a pod',
     });
   }
+  allowPlainHttp(config);
   const timeoutMs = options.requestTimeoutMs ?? 30_000;
   return {
     config,
@@ -78,4 +87,18 @@ function apiClient<T>(config: KubeConfig, type: new (configuration: Configuratio
       ],
     }),
   );
+}
+
+/**
+ * Lets client-node talk plain HTTP to an `http://` server, as kubectl does
+ * (`kubectl proxy`, a local API server). client-node 1.x refuses one unless
+ * the cluster sets `insecure-skip-tls-verify`, and refuses from inside each
+ * request, so the refusal reads as an API that cannot be reached. Over plain
+ * HTTP there is no TLS to verify: declaring verification off changes nothing
+ * on the wire and makes client-node build a plain http.Agent. Clusters behind
+ * a proxy (`proxy-url`) are left as they are, since client-node already
+ * serves those over HTTP.
+ */
+function allowPlainHttp(config: KubeConfig): void {
+  config.clusters = config.clusters.map((c) => (c.server.startsWith('http:') && !c.proxyUrl && !c.skipTLSVerify ? { ...c, skipTLSVerify: true } : c));
 }

@@ -22,9 +22,18 @@ export function kubeError(err: unknown, action: string, object: string): Switchy
     });
   }
   if (code === undefined) {
-    const why = err instanceof Error ? (err as Error & { code?: string }).code ?? err.name : 'error';
-    return new SwitchyardError('kube-api-failed', `cannot ${action} ${object}: the Kubernetes API could not be reached (${why})`, {
-      hint: 'check that the cluster is up and that the kubeconfig (or kubernetes.context) points at it',
+    const said = shorten(err instanceof Error ? err.message : String(err));
+    const network = (err as { code?: unknown } | null)?.code;
+    if (typeof network === 'string') {
+      return new SwitchyardError('kube-api-failed', `cannot ${action} ${object}: the Kubernetes API could not be reached (${network}): ${said}`, {
+        hint: 'check that the cluster is up and that the kubeconfig (or kubernetes.context) points at it',
+        cause: err,
+      });
+    }
+    // No answer and no network error: the client refused to send the request (what it
+    // makes of the kubeconfig), and only its own words say why.
+    return new SwitchyardError('kube-api-failed', `cannot ${action} ${object}: the Kubernetes client did not send the request: ${said}`, {
+      hint: "check the kubeconfig's cluster and user (server URL, certificates, credentials)",
       cause: err,
     });
   }

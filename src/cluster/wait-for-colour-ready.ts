@@ -1,9 +1,8 @@
 import { SwitchyardError } from '../errors/switchyard-error.js';
 import { colourName, type ColourRef } from './colour-names.js';
 import type { ColourReadiness } from './colour-readiness.js';
-import { colourWatchError } from './kube-error.js';
 import type { KubeClients } from './kube-clients.js';
-import { watchColourUntil, type WatchUntilOptions } from './watch-colour-until.js';
+import { watchColourUntil, watchFailedError, type WatchUntilOptions } from './watch-colour-until.js';
 
 const HINTS: Record<string, string> = {
   CrashLoopBackOff: 'the container keeps exiting: read its logs (kubectl logs --previous), fix the release and deploy again',
@@ -50,8 +49,8 @@ export async function waitForColourReady(kube: KubeClients, ref: ColourRef, opti
       return r.settled ? 'done' : undefined;
     },
     (last, lastError) =>
-      lastError && !last
-        ? colourWatchError(lastError, ref)
+      lastError
+        ? watchFailedError(ref, last, lastError)
         : new SwitchyardError('pods-not-ready', `${name} in ${ref.namespace}: ${last ? `${last.ready}/${last.replicas}` : 'no'} pods Ready after ${Math.round(options.timeoutMs / 1000)} s`, {
             hint: 'the pods are slow to start or their readiness probe fails: look at them with kubectl describe pod, or raise readyTimeout',
           }),

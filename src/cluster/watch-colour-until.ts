@@ -45,6 +45,7 @@ export function watchColourUntil(
       ref,
       (r) => {
         last = r;
+        lastError = undefined;
         // Thrown here, an error would be swallowed by the watch's line reader (or retried as a failed list): end the wait with it.
         try {
           options.onProgress?.(r);
@@ -73,4 +74,16 @@ function abortReason(signal: AbortSignal, ref: ColourRef): unknown {
   // The deploy machine may abort with its own error; a bare abort() becomes one that names the colour.
   if (signal.reason instanceof SwitchyardError) return signal.reason;
   return new SwitchyardError('deploy-aborted', `waiting for ${colourName(ref.app, ref.colour)} in ${ref.namespace} was cancelled`);
+}
+
+/**
+ * The error of a wait that ran out while its watch was failing: what was
+ * last seen is stale, so the answer is the API's failure with its cause, and
+ * the last reading marked as such, never a verdict on the pods.
+ */
+export function watchFailedError(ref: ColourRef, last: ColourReadiness | undefined, lastError: unknown): SwitchyardError {
+  const e = colourWatchError(lastError, ref);
+  if (!last) return e;
+  const seen = last.exists ? `${last.ready}/${last.replicas} pods Ready` : `ReplicaSet gone, ${last.pods} pods left`;
+  return new SwitchyardError(e.code, `${e.message} (${seen} when last read)`, { ...(e.hint ? { hint: e.hint } : {}), cause: lastError, details: e.details });
 }

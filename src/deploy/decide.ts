@@ -79,7 +79,8 @@ function onFailure(r: DeployRecord, obs: Observation): Decision {
     // A step of the unwind itself failed: stop, and say what may be left behind.
     const base = r.error ?? { code: 'deploy-aborted', message: `aborted`, phase: r.phase };
     const message = `${base.message}; then ${f.action} failed while unwinding: ${f.message}`;
-    return { phase: 'failed', actions: [], patch: { error: { ...base, message } }, note: message };
+    // What to do about what may be left behind comes first: the step that failed says it.
+    return { phase: 'failed', actions: [], patch: { error: { ...base, message, ...(f.hint ? { hint: f.hint } : {}) } }, note: message };
   }
   if (r.phase === 'retiring') {
     // Traffic already moved and drained: the deploy stands, only the clean-up failed.
@@ -87,7 +88,7 @@ function onFailure(r: DeployRecord, obs: Observation): Decision {
     return {
       phase: 'failed',
       actions: [],
-      patch: { error: { code: f.code, message, phase: r.phase } },
+      patch: { error: { code: f.code, message, phase: r.phase, ...(f.hint ? { hint: f.hint } : {}) } },
       live: { colour: r.toColour, version: r.version },
       note: message,
     };
@@ -98,7 +99,7 @@ function onFailure(r: DeployRecord, obs: Observation): Decision {
     // under its own code, the unwind then reads the fleet instead of deleting a
     // colour some nodes still serve.
     const old = r.fromColour ?? otherColour(r.toColour);
-    return fail(r, obs, 'switch-revert-failed', `putting every node of ${r.app} back on ${old} failed: ${f.message}`);
+    return fail(r, obs, 'switch-revert-failed', `putting every node of ${r.app} back on ${old} failed: ${f.message}`, f.hint);
   }
   return fail(r, obs, f.code, f.message, f.hint);
 }

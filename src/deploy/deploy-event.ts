@@ -23,11 +23,17 @@ export type DeployEvent =
   | (About & { type: 'nodes'; colour: Colour; switched: number; total: number; mixedWindowMs?: number })
   /** How long the deploy spent in `phase` (this agent's share of it when resumed). */
   | (About & { type: 'timing'; phase: Phase; ms: number })
-  | (About & { type: 'error'; phase: Phase; code: string; message: string })
+  /**
+   * The new colour's pods left Ready while it was verified or drained (`lost`: the deploy waits,
+   * and fails unless all are Ready again by `until`), or are all Ready again (`regained`).
+   * `since` is when the loss was first seen.
+   */
+  | (About & { type: 'readiness'; phase: Phase; colour: Colour; change: 'lost' | 'regained'; ready: number; desired: number; since: string; until?: string })
+  | (About & { type: 'error'; phase: Phase; code: string; message: string; hint?: string })
   | (About & { type: 'resumed'; phase: Phase; how: ResumeHow; note?: string })
   | (About & { type: 'finished'; phase: Phase; record: DeployRecord })
   /** The runner stopped without finishing (shutdown, lost lock, state unreachable); an agent resumes it later. */
-  | (About & { type: 'stopped'; phase: Phase; reason: string });
+  | (About & { type: 'stopped'; phase: Phase; reason: string; hint?: string });
 
 /**
  * On resume: carried on from the recorded phase; put every node back on the

@@ -1,6 +1,7 @@
 import type { AppConfig } from '../config/schema.js';
 import type { FleetNode } from '../discovery/fleet-node.js';
 import { asSwitchyardError, SwitchyardError } from '../errors/switchyard-error.js';
+import { silentLogger, type Logger } from '../log/logger.js';
 import type { Actor, AppState, DeployRecord, Phase } from '../state/app-state.js';
 import { applyDecision, decisionRecords } from './apply-decision.js';
 import { decide } from './decide.js';
@@ -23,6 +24,8 @@ export interface DeployDeps {
   /** This agent: the lock holder, and the actor of the transitions it makes on its own. */
   agent: Actor;
   onEvent?: DeployEventListener;
+  /** Where each failure goes with its whole chain of causes (people get one line in the events). */
+  log?: Logger;
   /** How often a pause re-reads state for promote/abort, and a drain re-checks readiness (default 2000). */
   pollMs?: number;
   /** How often the lock is renewed (default 10000; keep it well under the lease's duration). */
@@ -45,6 +48,8 @@ export interface RunResult {
   outcome: 'finished' | 'stopped';
   record: DeployRecord | null;
   reason?: string;
+  /** What to do about the reason a run stopped, when its error said. */
+  hint?: string;
 }
 
 const sameRecord = (a: DeployRecord | null, b: DeployRecord): boolean => JSON.stringify(a) === JSON.stringify(b);
@@ -79,7 +84,7 @@ export class DeployRunner {
   private failure: ActionFailure | undefined;
   private wake: AbortController | undefined;
   /** Why the runner must stop now (its lock is lost, or cannot be confirmed); checked before every pass and action. */
-  private halt: string | undefined;
+  private halt: { reason: string; err?: unknown } | undefined;
   private fence = 0;
   private phaseSince: number;
   private readonly holder: LockHolder;
@@ -109,7 +114,7 @@ export class DeployRunner {
     if (this.options.lockHeld) this.fence = this.options.lockHeld.fence;
     else {
       const got = await lock.acquire(this.app.name, this.holder);
-      if (!got.acquired) throw lockHeldError(this.app.name, got.holder, (await state.read(this.app.name)).inFlight);
+      if (!got.acquired) throw lockHeldError(this.app.name, got.holder, (await state.read(this.app.name)).inFlight, got.seen);
       this.fence = got.fence;
     }
     const stopRenewing = new AbortController();
@@ -120,7 +125,7 @@ export class DeployRunner {
       everyMs: this.deps.renewMs ?? 10_000,
       signal: stopRenewing.signal,
       onLost: () => {
-        this.halt = `lost the lock of ${this.app.name} to another agent`;
+        this.halt = { reason: `lost the lock of ${this.app.name} to another agent` };
         this.nudge();
       },
     });
@@ -149,9 +154,20 @@ export class DeployRunner {
     return { app: this.app.name, deployId: this.deployId };
   }
 
-  private stop(phase: Phase, record: DeployRecord | null, reason: string): RunResult {
-    this.emit({ ...this.about(), type: 'stopped', phase, reason });
-    return { outcome: 'stopped', record, reason };
+  /** Ends the run with the deploy left in flight; `err`, when an error is why, goes to the log and lends its hint. */
+  private stop(phase: Phase, record: DeployRecord | null, reason: string, err?: unknown): RunResult {
+    const hint = err === undefined ? undefined : asSwitchyardError(err).hint;
+    if (err !== undefined) this.log.warn({ err, ...this.about(), phase }, reason);
+    this.emit({ ...this.about(), type: 'stopped', phase, reason, ...(hint ? { hint } : {}) });
+    return { outcome: 'stopped', record, reason, ...(hint ? { hint } : {}) };
+  }
+
+  private stopIfHalted(phase: Phase, record: DeployRecord | null): RunResult | undefined {
+    return this.halt && this.stop(phase, record, this.halt.reason, this.halt.err);
+  }
+
+  private get log(): Logger {
+    return this.deps.log ?? silentLogger;
   }
 
   private async loop(): Promise<RunResult> {
@@ -161,12 +177,13 @@ export class DeployRunner {
     for (;;) {
       const phase = current?.phase ?? 'pending';
       if (this.options.signal?.aborted) return this.stop(phase, current, 'the agent is shutting down');
-      if (this.halt) return this.stop(phase, current, this.halt);
+      const halted = this.stopIfHalted(phase, current);
+      if (halted) return halted;
       let appState: AppState;
       try {
         appState = await state.read(this.app.name);
       } catch (err) {
-        return this.stop(phase, current, `could not read the state of ${this.app.name}: ${messageOf(err)}`);
+        return this.stop(phase, current, `could not read the state of ${this.app.name}: ${messageOf(err)}`, err);
       }
       const r = appState.inFlight;
       if (!r || r.id !== this.deployId) {
@@ -178,10 +195,17 @@ export class DeployRunner {
         // Claims the record under this holding's fence before anything else: from here on a runner
         // that held the lock before (and may wake up believing it still does) has its writes refused.
         await this.confirmFence();
-        if (this.halt) return this.stop(r.phase, r, this.halt);
+        const halted = this.stopIfHalted(r.phase, r);
+        if (halted) return halted;
       }
-      const observed = await this.observe(r);
-      if (!observed) return this.stop(r.phase, r, `could not read the ReplicaSets of ${this.app.name}`);
+      let observed: Observation;
+      try {
+        observed = await this.observe(r);
+      } catch (err) {
+        // What runs is unknown: deciding on a guess could fail a deploy or unwind it wrongly, so the
+        // runner stops with the deploy in flight for a later pass (or agent) that can see.
+        return this.stop(r.phase, r, `could not read the ReplicaSets of ${this.app.name}: ${messageOf(err)}`, err);
+      }
       const d = decide(r, observed, clock.now(), this.app);
       if (first) this.options.onFirstDecision?.(r, d);
       first = false;
@@ -202,11 +226,11 @@ export class DeployRunner {
             { fence: this.fence },
           );
         } catch (err) {
-          if (isFencedOut(err)) return this.stop(r.phase, r, this.lostLock(err));
-          return this.stop(r.phase, r, `could not record ${d.phase} for ${this.app.name}: ${messageOf(err)}`);
+          if (isFencedOut(err)) return this.stop(r.phase, r, this.lostLock(err), err);
+          return this.stop(r.phase, r, `could not record ${d.phase} for ${this.app.name}: ${messageOf(err)}`, err);
         }
         if (stale) continue;
-        this.recorded(r, d, now);
+        this.recorded(r, d, now, observed);
         if (isFinal(d.phase)) {
           const record = after.history.find((h) => h.id === this.deployId) ?? null;
           this.emit({ ...this.about(), type: 'finished', phase: d.phase, record: record! });
@@ -230,7 +254,8 @@ export class DeployRunner {
     try {
       await this.deps.state.update(this.app.name, (s) => s, { fence: this.fence });
     } catch (err) {
-      this.halt = isFencedOut(err) ? this.lostLock(err) : `could not confirm the lock of ${this.app.name}: ${messageOf(err)}`;
+      const reason = isFencedOut(err) ? this.lostLock(err) : `could not confirm the lock of ${this.app.name}: ${messageOf(err)}`;
+      this.halt = { reason, err };
     }
   }
 
@@ -239,11 +264,12 @@ export class DeployRunner {
   }
 
   /** Events for a recorded transition; a new phase resets what this process saw happen in the old one. */
-  private recorded(r: DeployRecord, d: Decision, now: Date): void {
+  private recorded(r: DeployRecord, d: Decision, now: Date, observed: Observation): void {
     if (d.patch?.error && d.patch.error.message !== r.error?.message) {
-      const { phase, code, message } = d.patch.error;
-      this.emit({ ...this.about(), type: 'error', phase, code, message });
+      const { phase, code, message, hint } = d.patch.error;
+      this.emit({ ...this.about(), type: 'error', phase, code, message, ...(hint ? { hint } : {}) });
     }
+    this.readiness(r, d, observed);
     if (d.phase === r.phase) return;
     this.emit({ ...this.about(), type: 'timing', phase: r.phase, ms: now.getTime() - this.phaseSince });
     this.emit({
@@ -260,15 +286,37 @@ export class DeployRunner {
     this.drained = false;
   }
 
-  /** One pass's view of the world; undefined when the cluster cannot be read even after retries. */
-  private async observe(r: DeployRecord): Promise<Observation | undefined> {
+  /** Tells a loss of the new colour's Ready pods (and its end) that decide recorded in notReadySince. */
+  private readiness(r: DeployRecord, d: Decision, observed: Observation): void {
+    const set = d.patch?.notReadySince;
+    const cleared = r.notReadySince !== undefined && d.patch !== undefined && 'notReadySince' in d.patch && set === undefined;
+    const since = set && !r.notReadySince ? set : cleared ? r.notReadySince : undefined;
+    if (!since) return;
+    const rs = observed.colours[r.toColour];
+    const until = d.actions.find((a) => a.kind === 'await-ready')?.until;
+    this.emit({
+      ...this.about(),
+      type: 'readiness',
+      phase: d.phase,
+      colour: r.toColour,
+      change: cleared ? 'regained' : 'lost',
+      ready: rs?.readyReplicas ?? 0,
+      desired: rs?.replicas ?? 0,
+      since,
+      ...(until ? { until } : {}),
+    });
+  }
+
+  /** One pass's view of the world; rejects with the cluster's last error when it cannot be read even after retries. */
+  private async observe(r: DeployRecord): Promise<Observation> {
     const retries = this.deps.observeRetries ?? 3;
     let colours;
     for (let attempt = 0; colours === undefined; attempt++) {
       try {
         colours = await this.deps.cluster.observe(this.app);
-      } catch {
-        if (attempt >= retries) return undefined;
+      } catch (err) {
+        if (attempt >= retries) throw err;
+        this.log.warn({ err, ...this.about(), attempt }, `reading the ReplicaSets of ${this.app.name} failed; trying again`);
         await this.deps.clock.sleep(this.pollMs, this.options.signal);
       }
     }
@@ -287,8 +335,7 @@ export class DeployRunner {
       if (r.phase === 'discovering') this.nodes = undefined;
       observed.fleet = known ?? (await this.readFleet());
     } catch (err) {
-      const e = asSwitchyardError(err, 'discovery-failed');
-      observed.failure = { action: 'read-fleet', code: e.code, message: e.message };
+      observed.failure = this.failed('read-fleet', asSwitchyardError(err, 'discovery-failed'));
     }
     return observed;
   }
@@ -327,15 +374,20 @@ export class DeployRunner {
       } catch (err) {
         // Woken by promote/abort or stopped by the agent: not a failure, the next pass decides.
         if (wake.signal.aborted || this.options.signal?.aborted) return;
-        const e = asSwitchyardError(err);
         // A revert is named apart: decide must not take its failure for a forward switch's (see onFailure).
         const kind = action.kind === 'switch' && action.reason === 'revert' ? 'revert' : action.kind;
-        this.failure = { action: kind, code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) };
+        this.failure = this.failed(kind, asSwitchyardError(err));
         return;
       } finally {
         this.wake = undefined;
       }
     }
+  }
+
+  /** An action's failure as decide reads it (message and hint), its whole chain in the log. */
+  private failed(action: string, e: SwitchyardError): ActionFailure {
+    this.log.warn({ err: e, ...this.about(), action }, `${action} failed`);
+    return { action, code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) };
   }
 
   private async perform(action: Action, appState: AppState, signal: AbortSignal): Promise<void> {

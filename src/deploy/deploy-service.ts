@@ -9,7 +9,7 @@ import type { IntentVerb, ResumeHow } from './deploy-event.js';
 import { DeployFeed, type FeedFilter, type FeedListener } from './deploy-feed.js';
 import { isFinal } from './deploy-phases.js';
 import { DeployRunner, type DeployDeps, type RunOptions, type RunResult } from './deploy-runner.js';
-import { lockHeldError } from './lock-held-error.js';
+import { describeHolder, lockHeldError } from './lock-held-error.js';
 import { planDeploy } from './plan-deploy.js';
 import { retireRetained, type RetireReport } from './retire-retained.js';
 import type { LockHolder } from './ports.js';
@@ -350,7 +350,7 @@ export class DeployService {
       if (!r) return { app: app.name, how: 'idle' };
       const got = await lock.acquire(app.name, { agent: agent.id, deployId: r.id, by: r.requestedBy });
       if (!got.acquired) {
-        return { app: app.name, deployId: r.id, phase: r.phase, how: 'held-elsewhere', note: `held by ${got.holder.agent}` };
+        return { app: app.name, deployId: r.id, phase: r.phase, how: 'held-elsewhere', note: describeHolder(got.holder, got.seen), ...(got.seen ? { seen: got.seen } : {}) };
       }
       fence = got.fence;
     } catch (err) {
@@ -419,7 +419,7 @@ export class DeployService {
     const id = this.deps.newId?.(app) ?? `${app}-${randomUUID().slice(0, 8)}`;
     const holder: LockHolder = { agent: this.deps.agent.id, deployId: id, by };
     const got = await lock.acquire(app, holder);
-    if (!got.acquired) throw lockHeldError(app, got.holder, (await state.read(app)).inFlight);
+    if (!got.acquired) throw lockHeldError(app, got.holder, (await state.read(app)).inFlight, got.seen);
     try {
       const at = clock.now().toISOString();
       const after = await state.update(app, (s) => {

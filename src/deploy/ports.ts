@@ -43,7 +43,21 @@ export interface LockHolder {
  * `fence` is the holding's fencing token: higher for every new holder of the
  * app's lock, the same across renewals. Writes made under the lock carry it.
  */
-export type LockResult = { acquired: true; fence: number } | { acquired: false; holder: LockHolder };
+export type LockResult = { acquired: true; fence: number } | { acquired: false; holder: LockHolder; seen?: LockSeen };
+
+/**
+ * What an agent tells of a lock another process holds, so people know
+ * whether to wait and until when. Words only: taking a lock over never
+ * reads another machine's clock.
+ */
+export interface LockSeen {
+  /** When the holder last renewed it, as the holder's clock wrote it. */
+  renewedAt?: string;
+  /** It missed a renewal by this machine's clock: its agent is likely gone (killed, cut off). */
+  looksDead: boolean;
+  /** When this agent may take the lock over if nobody renews it first (by its own clock). */
+  expiresAt: string;
+}
 
 /**
  * One deploy per app across every agent (a Lease in the cluster). An expired

@@ -3,7 +3,7 @@ import type { Colour } from '../validate/patterns.js';
 import type { ResumeHow } from './deploy-event.js';
 import type { RunResult } from './deploy-runner.js';
 import type { PlanStep } from './plan-deploy.js';
-import type { FleetView } from './ports.js';
+import type { FleetView, LockSeen } from './ports.js';
 
 /** What the deploy service's functions take and answer (src/deploy/deploy-service.ts). */
 
@@ -79,5 +79,7 @@ export interface ResumeReport {
   /** idle: nothing in flight; held-elsewhere: another agent runs it; error: its state could not be read. */
   how: ResumeHow | 'idle' | 'held-elsewhere' | 'error';
   note?: string;
+  /** held-elsewhere: whether the holder looks alive, and when its lease expires. */
+  seen?: LockSeen;
   done?: Promise<RunResult>;
 }

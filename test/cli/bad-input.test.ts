@@ -106,7 +106,12 @@ describe('switchyard refuses bad input before touching anything', () => {
     try {
       const result = await runCli(['history', 'blog', '--config', down.configPath], { env });
       expect(result.code).toBe(EXIT.unreachable);
-      expect(lines(result.stderr)).toEqual([expect.stringMatching(/Kubernetes API could not be reached/)]);
+      expect(lines(result.stderr)).toEqual([expect.stringMatching(/Kubernetes API could not be reached \(ECONNREFUSED\): .*connect ECONNREFUSED/)]);
+      // The log has the whole chain: the wrapped error, then what client-node threw.
+      const logged = await runCli(['history', 'blog', '--config', down.configPath, '--log-level', 'error'], { env });
+      const entry = JSON.parse(lines(logged.stderr)[0]!) as { err: { type: string; message: string; stack: string } };
+      expect(entry.err.type).toBe('SwitchyardError');
+      expect(entry.err.stack).toMatch(/caused by: FetchError: request to http:\/\/127\.0\.0\.1:\d+\/\S+ failed, reason: connect ECONNREFUSED/);
     } finally {
       await down.remove();
     }

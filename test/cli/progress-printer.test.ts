@@ -62,6 +62,22 @@ describe('ProgressPrinter', () => {
     expect(out).toEqual(['blog-1a2b3c4d  waiting → verifying', 'blog-1a2b3c4d  switchyard promote blog']);
   });
 
+  it('says when the new colour loses Ready pods and gets them back, and what to do after an error or a stop', () => {
+    const out: string[] = [];
+    const printer = new ProgressPrinter((l) => out.push(l));
+    const since = '2026-01-01T10:00:05.000Z';
+    printer.print({ ...about, type: 'readiness', phase: 'verifying', colour: 'green', change: 'lost', ready: 2, desired: 3, since, until: '2026-01-01T10:00:35.000Z' });
+    printer.print({ ...about, type: 'readiness', phase: 'verifying', colour: 'green', change: 'regained', ready: 3, desired: 3, since });
+    printer.print({ ...about, type: 'error', phase: 'retiring', code: 'kube-api-failed', message: 'cannot delete ReplicaSet blog/blog-blue: 403', hint: 'grant delete on replicasets' });
+    printer.print({ ...about, type: 'stopped', phase: 'waiting', reason: 'could not read the ReplicaSets of blog: ECONNREFUSED', hint: 'check that the cluster is up' });
+    expect(out).toEqual([
+      'blog-1a2b3c4d  readiness lost in verifying: 2/3 pods of green Ready; the deploy fails unless all are Ready again by 2026-01-01T10:00:35.000Z',
+      'blog-1a2b3c4d  readiness back: 3/3 pods of green Ready (lost at 2026-01-01T10:00:05.000Z)',
+      'blog-1a2b3c4d  error in retiring [kube-api-failed]: cannot delete ReplicaSet blog/blog-blue: 403 — grant delete on replicasets',
+      'blog-1a2b3c4d  stopped in waiting: could not read the ReplicaSets of blog: ECONNREFUSED — check that the cluster is up',
+    ]);
+  });
+
   it.each([
     [420, '420 ms'],
     [4200, '4.2 s'],

@@ -45,6 +45,26 @@ describe.skipIf(REAL)('readiness: fail-fast reasons, timeout, watch re-establish
     await ensureColourRetired(c.kube, ref, { timeoutMs: 10_000 });
   });
 
+  it('times out with the API failure, not a count of Ready pods, when the watch fails from some point on', async () => {
+    c.standIn!.failImage('cut-off', 'NeverReady');
+    const ref = { app: 'cutoff', namespace: c.namespace, colour: 'blue' as const };
+    await ensureColourCreated(c.kube, { ...ref, version: 'cut-off', replicas: 2, ...appTemplate('cutoff') });
+    const breakApi = () => {
+      for (const resource of ['replicasets', 'pods']) {
+        for (const verb of ['list', 'watch'] as const) c.standIn!.faults.add({ verb, resource, namespace: c.namespace, status: 503, times: 10_000 });
+      }
+      c.standIn!.closeWatches();
+    };
+    const err = await waitForColourReady(c.kube, ref, { timeoutMs: 5_000, onProgress: (r) => r.pods === 2 && breakApi() }).catch((e: unknown) => e);
+    c.standIn!.faults.clear();
+    expect(err).toMatchObject({
+      code: 'kube-api-failed',
+      message: expect.stringMatching(new RegExp(`^cannot watch ReplicaSet and pods of ${c.namespace}/cutoff-blue: the Kubernetes API answered 503 ServiceUnavailable: .*injected fault.* \\(0/2 pods Ready when last read\\)$`)),
+      cause: expect.objectContaining({ code: 503 }),
+    });
+    await ensureColourRetired(c.kube, ref, { timeoutMs: 10_000 });
+  });
+
   it('re-establishes its watches when the server closes them, and re-lists after 410 Gone', async () => {
     const ref = { app: 'streams', namespace: c.namespace, colour: 'blue' as const };
     c.standIn!.failImage('held', 'NeverReady');

@@ -167,6 +167,21 @@ describe('state, lease and preflight', () => {
       expect(lease.spec?.holderIdentity).toMatch(/^agent-b\/[0-9a-f]{8}$/);
     });
 
+    it('tells a holder that missed its renewals as looking dead, and when its lease expires by this agent\'s clock', async () => {
+      const ta = clocks();
+      const tb = clocks();
+      const a = new AppLease(c.kube, { identity: 'agent-a', instance: 'p1', durationSeconds: 30, ...ta });
+      const b = new AppLease(c.kube, { identity: 'agent-b', durationSeconds: 30, ...tb });
+      await a.acquire('shelf', c.namespace, 'deploy-1');
+      tb.mono += 10_000; // a renews every 10 s: one renewal just due is no sign of anything
+      expect(await b.readHolder('shelf', c.namespace)).toMatchObject({ identity: 'agent-a', looksDead: false, expired: false });
+      tb.mono += 6_000; // 16 s without a renewal: more than half the lease
+      await expect(b.acquire('shelf', c.namespace, 'deploy-2')).rejects.toMatchObject({
+        code: 'lock-held',
+        details: { looksDead: true, renewedAt: '2026-03-01T10:00:00.000Z', expiresAt: '2026-03-01T10:00:40.000Z', expiresInSeconds: 24 },
+      });
+    });
+
     it('keeps a holder whose clock runs behind by more than the lease while it renews', async () => {
       const ta = clocks(-7_200_000);
       const tb = clocks();

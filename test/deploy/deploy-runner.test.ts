@@ -1,3 +1,4 @@
+import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { DeployEvent } from '../../src/deploy/deploy-event.js';
 import { runDeploy } from '../../src/deploy/deploy-runner.js';
@@ -173,6 +174,13 @@ describe('DeployRunner', () => {
     const notes = result.record!.transitions.map((t) => `${t.phase}: ${t.note}`);
     expect(notes).toContainEqual(expect.stringMatching(/^verifying: blog-green lost Ready pods while being verified \(2\/3 Ready\); the deploy fails unless they are all Ready again by /));
     expect(notes).toContainEqual(expect.stringMatching(/^switching: blog-green Ready again \(3\/3 Ready\) after [56]s; promoted$/));
+    const readiness = w.events.filter((e): e is Extract<DeployEvent, { type: 'readiness' }> => e.type === 'readiness');
+    expect(readiness).toEqual([
+      expect.objectContaining({ phase: 'verifying', colour: 'green', change: 'lost', ready: 2, desired: 3, since: expect.any(String), until: expect.any(String) }),
+      expect.objectContaining({ phase: 'switching', colour: 'green', change: 'regained', ready: 3, desired: 3, since: readiness[0]?.since }),
+    ]);
+    // The app's readinessGraceSeconds (30) from when the loss was seen.
+    expect(Date.parse(readiness[0]!.until!) - Date.parse(readiness[0]!.since)).toBe(30_000);
     expect(w.journal.filter((j) => j.startsWith('fleet switch'))).toEqual(['fleet switch green']);
   });
 
@@ -304,11 +312,40 @@ describe('DeployRunner', () => {
     expect(w.journal).not.toContain('cluster create green v2 mirror blue');
   });
 
-  it('stops when the cluster cannot be read, after retries', async () => {
-    const w = world();
-    w.when('waiting', () => w.cluster.fail.set('observe', new SwitchyardError('kube-api-failed', 'listing ReplicaSets: 503')));
+  it('stops when the cluster cannot be read, after retries, saying why and what to do, its causes in the log', async () => {
+    const logged: string[] = [];
+    const w = world({ log: pino({ level: 'warn' }, { write: (line: string) => void logged.push(line) }) });
+    const refused = new SwitchyardError('kube-api-failed', 'cannot read ReplicaSet blog/blog-green: the Kubernetes API could not be reached (ECONNREFUSED)', {
+      hint: 'check that the cluster is up',
+      cause: new Error('connect ECONNREFUSED 127.0.0.1:6443'),
+    });
+    w.when('waiting', () => w.cluster.fail.set('observe', refused));
     const result = await (await w.service.deploy('blog', 'v2', { by: alice })).done;
-    expect(result).toMatchObject({ outcome: 'stopped', reason: 'could not read the ReplicaSets of blog' });
+    expect(result).toMatchObject({
+      outcome: 'stopped',
+      reason: `could not read the ReplicaSets of blog: ${refused.message}`,
+      hint: 'check that the cluster is up',
+    });
+    expect(w.events.at(-1)).toMatchObject({ type: 'stopped', phase: 'waiting', reason: result.reason, hint: 'check that the cluster is up' });
     expect((await w.state.read('blog')).inFlight?.phase).toBe('waiting');
+    const stopped = logged.map((l) => JSON.parse(l) as { msg: string; err?: { message: string } }).find((l) => l.msg === result.reason);
+    expect(stopped?.err?.message).toContain('connect ECONNREFUSED 127.0.0.1:6443');
+  });
+
+  it('keeps the hint of a failing step in the record and the error event, in retiring and while unwinding too', async () => {
+    const rbac = { hint: "grant switchyard's service account delete on replicasets" };
+    const retiring = world({ app: { verify: { required: false } } });
+    retiring.cluster.fail.set('delete blue', new SwitchyardError('kube-api-failed', 'cannot delete ReplicaSet blog/blog-blue: the Kubernetes API answered 403 Forbidden', rbac));
+    const retired = await (await retiring.service.deploy('blog', 'v2', { by: alice })).done;
+    expect(retired.record).toMatchObject({ phase: 'failed', error: { phase: 'retiring', code: 'kube-api-failed', ...rbac } });
+    expect(retiring.events).toContainEqual(expect.objectContaining({ type: 'error', phase: 'retiring', ...rbac }));
+
+    const unwinding = world();
+    unwinding.cluster.fail.set('wait green', new SwitchyardError('pods-not-ready', 'blog-green-x1 is in ImagePullBackOff', { hint: 'check the image tag' }));
+    unwinding.cluster.fail.set('delete green', new SwitchyardError('kube-api-failed', 'cannot delete ReplicaSet blog/blog-green: 403 Forbidden', rbac));
+    const unwound = await (await unwinding.service.deploy('blog', 'v2', { by: alice })).done;
+    expect(unwound.record).toMatchObject({ phase: 'failed', error: { message: expect.stringContaining('delete-colour failed while unwinding'), ...rbac } });
+    expect(unwinding.events).toContainEqual(expect.objectContaining({ type: 'error', phase: 'waiting', hint: 'check the image tag' }));
+    expect(unwinding.events).toContainEqual(expect.objectContaining({ type: 'error', ...rbac }));
   });
 });

@@ -12,11 +12,13 @@ import type {
   LockHolder,
   LockPort,
   LockResult,
+  LockSeen,
   StatePort,
   SwitchOutcome,
 } from '../../src/deploy/ports.js';
 import type { FleetNode } from '../../src/discovery/fleet-node.js';
 import { SwitchyardError } from '../../src/errors/switchyard-error.js';
+import type { Logger } from '../../src/log/logger.js';
 import { emptyAppState, type Actor, type AppState } from '../../src/state/app-state.js';
 import type { Colour } from '../../src/validate/patterns.js';
 import { appConfig, rs, T0 } from './fixtures.js';
@@ -114,6 +116,8 @@ export class MemoryLock implements LockPort {
   readonly fences = new Map<string, number>();
   /** Renewals fail from now on (the lease expired and another agent took it). */
   lost = false;
+  /** What a refused acquire tells of the holder (as the real lease does). */
+  seen: LockSeen | undefined;
 
   private readonly journal: string[];
 
@@ -128,7 +132,7 @@ export class MemoryLock implements LockPort {
 
   async acquire(app: string, holder: LockHolder): Promise<LockResult> {
     const cur = this.holders.get(app);
-    if (cur && !this.holds(app, holder)) return { acquired: false, holder: cur };
+    if (cur && !this.holds(app, holder)) return { acquired: false, holder: cur, ...(this.seen ? { seen: this.seen } : {}) };
     if (!cur) this.fences.set(app, (this.fences.get(app) ?? 0) + 1);
     this.holders.set(app, holder);
     this.journal.push(`lock acquire ${app}`);
@@ -307,7 +311,7 @@ export class FakeFleet implements FleetPort {
 export const agent: Actor = { via: 'agent', id: 'agent-1' };
 
 /** A blog app live on blue v1 (3 pods) across three nodes, with everything a service needs. */
-export function world(options: { app?: Record<string, unknown>; live?: Colour | null; service?: Pick<DeployServiceDeps, 'roles' | 'freeze'> } = {}) {
+export function world(options: { app?: Record<string, unknown>; live?: Colour | null; log?: Logger; service?: Pick<DeployServiceDeps, 'roles' | 'freeze'> } = {}) {
   const journal: string[] = [];
   const events: DeployEvent[] = [];
   const clock = new FakeClock();
@@ -328,7 +332,7 @@ export function world(options: { app?: Record<string, unknown>; live?: Colour | 
     events.push(e);
     for (const hook of hooks) hook(e);
   };
-  const deps: DeployDeps = { state, lock, cluster, fleet, clock, agent, onEvent, pollMs: 1000 };
+  const deps: DeployDeps = { state, lock, cluster, fleet, clock, agent, onEvent, pollMs: 1000, ...(options.log ? { log: options.log } : {}) };
   let ids = 0;
   const service = new DeployService({ ...deps, ...options.service, apps: [app], newId: (a) => `${a}-${++ids}` });
   const phases = () => events.flatMap((e) => (e.type === 'phase' ? [e.to] : []));

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ResumeReport } from '../../src/deploy/deploy-service.js';
 import type { DeployRecord, Phase } from '../../src/state/app-state.js';
 import type { Colour } from '../../src/validate/patterns.js';
-import { bob, iso, record, rs } from './fixtures.js';
+import { alice, bob, iso, record, rs } from './fixtures.js';
 import { world } from './fake-ports.js';
 
 /**
@@ -94,5 +94,22 @@ describe('resumeInFlight: an agent killed in each phase and started again', () =
 
     const idle = world();
     expect(await idle.service.resumeInFlight()).toEqual([{ app: 'blog', how: 'idle' }]);
+  });
+
+  it('says when the agent holding a deploy looks dead, since when, and until when its lease holds it', async () => {
+    const w = world();
+    await w.lock.acquire('blog', { agent: 'agent-2', deployId: 'blog-1' });
+    w.lock.seen = { looksDead: true, renewedAt: '2026-01-01T10:00:00.000Z', expiresAt: '2026-01-01T10:00:30.000Z' };
+    w.state.states.set('blog', { app: 'blog', live: { colour: 'blue', version: 'v1' }, previous: null, inFlight: record('verifying'), history: [] });
+    expect(await w.service.resumeInFlight()).toEqual([{
+      app: 'blog', deployId: 'blog-1', phase: 'verifying', how: 'held-elsewhere', seen: w.lock.seen,
+      note: 'held by agent-2; that agent looks dead: its lease was last renewed at 2026-01-01T10:00:00.000Z (by its clock) and expires at 2026-01-01T10:00:30.000Z',
+    }]);
+    const refused = await w.service.deploy('blog', 'v3', { by: alice }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({
+      code: 'lock-held',
+      message: expect.stringMatching(/now verifying; that agent looks dead: its lease was last renewed at 2026-01-01T10:00:00.000Z \(by its clock\) and expires at 2026-01-01T10:00:30.000Z$/),
+      hint: expect.stringContaining('a running `switchyard serve` takes it over by then'),
+    });
   });
 });

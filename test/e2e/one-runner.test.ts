@@ -61,7 +61,8 @@ describeOnFleet('one runner per deploy, whatever the identity and the clock (inv
     // When a `switchyard serve` with the same config starts and watches for longer than a lease,
     const serve = start(['serve']);
     const report = await serve.untilLine((l) => l.type === 'resume-report', 'its first resume pass');
-    expect(report).toMatchObject({ app: 'blog', how: 'held-elsewhere', note: 'held by switchyard-1' });
+    // (A renewal delayed on a loaded machine may add that the holder looks dead: words only.)
+    expect(report).toMatchObject({ app: 'blog', how: 'held-elsewhere', note: expect.stringMatching(/^held by switchyard-1\b/) });
     await leaseWrites(env.kube, 5); // renewed every 5/3 s: more than a lease and three of serve's resume passes
 
     // and a third process asks for another deploy,

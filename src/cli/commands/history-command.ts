@@ -20,7 +20,7 @@ export function formatHistoryEntry(r: DeployRecord): string[] {
     `  ${who.join('; ')}`,
     ...(r.freezeOverride ? [`  ${describeFreezeOverride(r.freezeOverride)}`] : []),
     `  ${ended}${r.switchedAt ? `; switched at ${r.switchedAt}` : ''}`,
-    ...(r.phase === 'done' || r.phase === 'rolled-back' ? [] : [`  ${describeOutcome(r)}`]),
+    ...(r.phase === 'done' || r.phase === 'rolled-back' ? [] : [`  ${describeOutcome(r)}${r.error?.hint ? ` — ${r.error.hint}` : ''}`]),
   ];
 }
 

@@ -1,3 +1,4 @@
+import type { ResumeReport } from '../../deploy/service-types.js';
 import type { DeployRecord } from '../../state/app-state.js';
 import { checkAppName } from '../../validate/patterns.js';
 import { examples, type CliCommand } from '../cli-command.js';
@@ -42,7 +43,7 @@ const intentCommand =
           const [report] = await agent.service.resumeInFlight();
           if (!report?.done) {
             session.json({ type: 'resume-report', app, how: report?.how, note: report?.note });
-            if (report?.how === 'held-elsewhere') session.say(`${record.id}  ${report.note ?? 'another agent runs it'}: it acts on the ${verb} there`);
+            if (report?.how === 'held-elsewhere') session.say(`${record.id}  ${heldElsewhere(verb, report)}`);
             if (report?.how === 'error') session.warn(`warning: the ${verb} is recorded, but ${record.id} could not be taken over: ${report.note}`);
             return EXIT.ok;
           }
@@ -51,6 +52,23 @@ const intentCommand =
         }),
       );
   };
+
+/**
+ * Where the intent goes when another process holds the deploy. A holder
+ * killed outright (SIGKILL, a lost machine) holds it until its lease
+ * expires: people are told so, until when, and what carries it on then.
+ * Not this command run again: a process that has just started waits a whole
+ * lease before it takes one over (it never trusts another machine's clock).
+ */
+function heldElsewhere(verb: Verb, report: ResumeReport): string {
+  const note = report.note ?? 'another agent runs it';
+  if (report.seen?.looksDead) return `${note}: the ${verb} is recorded, and ${TAKEN_OVER}`;
+  const gone = report.seen ? ` (if that agent is gone, its lease expires at ${report.seen.expiresAt}, and ${TAKEN_OVER})` : '';
+  return `${note}: it acts on the ${verb} there${gone}`;
+}
+
+const TAKEN_OVER =
+  'a running `switchyard serve` takes the deploy over by then and acts on it (start one if none runs: it takes over a lease it has itself seen go unrenewed for a whole lease)';
 
 export const promoteCommand = intentCommand('promote');
 export const abortCommand = intentCommand('abort');

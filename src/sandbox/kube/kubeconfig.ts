@@ -18,7 +18,8 @@ export function renderKubeconfig({ server, namespace, name = 'switchyard-stand-i
   return stringify({
     apiVersion: 'v1',
     kind: 'Config',
-    // client-node 1.x refuses plain http unless TLS verification is declared off; there is no TLS on loopback.
+    // switchyard's connectKube talks plain HTTP without it, as kubectl does; other client-node 1.x
+    // programs refuse plain http unless TLS verification is declared off (there is no TLS on loopback).
     clusters: [{ name, cluster: { server, 'insecure-skip-tls-verify': true } }],
     users: [{ name, user: {} }],
     contexts: [{ name, context: { cluster: name, user: name, ...(namespace ? { namespace } : {}) } }],
