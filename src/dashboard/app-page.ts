@@ -29,7 +29,7 @@ export function renderAppPage({ view, colours }: AppPageModel, now: Date): Page 
   const flight = view.inFlight && !isFinal(view.inFlight.record.phase) ? view.inFlight.record : null;
   const main = html`
 <h1>${name}</h1>
-${state ? html`<p>Live: ${state.live ? html`${colourBadge(state.live.colour)} ${state.live.version}` : 'nothing yet'}.
+${state ? html`<p>Live: ${state.live ? html`${colourBadge(state.live.colour)} ${state.live.version}` : 'none recorded yet'}.
 Previous: ${state.previous ? html`${colourBadge(state.previous.colour)} ${state.previous.version}, ${view.retainedUntil ? html`kept until ${timeOf(view.retainedUntil.toISOString(), now)}` : 'retired'}` : 'none'}.
 ${flight ? html`In flight: <a href="/deploys/${flight.id}">${flight.kind} of ${flight.version}</a> ${phaseBadge(flight.phase)}.` : 'Nothing in flight.'}</p>` : html`<p class="problem">Cannot read its state: ${view.problem}</p>`}
 <h2>Nodes</h2>

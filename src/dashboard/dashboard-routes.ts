@@ -52,7 +52,8 @@ function asset(name: string, type: string): { url: string; body: Buffer; type: s
 export function dashboardRoutes(deps: DashboardDeps): Route[] {
   const css = asset('dashboard.css', 'text/css; charset=utf-8');
   const js = asset('dashboard.js', 'text/javascript; charset=utf-8');
-  const assets = { css: css.url, js: js.url };
+  const icon = asset('favicon.svg', 'image/svg+xml');
+  const assets = { css: css.url, js: js.url, icon: icon.url };
   const target = (path: string, params: string[]): Target =>
     path === 'apps' ? { kind: 'app', app: params[0]! } : path === 'deploys' ? { kind: 'deploy', id: params[0]! } : { kind: 'overview' };
 
@@ -116,6 +117,7 @@ export function dashboardRoutes(deps: DashboardDeps): Route[] {
     live('deploys', /^\/live\/deploys\/([^/]+)$/),
     file(css),
     file(js),
+    file(icon),
     {
       method: 'GET',
       path: /^\/login$/,

@@ -22,7 +22,7 @@ export function renderDeployPage(s: DeploySnapshot, now: Date): Page {
   const final = isFinal(r.phase);
   const main = html`
 <h1>${r.kind === 'rollback' ? 'Rollback' : 'Deploy'} of <a href="/apps/${r.app}">${r.app}</a> ${r.version}</h1>
-<p class="lead">${phaseBadge(r.phase)} ${final ? describeOutcome(r) : r.hold && r.phase === 'pending' ? 'waiting for someone to Start it' : `in ${r.phase}`}</p>
+<p class="lead">${final ? phaseBadge(r.phase, describeOutcome(r)) : html`${phaseBadge(r.phase)}${r.hold && r.phase === 'pending' && !r.startedBy ? ': waiting for someone to Start it' : ''}`}</p>
 <dl class="facts">
 <dt>Id</dt><dd>${r.id}</dd>
 <dt>Traffic</dt><dd>${r.fromColour ? html`${colourBadge(r.fromColour)} ${r.fromVersion}` : 'nothing live'} → ${colourBadge(r.toColour)} ${r.version}</dd>
@@ -50,10 +50,29 @@ ${timeline(r.transitions, final, now)}`;
   return { title: `${r.app} ${r.version}: ${r.phase} · switchyard`, main };
 }
 
+/** A phase as the timeline shows it: when it began, and every entry recorded in it (intents noted in the same phase). */
+interface Stretch {
+  phase: Transition['phase'];
+  at: string;
+  entries: Transition[];
+}
+
+/** Consecutive transitions into the same phase (a Start or a Promote noted while it waits) are one stretch of time. */
+function stretches(transitions: readonly Transition[]): Stretch[] {
+  const out: Stretch[] = [];
+  for (const t of transitions) {
+    const last = out.at(-1);
+    if (last?.phase === t.phase) last.entries.push(t);
+    else out.push({ phase: t.phase, at: t.at, entries: [t] });
+  }
+  return out;
+}
+
 /** Each phase with when it began, how long it took (the current one: so far) and a bar against the longest. */
 function timeline(transitions: readonly Transition[], final: boolean, now: Date): SafeHtml {
-  const spans = transitions.map((t, i) => {
-    const next = transitions[i + 1];
+  const all = stretches(transitions);
+  const spans = all.map((t, i) => {
+    const next = all[i + 1];
     const end = next ? new Date(next.at).getTime() : final ? undefined : now.getTime();
     return { t, ms: end === undefined ? undefined : Math.max(0, end - new Date(t.at).getTime()), current: !next && !final };
   });
@@ -64,9 +83,9 @@ function timeline(transitions: readonly Transition[], final: boolean, now: Date)
 <tbody>${spans.map(
     ({ t, ms, current }) => html`<tr${current ? html` aria-current="step"` : ''}><th scope="row">${phaseBadge(t.phase)}</th><td>${timeOf(t.at, now)}</td><td>${
       ms === undefined ? '' : `${formatDuration(ms)}${current ? ' so far' : ''}`
-    }</td><td>${ms === undefined ? '' : html`<progress class="bar" value="${ms}" max="${longest}" aria-label="${t.phase} took ${formatDuration(ms)}"></progress>`}</td><td>${
-      t.by ? formatActor(t.by) : ''
-    }${t.note ? html` <span class="muted">${t.note}</span>` : ''}</td></tr>`,
+    }</td><td>${ms === undefined ? '' : html`<progress class="bar" value="${ms}" max="${longest}" aria-label="${t.phase} took ${formatDuration(ms)}"></progress>`}</td><td>${t.entries
+      .filter((e) => e.by || e.note)
+      .map((e, i) => html`${i > 0 ? '; ' : ''}${e.by ? formatActor(e.by) : ''}${e.note ? html` <span class="muted">${e.note}</span>` : ''}`)}</td></tr>`,
   )}</tbody>
 </table>`;
 }

@@ -49,7 +49,7 @@ function appRow(a: AppView, now: Date): SafeHtml {
   const flight = a.inFlight;
   const pods = flight?.progress.pods;
   return html`<tr>${name}
-<td>${live ? html`${colourBadge(live.colour)} ${live.version}` : 'nothing live yet'}</td>
+<td>${live ? html`${colourBadge(live.colour)} ${live.version}` : 'none recorded yet'}</td>
 <td>${previous ? html`${colourBadge(previous.colour)} ${previous.version}, ${kept}` : 'none'}</td>
 <td>${
     flight && !isFinal(flight.record.phase)

@@ -10,8 +10,8 @@ export interface Page {
 export interface LayoutOptions {
   /** Where the page's live stream is (the client script follows it); none for pages that do not change. */
   live?: string;
-  /** The style sheet's and the script's URLs (versioned, so browsers may keep them). */
-  assets: { css: string; js: string };
+  /** The style sheet's, the script's and the icon's URLs (versioned, so browsers may keep them). */
+  assets: { css: string; js: string; icon: string };
   now: Date;
 }
 
@@ -35,6 +35,7 @@ export function renderDocument(page: Page, options: LayoutOptions): SafeHtml {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
 <title>${page.title}</title>
+<link rel="icon" href="${options.assets.icon}">
 <link rel="stylesheet" href="${options.assets.css}">
 ${options.live && html`<script src="${options.assets.js}" defer></script>`}
 </head>

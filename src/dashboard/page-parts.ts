@@ -9,10 +9,10 @@ import { html, type SafeHtml } from './html.js';
 export const colourBadge = (colour: Colour | null | undefined): SafeHtml =>
   colour ? html`<span class="colour colour-${colour}">${colour}</span>` : html`<span class="colour colour-none">none</span>`;
 
-/** Where a deploy stands, as words and a class the style sheet tints (done, failed, in flight). */
-export function phaseBadge(phase: Phase): SafeHtml {
+/** Where a deploy stands, as words (the phase, or `words` about it) and a class the style sheet tints and marks (done, failed, in flight). */
+export function phaseBadge(phase: Phase, words: string = phase): SafeHtml {
   const tone = phase === 'done' || phase === 'rolled-back' ? 'ok' : phase === 'failed' ? 'bad' : phase === 'aborted' ? 'off' : 'busy';
-  return html`<span class="phase phase-${tone}">${phase}</span>`;
+  return html`<span class="phase phase-${tone}" data-phase="${phase}">${words}</span>`;
 }
 
 /** A moment as a <time> people read in UTC ("14:03:05 UTC", with the date when not today). */

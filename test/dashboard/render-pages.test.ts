@@ -87,7 +87,7 @@ describe('the dashboard pages, rendered from data', () => {
     }
     // A preview URL is a link only with http(s).
     expect(pages[2]!.main.text).not.toContain('href="javascript:');
-    expect(renderDocument({ title: evil, main: html`` }, { assets: { css: '/a.css', js: '/a.js' }, now }).text).toContain('<title>&lt;img');
+    expect(renderDocument({ title: evil, main: html`` }, { assets: { css: '/a.css', js: '/a.js', icon: '/i.svg' }, now }).text).toContain('<title>&lt;img');
   });
 
   it('overview: live and previous colour in words, whether the previous is kept, the deploy in flight with its phase, drift first; "not checked yet" without a report', () => {
@@ -152,7 +152,7 @@ describe('the dashboard pages, rendered from data', () => {
 
   it('a finished deploy: no phase runs on, the outcome in words', () => {
     const page = renderDeployPage(snapshot(done()), now);
-    expect(text(page.main.text)).toContain('done done: blue 1.0.0 is live');
+    expect(page.main.text).toContain('<p class="lead"><span class="phase phase-ok" data-phase="done">done: blue 1.0.0 is live</span></p>');
     expect(page.main.text).not.toContain('so far');
     expect(page.main.text).not.toContain('aria-current');
   });
@@ -160,11 +160,11 @@ describe('the dashboard pages, rendered from data', () => {
 
 describe('the layout', () => {
   it('names the live stream and the digest of <main> only for live pages, and loads the script only then', () => {
-    const live = renderDocument({ title: 't', main: html`<h1>x</h1>` }, { live: '/live/apps/blog', assets: { css: '/c.css?v=1', js: '/d.js?v=1' }, now }).text;
+    const live = renderDocument({ title: 't', main: html`<h1>x</h1>` }, { live: '/live/apps/blog', assets: { css: '/c.css?v=1', js: '/d.js?v=1', icon: '/i.svg' }, now }).text;
     expect(live).toMatch(/<main id="page" tabindex="-1" data-live="\/live\/apps\/blog" data-digest="[\w-]{16}">/);
     expect(live).toContain('<script src="/d.js?v=1" defer></script>');
     expect(live).toContain('reload for news (live updates need JavaScript)');
-    const still = renderDocument({ title: 't', main: html`` }, { assets: { css: '/c.css', js: '/d.js' }, now }).text;
+    const still = renderDocument({ title: 't', main: html`` }, { assets: { css: '/c.css', js: '/d.js', icon: '/i.svg' }, now }).text;
     expect(still).not.toContain('<script');
     expect(still).not.toContain('data-live');
   });
