@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { Route } from '../api/api-router.js';
 import { isFinal } from '../deploy/deploy-phases.js';
 import { ERROR_TABLE } from '../errors/error-table.js';
 import { asSwitchyardError, SwitchyardError } from '../errors/switchyard-error.js';
 import { renderAppPage } from './app-page.js';
 import { loadApp, loadApps, snapshotOf, type DashboardData } from './dashboard-data.js';
+import { ASSETS_DIR } from './dashboard-style.js';
 import { renderDeployPage } from './deploy-page.js';
 import { html } from './html.js';
 import { streamPage } from './live-stream.js';
@@ -30,11 +30,8 @@ export interface DashboardDeps extends DashboardData {
 /** What a page shows: the overview, an app, or a deploy. */
 type Target = { kind: 'overview' } | { kind: 'app'; app: string } | { kind: 'deploy'; id: string };
 
-// Read from the source tree also when running from dist/ (like nginx-templates/): a build step copies nothing.
-const assetsDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'dashboard', 'assets');
-
 function asset(name: string, type: string): { url: string; body: Buffer; type: string } {
-  const body = readFileSync(join(assetsDir, name));
+  const body = readFileSync(join(ASSETS_DIR, name));
   // Versioned by content, so a browser may keep it as long as it likes.
   return { url: `/assets/${name}?v=${createHash('sha256').update(body).digest('hex').slice(0, 12)}`, body, type };
 }
@@ -43,17 +40,16 @@ function asset(name: string, type: string): { url: string; body: Buffer; type: s
  * The read-only dashboard, served on the API's listener (README: Dashboard):
  * `/` (every app), `/apps/<app>`, `/deploys/<id>`, each server-rendered whole
  * and followed live at `/live/...` (Server-Sent Events), `/login` for remote
- * viewers, and its one script and style sheet. Every page is rendered from
+ * viewers, and its one script and icon. Every page is rendered from
  * the deploy service (state in the cluster, the feed), nothing is changed.
  *
  * @example
  * apiRouter({ api, open: [...healthHandlers(...), ...dashboardRoutes({ service, apps, now, check, secureCookie: false, heartbeatMs: 15_000, open })], ... });
  */
 export function dashboardRoutes(deps: DashboardDeps): Route[] {
-  const css = asset('dashboard.css', 'text/css; charset=utf-8');
   const js = asset('dashboard.js', 'text/javascript; charset=utf-8');
   const icon = asset('favicon.svg', 'image/svg+xml');
-  const assets = { css: css.url, js: js.url, icon: icon.url };
+  const assets = { js: js.url, icon: icon.url };
   const target = (path: string, params: string[]): Target =>
     path === 'apps' ? { kind: 'app', app: params[0]! } : path === 'deploys' ? { kind: 'deploy', id: params[0]! } : { kind: 'overview' };
 
@@ -67,7 +63,10 @@ export function dashboardRoutes(deps: DashboardDeps): Route[] {
       try {
         deps.check.viewer(req);
       } catch (err) {
-        return sendHtml(res, 401, renderDocument(renderSignIn(here, asSwitchyardError(err).message), { assets, now }));
+        // A link followed from another site (Slack) arrives without the SameSite=Strict cookie: loading
+        // the page again from itself sends it. Only once: that second request comes from this site.
+        const reload = req.headers['sec-fetch-site'] === 'cross-site';
+        return sendHtml(res, 401, renderDocument(renderSignIn(here, asSwitchyardError(err).message), { assets, now, reload }));
       }
       try {
         const { page } = await loadPage(deps, target(kind, params));
@@ -115,7 +114,6 @@ export function dashboardRoutes(deps: DashboardDeps): Route[] {
     live('', /^\/live\/$/),
     live('apps', /^\/live\/apps\/([^/]+)$/),
     live('deploys', /^\/live\/deploys\/([^/]+)$/),
-    file(css),
     file(js),
     file(icon),
     {

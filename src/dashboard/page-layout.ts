@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { DASHBOARD_STYLE } from './dashboard-style.js';
 import { html, type SafeHtml } from './html.js';
 
 /** A page's own part: its title and what goes in <main>; the layout around it is the same on every page. */
@@ -10,9 +11,11 @@ export interface Page {
 export interface LayoutOptions {
   /** Where the page's live stream is (the client script follows it); none for pages that do not change. */
   live?: string;
-  /** The style sheet's, the script's and the icon's URLs (versioned, so browsers may keep them). */
-  assets: { css: string; js: string; icon: string };
+  /** The script's and the icon's URLs (versioned, so browsers may keep them). */
+  assets: { js: string; icon: string };
   now: Date;
+  /** Load the page again at once, from itself (see dashboardRoutes: a link from another site). */
+  reload?: boolean;
 }
 
 /** Tells two renderings of <main> apart cheaply: the script skips an update that changes nothing (and keeps the reader's focus). */
@@ -21,7 +24,7 @@ export const digestOf = (main: SafeHtml): string => createHash('sha256').update(
 /**
  * The whole document around a page: server-rendered, so it reads with
  * JavaScript off; the script (the only one, from our origin: the CSP allows
- * nothing inline) replaces <main> with each newer rendering from the stream.
+ * no inline script) replaces <main> with each newer rendering from the stream.
  *
  * @example
  * res.end(renderDocument(renderOverview(apps, now), { live: '/live/', assets, now }).text);
@@ -34,9 +37,10 @@ export function renderDocument(page: Page, options: LayoutOptions): SafeHtml {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
+${options.reload && html`<meta http-equiv="refresh" content="0">`}
 <title>${page.title}</title>
 <link rel="icon" href="${options.assets.icon}">
-<link rel="stylesheet" href="${options.assets.css}">
+<style>${DASHBOARD_STYLE}</style>
 ${options.live && html`<script src="${options.assets.js}" defer></script>`}
 </head>
 <body>

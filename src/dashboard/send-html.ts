@@ -1,13 +1,14 @@
 import type { ServerResponse } from 'node:http';
+import { STYLE_SOURCE } from './dashboard-style.js';
 import type { SafeHtml } from './html.js';
 
 /**
- * The dashboard's Content-Security-Policy: nothing inline, nothing from
- * elsewhere. Its one script and one style sheet come from this origin; the
- * stream too. A value that slipped through escaping could still not run.
+ * The dashboard's Content-Security-Policy: nothing from elsewhere, and
+ * nothing inline but its own style sheet (allowed by its hash). Its one
+ * script comes from this origin, the stream too. A value that slipped
+ * through escaping could still not run, nor restyle the page.
  */
-export const CONTENT_SECURITY_POLICY =
-  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+export const CONTENT_SECURITY_POLICY = `default-src 'none'; script-src 'self'; style-src ${STYLE_SOURCE}; img-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'`;
 
 /** Headers every dashboard answer carries (pages, stream, assets). */
 export const SECURITY_HEADERS: Record<string, string> = {

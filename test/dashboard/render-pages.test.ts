@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { renderAppPage } from '../../src/dashboard/app-page.js';
@@ -6,6 +7,7 @@ import { renderDeployPage } from '../../src/dashboard/deploy-page.js';
 import { html } from '../../src/dashboard/html.js';
 import { renderOverview } from '../../src/dashboard/overview-page.js';
 import { renderDocument } from '../../src/dashboard/page-layout.js';
+import { CONTENT_SECURITY_POLICY } from '../../src/dashboard/send-html.js';
 import { safeNext } from '../../src/dashboard/sign-in.js';
 import { viewerCheck, VIEWER_COOKIE } from '../../src/dashboard/viewer-check.js';
 import type { DeploySnapshot } from '../../src/deploy/deploy-feed.js';
@@ -87,7 +89,7 @@ describe('the dashboard pages, rendered from data', () => {
     }
     // A preview URL is a link only with http(s).
     expect(pages[2]!.main.text).not.toContain('href="javascript:');
-    expect(renderDocument({ title: evil, main: html`` }, { assets: { css: '/a.css', js: '/a.js', icon: '/i.svg' }, now }).text).toContain('<title>&lt;img');
+    expect(renderDocument({ title: evil, main: html`` }, { assets: { js: '/a.js', icon: '/i.svg' }, now }).text).toContain('<title>&lt;img');
   });
 
   it('overview: live and previous colour in words, whether the previous is kept, the deploy in flight with its phase, drift first; "not checked yet" without a report', () => {
@@ -160,13 +162,21 @@ describe('the dashboard pages, rendered from data', () => {
 
 describe('the layout', () => {
   it('names the live stream and the digest of <main> only for live pages, and loads the script only then', () => {
-    const live = renderDocument({ title: 't', main: html`<h1>x</h1>` }, { live: '/live/apps/blog', assets: { css: '/c.css?v=1', js: '/d.js?v=1', icon: '/i.svg' }, now }).text;
+    const live = renderDocument({ title: 't', main: html`<h1>x</h1>` }, { live: '/live/apps/blog', assets: { js: '/d.js?v=1', icon: '/i.svg' }, now }).text;
     expect(live).toMatch(/<main id="page" tabindex="-1" data-live="\/live\/apps\/blog" data-digest="[\w-]{16}">/);
     expect(live).toContain('<script src="/d.js?v=1" defer></script>');
     expect(live).toContain('reload for news (live updates need JavaScript)');
-    const still = renderDocument({ title: 't', main: html`` }, { assets: { css: '/c.css', js: '/d.js', icon: '/i.svg' }, now }).text;
+    const still = renderDocument({ title: 't', main: html`` }, { assets: { js: '/d.js', icon: '/i.svg' }, now }).text;
     expect(still).not.toContain('<script');
     expect(still).not.toContain('data-live');
+  });
+
+  it('carries its style sheet inline, allowed by the CSP through its hash and nothing wider', () => {
+    const doc = renderDocument({ title: 't', main: html`` }, { assets: { js: '/d.js', icon: '/i.svg' }, now }).text;
+    const style = /<style>([\s\S]*)<\/style>/.exec(doc)![1]!;
+    expect(style).toContain('prefers-color-scheme: dark');
+    expect(CONTENT_SECURITY_POLICY).toContain(`style-src 'sha256-${createHash('sha256').update(style).digest('base64')}';`);
+    expect(CONTENT_SECURITY_POLICY).not.toMatch(/unsafe-inline|unsafe-eval|\*/);
   });
 });
 

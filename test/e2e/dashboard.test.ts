@@ -230,6 +230,11 @@ describeOnFleet('the dashboard in a real browser, against the sandbox with three
       const [cookie] = await browser.cookies();
       expect(cookie).toMatchObject({ name: 'switchyard_viewer', httpOnly: true, sameSite: 'Strict' });
       expect(await page.evaluate(() => document.cookie)).toBe('');
+
+      // A link from another site (as from Slack) arrives without the Strict cookie; the page loads itself again and is shown.
+      await page.setContent(`<a href="${remote.url}/deploys/${(await agent.service.history('blog'))[0]!.id}">the deploy</a>`);
+      await page.click('a');
+      await page.waitForFunction(() => document.querySelector('main h1')?.textContent?.startsWith('Deploy of blog'), { timeout: 15_000 });
       await page.close();
     } finally {
       await remote.stop();
