@@ -77,11 +77,13 @@ function timeline(transitions: readonly Transition[], final: boolean, now: Date)
     return { t, ms: end === undefined ? undefined : Math.max(0, end - new Date(t.at).getTime()), current: !next && !final };
   });
   const longest = Math.max(1, ...spans.map((s) => s.ms ?? 0));
+  // Phases already passed read as plain words; only where it stands (or how it ended) is marked.
+  const next = (t: Stretch) => all[all.indexOf(t) + 1];
   return html`<table class="timeline">
 <caption>Phases in order, each with how long it took</caption>
 <thead><tr><th scope="col">Phase</th><th scope="col">Began</th><th scope="col">Took</th><th scope="col"><span class="visually-hidden">Share of the longest phase</span></th><th scope="col">By</th></tr></thead>
 <tbody>${spans.map(
-    ({ t, ms, current }) => html`<tr${current ? html` aria-current="step"` : ''}><th scope="row">${phaseBadge(t.phase)}</th><td>${timeOf(t.at, now)}</td><td>${
+    ({ t, ms, current }) => html`<tr${current ? html` aria-current="step"` : ''}><th scope="row">${current || !next(t) ? phaseBadge(t.phase) : t.phase}</th><td>${timeOf(t.at, now)}</td><td>${
       ms === undefined ? '' : `${formatDuration(ms)}${current ? ' so far' : ''}`
     }</td><td>${ms === undefined ? '' : html`<progress class="bar" value="${ms}" max="${longest}" aria-label="${t.phase} took ${formatDuration(ms)}"></progress>`}</td><td>${t.entries
       .filter((e) => e.by || e.note)
