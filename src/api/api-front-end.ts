@@ -107,6 +107,9 @@ export function apiFrontEnd(agent: Agent, deps: ApiDeps): ApiFrontEnd {
       listening = `http://${host}:${port}`;
       unfollow = metrics.follow(service);
       if (secrets.apiTokens.length === 0) apiLog.warn('no CI tokens (SWITCHYARD_API_TOKENS): every /api/v1 request is refused');
+      if (config.api.dashboard && !isLoopback(config.api.host) && secrets.viewerTokens.length + secrets.apiTokens.length === 0) {
+        apiLog.warn('no viewer or API tokens (SWITCHYARD_VIEWER_TOKENS): off loopback, nobody can open the dashboard');
+      }
       apiLog.info({ url: listening }, 'HTTP API listening');
     },
     async stop() {

@@ -169,9 +169,10 @@ function follow({ service }: DashboardData, t: Target, changed: () => void): () 
 }
 
 function errorPage(e: SwitchyardError): Page {
+  const heading = ERROR_TABLE[e.code].http === 404 ? 'Not found' : 'Cannot show this';
   return {
-    title: 'Not found · switchyard',
-    main: html`<h1>${ERROR_TABLE[e.code].http === 404 ? 'Not found' : 'Cannot show this'}</h1>
+    title: `${heading} · switchyard`,
+    main: html`<h1>${heading}</h1>
 <p class="problem">${e.message}</p>${e.hint && html`<p>${e.hint}</p>`}
 <p><a href="/">Back to every app</a></p>`,
   };

@@ -4,9 +4,6 @@ export class SafeHtml {
   constructor(text: string) {
     this.text = text;
   }
-  toString(): string {
-    return this.text;
-  }
 }
 
 /** What may go into a `${}` of html``: text (escaped), numbers, markup made by html``, lists of those; nothing for null, undefined and false. */
@@ -15,7 +12,7 @@ export type HtmlValue = SafeHtml | string | number | null | undefined | false | 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;' };
 
 /** Text as HTML, safe in element content and in quoted attribute values. */
-export const escapeHtml = (text: string): string => text.replace(/[&<>"'`]/g, (c) => ESCAPES[c]!);
+const escapeHtml = (text: string): string => text.replace(/[&<>"'`]/g, (c) => ESCAPES[c]!);
 
 function render(value: HtmlValue): string {
   if (value instanceof SafeHtml) return value.text;

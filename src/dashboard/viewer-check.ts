@@ -16,7 +16,7 @@ export interface ViewerCheckOptions {
 export const isLoopback = (host: string): boolean => /^(127\.\d+\.\d+\.\d+|::1|localhost)$/i.test(host);
 
 /** The token a request carries: `Authorization: Bearer` (curl, a proxy) or the sign-in cookie (a browser). */
-export function presentedToken(req: IncomingMessage): string | undefined {
+function presentedToken(req: IncomingMessage): string | undefined {
   const bearer = /^Bearer +(\S+) *$/i.exec(req.headers.authorization ?? '')?.[1];
   if (bearer !== undefined) return bearer;
   for (const part of (req.headers.cookie ?? '').split(';')) {
