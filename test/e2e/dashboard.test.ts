@@ -186,7 +186,7 @@ describeOnFleet('the dashboard in a real browser, against the sandbox with three
     await appPage.close();
   });
 
-  it('reads the same with JavaScript off: every page is rendered on the server', async () => {
+  it('reads the same with JavaScript off: every page is rendered on the server, and an unknown app or deploy is a page saying so', async () => {
     const id = (await agent.service.history('blog'))[0]!.id;
     for (const [path, expected] of [
       ['/', /blog\tgreen 2\.0\.0\tblue 1\.0\.0, retired/],
@@ -198,6 +198,13 @@ describeOnFleet('the dashboard in a real browser, against the sandbox with three
       expect(await page.$eval('#live-status', (e) => e.textContent)).toContain('reload for news');
       await shot(page, `no-js${path === '/' ? '-overview' : path.replaceAll('/', '-').replace(id, 'deploy')}`);
       await page.close();
+    }
+    // An app or deploy that is not there is a page too, saying so.
+    for (const [path, message] of [['/apps/nope', 'no app nope'], ['/deploys/blog-00000000', 'no deploy blog-00000000']] as const) {
+      const answer = await fetch(`${url}${path}`);
+      expect(answer.status, path).toBe(404);
+      expect(answer.headers.get('content-type')).toBe('text/html; charset=utf-8');
+      expect(await answer.text()).toContain(`<p class="problem">${message}</p>`);
     }
   });
 
