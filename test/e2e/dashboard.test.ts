@@ -25,6 +25,7 @@ interface BrowserElement {
 }
 declare const document: { getElementById(id: string): BrowserElement | null; querySelector(selector: string): BrowserElement | null; activeElement: BrowserElement | null; cookie: string };
 declare const window: { phasesShown: string[]; sameDocument?: boolean };
+declare function getComputedStyle(element: never): { backgroundColor: string };
 declare class MutationObserver {
   constructor(callback: () => void);
   observe(target: BrowserElement, options: { childList: boolean; subtree: boolean }): void;
@@ -182,6 +183,10 @@ describeOnFleet('the dashboard in a real browser, against the sandbox with three
     expect(await mainText(appPage)).toMatch(/blue\s+blog-blue\s+—?none|green\s+blog-green\s+2\.0\.0\s+2\/2/);
     expect(await appPage.title()).toBe('blog · drift · switchyard');
     await shot(appPage, 'app-drift');
+    // Readable in dark mode: the same page with the system's dark scheme.
+    await appPage.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'dark' }]);
+    expect(await appPage.$eval('body', (b) => getComputedStyle(b as never).backgroundColor)).toBe('rgb(13, 17, 23)');
+    await shot(appPage, 'app-drift-dark');
     await overview.close();
     await appPage.close();
   });
