@@ -5,6 +5,8 @@ import type { Agent } from '../agent/create-agent.js';
 import type { FrontEnd } from '../agent/agent-server.js';
 import type { Secrets } from '../config/load-secrets.js';
 import type { Config } from '../config/schema.js';
+import { dashboardRoutes } from '../dashboard/dashboard-routes.js';
+import { isLoopback, viewerCheck } from '../dashboard/viewer-check.js';
 import { SwitchyardError } from '../errors/switchyard-error.js';
 import type { Logger } from '../log/logger.js';
 import { apiRouter } from './api-router.js';
@@ -61,7 +63,20 @@ export function apiFrontEnd(agent: Agent, deps: ApiDeps): ApiFrontEnd {
         deployEventsHandler({ service, bootId: randomBytes(4).toString('hex'), heartbeatMs: deps.heartbeatMs ?? 15_000, open: streams }),
         ...appHandlers({ service, baseUrl }),
       ],
-      open: healthHandlers({ service, apps: config.apps, metrics, readyTimeoutMs: 5_000 }),
+      open: [
+        ...healthHandlers({ service, apps: config.apps, metrics, readyTimeoutMs: 5_000 }),
+        ...(config.api.dashboard
+          ? dashboardRoutes({
+              service,
+              apps: config.apps,
+              now: () => new Date(),
+              check: viewerCheck({ tokens: [...secrets.viewerTokens, ...secrets.apiTokens], open: isLoopback(config.api.host) }),
+              secureCookie: config.api.publicUrl?.startsWith('https:') ?? false,
+              heartbeatMs: deps.heartbeatMs ?? 15_000,
+              open: streams,
+            })
+          : []),
+      ],
       checkToken: bearerTokenCheck(secrets.apiTokens),
       log: apiLog,
     }),
@@ -92,6 +107,9 @@ export function apiFrontEnd(agent: Agent, deps: ApiDeps): ApiFrontEnd {
       listening = `http://${host}:${port}`;
       unfollow = metrics.follow(service);
       if (secrets.apiTokens.length === 0) apiLog.warn('no CI tokens (SWITCHYARD_API_TOKENS): every /api/v1 request is refused');
+      if (config.api.dashboard && !isLoopback(config.api.host) && secrets.viewerTokens.length + secrets.apiTokens.length === 0) {
+        apiLog.warn('no viewer or API tokens (SWITCHYARD_VIEWER_TOKENS): off loopback, nobody can open the dashboard');
+      }
       apiLog.info({ url: listening }, 'HTTP API listening');
     },
     async stop() {

@@ -17,7 +17,7 @@ const digest = (text: string): Buffer => createHash('sha256').update(text).diges
  * check(req.headers.authorization); // 'ci', or throws SwitchyardError 'unauthenticated'
  */
 export function bearerTokenCheck(tokens: Secrets['apiTokens']): (authorization: string | undefined) => string {
-  const known = tokens.map((t) => ({ name: t.name, digest: digest(t.token) }));
+  const match = tokenMatcher(tokens);
   return (authorization) => {
     const token = /^Bearer +(\S+) *$/i.exec(authorization ?? '')?.[1];
     if (token === undefined) {
@@ -25,12 +25,28 @@ export function bearerTokenCheck(tokens: Secrets['apiTokens']): (authorization: 
         hint: 'send it as Authorization: Bearer <token> (a token in the URL is not accepted)',
       });
     }
-    const presented = digest(token);
-    let name: string | undefined;
-    for (const k of known) if (timingSafeEqual(presented, k.digest)) name = k.name;
+    const name = match(token);
     if (name === undefined) {
       throw new SwitchyardError('unauthenticated', 'the token is not valid', { hint: "check the CI secret against the agent's SWITCHYARD_API_TOKENS" });
     }
+    return name;
+  };
+}
+
+/**
+ * The name of the token `presented` is, or undefined: compared as digests in
+ * constant time, every token each time (see bearerTokenCheck). The dashboard's
+ * viewer check uses it too.
+ *
+ * @example
+ * tokenMatcher([{ name: 'ci', token }])(token); // 'ci'
+ */
+export function tokenMatcher(tokens: readonly { name: string; token: string }[]): (presented: string) => string | undefined {
+  const known = tokens.map((t) => ({ name: t.name, digest: digest(t.token) }));
+  return (presented) => {
+    const d = digest(presented);
+    let name: string | undefined;
+    for (const k of known) if (timingSafeEqual(d, k.digest)) name = k.name;
     return name;
   };
 }

@@ -28,7 +28,8 @@ export async function readJsonBody(req: IncomingMessage): Promise<unknown> {
   }
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<string> {
+/** The body as text, refused (413) as soon as it passes `limit` bytes; the dashboard's sign-in form reads its body so too. */
+export function readBody(req: IncomingMessage, limit: number): Promise<string> {
   const tooLarge = () =>
     new SwitchyardError('payload-too-large', `the body is larger than ${limit} bytes`, { hint: 'send only the fields the endpoint takes' });
   if (Number(req.headers['content-length'] ?? 0) > limit) return Promise.reject(tooLarge());

@@ -189,6 +189,8 @@ export const Config = z
         host: z.string().default('127.0.0.1'),
         /** How CI reaches this API, for the deploy URLs it answers with; default: http://<host>:<port>. */
         publicUrl: z.url().optional(),
+        /** The read-only web dashboard at `/` (README: Dashboard); off a loopback host it asks for a viewer token. */
+        dashboard: z.boolean().default(true),
       })
       .prefault({}),
     roles: z

@@ -12,7 +12,7 @@ import { DeployRunner, type DeployDeps, type RunOptions, type RunResult } from '
 import { describeHolder, lockHeldError } from './lock-held-error.js';
 import { planDeploy } from './plan-deploy.js';
 import { retireRetained, type RetireReport } from './retire-retained.js';
-import type { LockHolder } from './ports.js';
+import type { ColoursView, LockHolder } from './ports.js';
 import { revisioned } from './revisioned-state.js';
 import type { AppStatus, DeployOptions, DeployPlan, FreezeView, ResumeReport, Started } from './service-types.js';
 import { activeFreeze, freezeWindows, type ActiveFreeze } from '../freeze/active-freeze.js';
@@ -279,6 +279,11 @@ export class DeployService {
       status.problems.push(...fleetProblems(fleet.value, s.live?.colour ?? null));
     } else status.problems.push(`fleet: ${asSwitchyardError(fleet.reason).message}`);
     return status;
+  }
+
+  /** Both colours' ReplicaSets as the cluster reports them now: no SSH, no discovery (the dashboard's app page). */
+  async colours(app: string): Promise<ColoursView> {
+    return this.deps.cluster.observe(this.appConfig(app));
   }
 
   /** The app's state as recorded in the cluster (live, previous, in flight, history): no SSH, no discovery. */

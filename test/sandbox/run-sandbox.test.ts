@@ -154,6 +154,40 @@ describeOnFleet('switchyard sandbox on real nodes', () => {
     for (const url of [apiUrl, slackUrl, kubeUrl]) expect(await listening(url), url).toBe(false);
   });
 
+  it('--keep: after the deploy and the rollback, leaves the sandbox running with the dashboard until Ctrl-C, then removes everything and exits 0', async () => {
+    const stop = new AbortController();
+    let out = '';
+    let err = '';
+    const exited = run(['sandbox', '--keep', '--nodes', '1'], {
+      env: { USER: 'tester' },
+      stdout: { write: (s: string) => (out += s) },
+      stderr: { write: (s: string) => (err += s) },
+      signal: stop.signal,
+    });
+    const kept = /look at the dashboard on (http:\/\/127\.0\.0\.1:\d+\/)\n/;
+    await expect.poll(() => out, { timeout: 240_000, interval: 500 }).toMatch(kept);
+    expect(out).toContain('Press Ctrl-C to remove everything.');
+    expect(out).not.toContain('Removing the sandbox');
+    const dashboard = kept.exec(out)![1]!;
+
+    // Still running after the story: the dashboard shows it, from the agent's own state.
+    const overview = await fetch(dashboard);
+    expect(overview.status).toBe(200);
+    expect(overview.headers.get('content-security-policy')).toContain("default-src 'none'");
+    expect(await overview.text()).toMatch(/<a href="\/apps\/blog">blog<\/a>[\s\S]*<span class="colour colour-blue">blue<\/span> 1\.0\.0/);
+    const app = await (await fetch(`${dashboard}apps/blog`)).text();
+    expect(app).toMatch(/rollback of 1\.0\.0[\s\S]*rolled-back[\s\S]*deploy of 2\.0\.0[\s\S]*done/);
+
+    stop.abort();
+    expect(await exited).toBe(EXIT.ok);
+    expect(err).toBe('');
+    expect(out).toMatch(/nothing of the sandbox is left\.\n\nEverything went as expected\.\n$/);
+    expect(await listening(dashboard)).toBe(false);
+    const namespaces = [...out.matchAll(/netns (sy-[0-9a-f]+-\d)/g)].map((m) => m[1]!);
+    expect(namespaces).toHaveLength(1);
+    expect(await remains(namespaces, [], [dirname(/^Config: (\S+)$/m.exec(out)![1]!)])).toEqual([]);
+  });
+
   it('removes every node, namespace, bridge, process, folder and server when interrupted mid-deploy (switchyard sandbox --json)', async () => {
     const stop = new AbortController();
     let setup: { nodes: Array<{ namespace: string }>; configPath: string; fleetDir: string } | undefined;

@@ -23,5 +23,7 @@ describe('switchyard sandbox (the command)', () => {
     expect(help).toContain('$ sudo npm run demo');
     expect(help).toContain('Needs root');
     expect(help).toContain('Ctrl-C stops it and removes everything it started');
+    expect(help).toMatch(/--keep +leave the sandbox running after the deploy and rollback, with the dashboard/);
+    expect(help).toContain('$ sudo npm run demo -- --keep');
   });
 });

@@ -24,13 +24,16 @@ function refusal(fn: () => unknown): SwitchyardError {
 }
 
 describe('loadSecrets', () => {
-  it('reads the Slack tokens the mode needs and the API tokens by name', () => {
-    expect(loadSecrets(config({}), { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1', SWITCHYARD_API_TOKENS: `ci:${token}, release-bot:${token}b` })).toEqual({
+  it('reads the Slack tokens the mode needs, the API tokens and the viewer tokens by name', () => {
+    expect(
+      loadSecrets(config({}), { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1', SWITCHYARD_API_TOKENS: `ci:${token}, release-bot:${token}b`, SWITCHYARD_VIEWER_TOKENS: `on-call:${token}v` }),
+    ).toEqual({
       slack: { botToken: 'xoxb-1', appToken: 'xapp-1' },
       apiTokens: [{ name: 'ci', token }, { name: 'release-bot', token: `${token}b` }],
+      viewerTokens: [{ name: 'on-call', token: `${token}v` }],
     });
     expect(loadSecrets(config({ mode: 'http' }), { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: '0123456789abcdef0123' }).slack).toEqual({ botToken: 'xoxb-1', signingSecret: '0123456789abcdef0123' });
-    expect(loadSecrets(config(), {})).toEqual({ apiTokens: [] });
+    expect(loadSecrets(config(), {})).toEqual({ apiTokens: [], viewerTokens: [] });
   });
 
   it.each([
@@ -51,5 +54,10 @@ describe('loadSecrets', () => {
     expect(err.code).toBe('config-invalid');
     expect(err.message).toContain(message);
     expect(err.message).not.toContain(token);
+  });
+
+  it('names the viewer tokens variable when one of its entries is bad', () => {
+    const err = refusal(() => loadSecrets(config(), { SWITCHYARD_VIEWER_TOKENS: 'on-call:short' }));
+    expect(err.message).toBe('SWITCHYARD_VIEWER_TOKENS: the token of "on-call" is shorter than 24 characters');
   });
 });

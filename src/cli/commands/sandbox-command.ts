@@ -20,15 +20,16 @@ export const sandboxCommand: CliCommand = (program, cli) => {
     .command('sandbox')
     .description('try switchyard on this machine: real nginx + sshd nodes, a stand-in cluster, a deploy and a rollback of a demo app; removes everything when it ends')
     .option('--nodes <n>', `how many nodes (1-${MAX_NODES})`, nodeCount, 3)
+    .option('--keep', 'leave the sandbox running after the deploy and rollback, with the dashboard to look at; Ctrl-C removes it')
     .addHelpText(
       'after',
-      examples('sudo npm run demo', 'switchyard sandbox', 'switchyard sandbox --nodes 5', 'switchyard sandbox --json | jq -c "select(.type == \\"load\\")"') +
+      examples('sudo npm run demo', 'sudo npm run demo -- --keep', 'switchyard sandbox', 'switchyard sandbox --nodes 5', 'switchyard sandbox --json | jq -c "select(.type == \\"load\\")"') +
         '\nNeeds root (each node is a network namespace) and nginx, sshd, ssh-keygen, ip, nsenter and unshare;\n' +
         'as root on Debian it installs the missing packages itself. Ctrl-C stops it and removes everything it started.\n',
     )
     .action(
       cli.action(async (session, _args, options) =>
-        runSandbox({ out: session.io.stdout, err: session.io.stderr, signal: session.signal, holdExit: (what) => session.holdExit(what), json: session.isJson, nodes: options.nodes as number }),
+        runSandbox({ out: session.io.stdout, err: session.io.stderr, signal: session.signal, holdExit: (what) => session.holdExit(what), json: session.isJson, nodes: options.nodes as number, keep: options.keep === true }),
       ),
     );
 };

@@ -24,10 +24,10 @@ export function describeServed(o: DemoOutput, served: ServedAgent, slack: SlackS
   const roles = (['deploy', 'approve', 'rollback'] as const).map((r) => `${r} ${config.roles[r].map((id) => person(slack.workspace, id)).join(', ')}`);
   const held = config.apps.filter((a) => a.requireStart).map((a) => a.name);
   o.step(
-    { type: 'serve', identity: agent.identity, frontEnds: ['slack', 'api'], api: apiUrl, slack: { mode: config.slack?.mode, channel, apiUrl: slack.apiUrl }, roles: config.roles, requireStart: held },
+    { type: 'serve', identity: agent.identity, frontEnds: ['slack', 'api'], api: apiUrl, dashboard: `${apiUrl}/`, slack: { mode: config.slack?.mode, channel, apiUrl: slack.apiUrl }, roles: config.roles, requireStart: held },
     '',
     `The agent, built and served as \`switchyard serve\` does (${agent.identity}), with two front ends:`,
-    `  HTTP API for CI on ${apiUrl}, with a token made for this run (SWITCHYARD_API_TOKENS="ci:<token>")`,
+    `  HTTP API for CI on ${apiUrl}, with a token made for this run (SWITCHYARD_API_TOKENS="ci:<token>"), and the dashboard at ${apiUrl}/`,
     `  Slack app over Socket Mode, connected to the Slack stand-in at ${slack.apiUrl} (people alice, bob and carol; deploy messages in ${channel})`,
     `  roles: ${roles.join('; ')}`,
     ...held.map((app) => `  ${app} has requireStart: a deploy CI starts waits in pending until someone presses Start in Slack`),

@@ -31,6 +31,8 @@ export interface SandboxDemoOptions {
   nodes?: number;
   /** How long bob looks at the previews before he clicks Promote (default 2 s). */
   promoteAfterMs?: number;
+  /** After the rollback, leave everything running (the dashboard to look at) until the signal; then remove it as always. */
+  keep?: boolean;
 }
 
 const APP = 'blog';
@@ -93,6 +95,7 @@ export class SandboxDemo {
     await this.responses('after the rollback', nodes, FROM);
     const history = await served.agent.service.history(APP);
     this.o.step({ type: 'history', app: APP, records: history }, '', `History of ${APP} (switchyard history ${APP}):`, ...formatHistoryTable(history).map((l) => `  ${l}`));
+    if (this.options.keep) await this.kept(served);
     return [...this.problems, ...people.problems()];
   }
 
@@ -136,6 +139,20 @@ export class SandboxDemo {
     const unreachable = checks.filter((n) => !n.reachable);
     if (unreachable.length > 0) this.problems.push(`unreachable over SSH: ${unreachable.map((n) => n.name).join(', ')}`);
     return checks;
+  }
+
+  /** --keep: the sandbox stays up, with the dashboard, until Ctrl-C; that ends the run as planned, not as an interruption. */
+  private async kept(served: ServedAgent): Promise<void> {
+    const dashboard = `${served.apiUrl}/`;
+    this.o.step(
+      { type: 'kept', dashboard, api: served.apiUrl },
+      '',
+      `The sandbox keeps running (--keep): look at the dashboard on ${dashboard}`,
+      `  every app, the deploy and the rollback above (${dashboard}apps/${APP}), live as they change; CI's token still works on ${served.apiUrl}/api/v1/`,
+      '  Press Ctrl-C to remove everything.',
+    );
+    if (this.signal.aborted) return;
+    await new Promise((resolve) => this.signal.addEventListener('abort', resolve, { once: true }));
   }
 
   private async responses(stage: string, nodes: readonly FleetNode[], want: string): Promise<void> {
