@@ -39,6 +39,7 @@ export function sshFleetPort(deps: { discovery: Discovery; switcher: FleetSwitch
     async switchTo(nodes, app, colour, options = {}) {
       const result = await switcher.switchTo(nodes, app, colour, {
         repair: true,
+        ...(options.fence !== undefined ? { fence: options.fence } : {}),
         onEvent: (e) => {
           if (e.kind === 'switched') options.onProgress?.(e.done, e.total);
         },

@@ -327,6 +327,11 @@ export class DeployRunner {
       } catch (err) {
         // Woken by promote/abort or stopped by the agent: not a failure, the next pass decides.
         if (wake.signal.aborted || this.options.signal?.aborted) return;
+        // A node refused a commit by fence: the lock was taken over; an unwind would be refused too.
+        if (isFencedOut(err)) {
+          this.halt = this.lostLock(err);
+          return;
+        }
         const e = asSwitchyardError(err);
         // A revert is named apart: decide must not take its failure for a forward switch's (see onFailure).
         const kind = action.kind === 'switch' && action.reason === 'revert' ? 'revert' : action.kind;
@@ -385,6 +390,7 @@ export class DeployRunner {
     const nodes = await this.ensureNodes();
     // Never interrupted by a shutdown: a switch half done is worse than one finished.
     const outcome = await this.deps.fleet.switchTo(nodes, this.app, colour, {
+      fence: this.fence,
       onProgress: (switched, total) => this.emit({ ...this.about(), type: 'nodes', colour, switched, total }),
     });
     if (reason === 'deploy') this.lastSwitch = outcome;

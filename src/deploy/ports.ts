@@ -151,13 +151,16 @@ export interface FleetPort {
   /**
    * Two-phase switch of every node to `colour`. Rejects with a SwitchyardError
    * naming each failing node; the fleet has then already put every node back
-   * on the colour it had, so the caller only records the failure.
+   * on the colour it had, so the caller only records the failure. With
+   * `fence` (LockResult.fence), each node refuses a commit under a lower
+   * fence than one it already committed under; the switch then rejects with
+   * lock-held (this runner lost the app's lock).
    */
   switchTo(
     nodes: FleetNode[],
     app: AppConfig,
     colour: Colour,
-    options?: { onProgress?: (switched: number, total: number) => void },
+    options?: { fence?: number; onProgress?: (switched: number, total: number) => void },
   ): Promise<SwitchOutcome>;
   /** True once every node's previous nginx workers have exited; false when `until` came first. */
   waitDrained(outcome: SwitchOutcome, until: Date, signal?: AbortSignal): Promise<boolean>;

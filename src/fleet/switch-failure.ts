@@ -13,6 +13,8 @@ export interface NodeFailure {
   hint?: string;
   /** The node could not put its backup back: its file and nginx may disagree until someone settles it. */
   notPutBack: boolean;
+  /** The node refused the commit: a newer holder of the app's lock already committed there. */
+  fencedOut?: true;
 }
 
 /** A node told to disarm put its backup back (and reloaded nginx with it); that is not a failure of its own. */
@@ -20,6 +22,9 @@ export const DISARMED = 'disarmed: backup put back';
 
 /** The exit of a script that could not put a node's backup back (see settle in remote-scripts). */
 export const NOT_PUT_BACK_EXIT = 29;
+
+/** The exit of a commit refused because a newer holder of the app's lock already committed on the node. */
+export const FENCED_OUT_EXIT = 32;
 
 /** The reason a script that touches the upstream file gave for its exit, in words. */
 export function describeReloadFailure(code: number, stdout: string, seen: Map<string, string>, stderr: string): string {
@@ -31,7 +36,8 @@ export function describeReloadFailure(code: number, stdout: string, seen: Map<st
     return `nginx -t failed, backup restored (${detail.replace(/^nginx: /, '').trim()})`;
   }
   if (seen.has('disarmed')) return DISARMED;
-  for (const key of ['reload-not-applied', 'changed-since-prepare', 'nginx-not-running', 'barrier-timeout', 'busy', 'lock-failed', 'missing-tool', 'rename-failed', 'journal-failed']) {
+  if (seen.has('fenced-out')) return `refused the commit, nothing changed: ${seen.get('fenced-out')}`;
+  for (const key of ['reload-not-applied', 'changed-since-prepare', 'nginx-not-running', 'barrier-timeout', 'busy', 'node-busy', 'lock-failed', 'missing-tool', 'rename-failed', 'journal-failed', 'fence-unreadable', 'fence-failed']) {
     if (seen.has(key)) return `${key.replace(/-/g, ' ')}: ${seen.get(key)}`;
   }
   if (seen.has('reload-failed')) {
@@ -50,6 +56,7 @@ export function failures<T>(settled: PromiseSettledResult<T>[], nodes: readonly 
           error: message(s.reason),
           unheard: s.reason instanceof SwitchyardError && s.reason.code.startsWith('ssh-'),
           notPutBack: s.reason instanceof SwitchyardError && s.reason.details.notPutBack === true,
+          ...(s.reason instanceof SwitchyardError && s.reason.code === 'lock-held' ? { fencedOut: true as const } : {}),
           ...(s.reason instanceof SwitchyardError && s.reason.hint ? { hint: s.reason.hint } : {}),
         }]
       : [],
