@@ -64,6 +64,8 @@ export class ProgressPrinter {
         return `${e.verb} requested by ${formatActor(e.by)} (it is ${e.phase})`;
       case 'error':
         return `error in ${e.phase} [${e.code}]: ${e.message}`;
+      case 'warning':
+        return `warning in ${e.phase}: ${e.message}`;
       case 'resumed':
         return `resumed from ${e.phase}: ${e.how}${e.note ? ` (${e.note})` : ''}`;
       case 'finished':

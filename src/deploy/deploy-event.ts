@@ -24,6 +24,8 @@ export type DeployEvent =
   /** How long the deploy spent in `phase` (this agent's share of it when resumed). */
   | (About & { type: 'timing'; phase: Phase; ms: number })
   | (About & { type: 'error'; phase: Phase; code: string; message: string })
+  /** Something the deploy goes on through, but that people should know (a node whose drain cannot be told). */
+  | (About & { type: 'warning'; phase: Phase; message: string })
   | (About & { type: 'resumed'; phase: Phase; how: ResumeHow; note?: string })
   | (About & { type: 'finished'; phase: Phase; record: DeployRecord })
   /** The runner stopped without finishing (shutdown, lost lock, state unreachable); an agent resumes it later. */

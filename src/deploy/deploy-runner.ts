@@ -76,6 +76,8 @@ export class DeployRunner {
   private knownFleet: FleetView | undefined;
   private smokePassed = false;
   private drained = false;
+  /** The drain problems last said, so each is said once. */
+  private drainProblems = '';
   private failure: ActionFailure | undefined;
   private wake: AbortController | undefined;
   /** Why the runner must stop now (its lock is lost, or cannot be confirmed); checked before every pass and action. */
@@ -402,14 +404,24 @@ export class DeployRunner {
   /**
    * Waits in slices of pollMs so each pass re-checks the new colour's pods.
    * Without the switch's evidence (after a restart) or if the fleet cannot
-   * tell, the drain simply lasts until its deadline.
+   * tell, the drain simply lasts until its deadline; a node that cannot tell
+   * is asked again every slice, and said once per different problem.
    */
   private async waitDrained(until: Date, signal: AbortSignal): Promise<void> {
     const { clock, fleet } = this.deps;
     const slice = new Date(Math.min(until.getTime(), clock.now().getTime() + this.pollMs));
-    if (this.lastSwitch && (await fleet.waitDrained(this.lastSwitch, slice, signal).catch(() => false))) {
-      this.drained = true;
-      return;
+    if (this.lastSwitch) {
+      const verdict = await fleet.waitDrained(this.lastSwitch, slice, signal)
+        .catch((err: unknown) => ({ drained: false, problems: signal.aborted ? [] : [messageOf(err)] }));
+      if (verdict.drained) {
+        this.drained = true;
+        return;
+      }
+      const said = verdict.problems.join('; ');
+      if (said && said !== this.drainProblems) {
+        this.emit({ ...this.about(), type: 'warning', phase: 'draining', message: `cannot tell whether the old nginx workers drained (waiting out the drain): ${said}` });
+      }
+      this.drainProblems = said;
     }
     const left = slice.getTime() - clock.now().getTime();
     if (left > 0) await clock.sleep(left, signal);

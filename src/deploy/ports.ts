@@ -135,6 +135,13 @@ export interface SwitchOutcome {
   nodes: { node: string; ms: number }[];
 }
 
+/** What a wait for the old nginx workers found. */
+export interface DrainVerdict {
+  drained: boolean;
+  /** Nodes whose drain could not be told, each as `<node>: <why>`. */
+  problems: string[];
+}
+
 /**
  * The fleet of nginx nodes, over SSH.
  *
@@ -162,8 +169,12 @@ export interface FleetPort {
     colour: Colour,
     options?: { fence?: number; onProgress?: (switched: number, total: number) => void },
   ): Promise<SwitchOutcome>;
-  /** True once every node's previous nginx workers have exited; false when `until` came first. */
-  waitDrained(outcome: SwitchOutcome, until: Date, signal?: AbortSignal): Promise<boolean>;
+  /**
+   * `drained` once every node's previous nginx workers have exited; not when
+   * `until` came first or some node could not tell, each such node named with
+   * why in `problems` (it counts as not drained: unknown, never a guess).
+   */
+  waitDrained(outcome: SwitchOutcome, until: Date, signal?: AbortSignal): Promise<DrainVerdict>;
   /** GETs `path` through each node's NodePort of `colour`; rejects naming every node that did not answer `status`. */
   smoke(
     nodes: FleetNode[],

@@ -21,7 +21,7 @@ import {
   reports,
 } from './remote-scripts.js';
 import type { SshPool } from './ssh-pool.js';
-import { DISARMED, FENCED_OUT_EXIT, NOT_PUT_BACK_EXIT, type NodeFailure, describeReloadFailure, failures, message, prepareError } from './switch-failure.js';
+import { DISARMED, FENCED_OUT_EXIT, NOT_PUT_BACK_EXIT, SCRIPT_EXITS, type NodeFailure, describeReloadFailure, failures, message, prepareError } from './switch-failure.js';
 import { parseUpstream, renderUpstream, type UpstreamApp, upstreamName } from './upstream-file.js';
 
 /**
@@ -74,9 +74,10 @@ export interface LiveColours {
 
 export interface DrainReport {
   node: string;
-  /** True once every old worker exited; false when the deadline came first or the node could not be asked. */
+  /** True once every old worker exited; false when the deadline came first or it could not be told (`error`). */
   drained: boolean;
   afterMs: number;
+  /** Why the node's drain could not be told (unreachable, no nginx master to ask): not drained, as far as anyone knows. */
   error?: string;
 }
 
@@ -466,7 +467,11 @@ export class FleetSwitch {
         timeoutMs: remainingMs + 10_000,
         ...(signal ? { signal } : {}),
       });
-      const drained = reports(res.stdout).has('drained');
+      const seen = reports(res.stdout);
+      if (!seen.has('drained') && !seen.has('still-draining')) {
+        throw new SwitchyardError('ssh-command-failed', `cannot tell whether the old nginx workers drained: ${seen.get('drain-unknown') ?? `exit ${res.code}${res.stderr.trim() ? `: ${res.stderr.trim().split('\n')[0]}` : ''}`}`);
+      }
+      const drained = seen.has('drained');
       if (drained) this.onEvent({ kind: 'drained', node: report.node, done: ++done, total: draining.length });
       return { node: report.node, drained, afterMs: performance.now() - started };
     });
@@ -528,16 +533,25 @@ export class FleetSwitch {
     if (res.code !== 0) {
       const why = describeReloadFailure(res.code, res.stdout, seen, res.stderr);
       if (res.code === FENCED_OUT_EXIT) throw new SwitchyardError('lock-held', why);
-      throw new SwitchyardError('switch-commit-failed', why, {
-        details: { notPutBack: res.code === NOT_PUT_BACK_EXIT },
+      // An exit none of the scripts gives (a shell that died, a tool missing) says nothing about nginx: unknown.
+      const unknown = !SCRIPT_EXITS.has(res.code);
+      throw new SwitchyardError('switch-commit-failed', unknown ? `state unknown: ${why}` : why, {
+        details: { notPutBack: res.code === NOT_PUT_BACK_EXIT, unknown },
       });
     }
-    const ns = (key: string): number | undefined => (seen.has(key) ? Number(BigInt(seen.get(key)!) / 1_000_000n) : undefined);
-    return {
-      reloadStartedAt: ns('reload-start'),
-      reloadConfirmedAt: ns('reload-done'),
-      oldWorkers: (seen.get('old-workers') ?? '').split(/\s+/).filter(Boolean).map(Number),
-    };
+    try {
+      const ns = (key: string): number | undefined => (seen.has(key) ? Number(BigInt(seen.get(key)!) / 1_000_000n) : undefined);
+      const oldWorkers = (seen.get('old-workers') ?? '').split(/\s+/).filter(Boolean).map((p) => Number(BigInt(p)));
+      const report = { reloadStartedAt: ns('reload-start'), reloadConfirmedAt: ns('reload-done'), oldWorkers };
+      if (script === COMMIT_UPSTREAM && report.reloadConfirmedAt === undefined) throw new Error('no @reload-done line');
+      return report;
+    } catch (err) {
+      // It exited 0, so it may well have reloaded: unknown, to be put back like a node never heard from.
+      throw new SwitchyardError('switch-commit-failed', `state unknown: it exited 0 but its report cannot be read (${(err as Error).message}): ${res.stdout.trim().split('\n').slice(-3).join(' | ')}`, {
+        details: { unknown: true },
+        cause: err,
+      });
+    }
   }
 }
 

@@ -318,8 +318,12 @@ rm -f -- "$tmp" "$tmp.err"`;
  * Waits until none of the given old workers is still a child of the master
  * (they exit once their in-flight requests end), for at most $3 milliseconds.
  * $1 pid file, $2 old worker pids (space separated), $3 milliseconds.
+ * Without a running master to ask, whether the workers drained cannot be
+ * told: `@drain-unknown` and exit 3, never a guess.
  */
-export const WAIT_DRAINED = `master=$(cat -- "$1" 2>/dev/null) || { echo "@drained $(date +%s%N)"; exit 0; }
+export const WAIT_DRAINED = `master=; { read -r master < "$1"; } 2>/dev/null
+[ -n "$master" ] || { echo "@drain-unknown: cannot read nginx's pid file $1"; exit 3; }
+[ -d "/proc/$master" ] || { echo "@drain-unknown: no nginx master $master (from $1) is running"; exit 3; }
 end=$(( $(date +%s%N) / 1000000 + $3 ))
 while :; do
   if [ -r "/proc/$master/task/$master/children" ]; then

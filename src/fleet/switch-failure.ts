@@ -7,7 +7,10 @@ import { SwitchyardError } from '../errors/switchyard-error.js';
 export interface NodeFailure {
   node: FleetNode;
   error: string;
-  /** The node's own script did not report: the connection dropped or timed out, so it may have reloaded. */
+  /**
+   * The node's own script did not report (the connection dropped or timed
+   * out) or reported nothing that can be read: it may have reloaded.
+   */
   unheard: boolean;
   /** What to do about it, where the node's error says (a broken upstream file names its fix). */
   hint?: string;
@@ -25,6 +28,9 @@ export const NOT_PUT_BACK_EXIT = 29;
 
 /** The exit of a commit refused because a newer holder of the app's lock already committed on the node. */
 export const FENCED_OUT_EXIT = 32;
+
+/** Every exit the scripts that touch the upstream file give on purpose (see remote-scripts); any other leaves the node's state unknown. */
+export const SCRIPT_EXITS: ReadonlySet<number> = new Set([0, 20, 21, 22, 23, 24, 25, 26, 27, 28, NOT_PUT_BACK_EXIT, 31, FENCED_OUT_EXIT]);
 
 /** The reason a script that touches the upstream file gave for its exit, in words. */
 export function describeReloadFailure(code: number, stdout: string, seen: Map<string, string>, stderr: string): string {
@@ -54,7 +60,7 @@ export function failures<T>(settled: PromiseSettledResult<T>[], nodes: readonly 
       ? [{
           node: nodes[i]!,
           error: message(s.reason),
-          unheard: s.reason instanceof SwitchyardError && s.reason.code.startsWith('ssh-'),
+          unheard: s.reason instanceof SwitchyardError && (s.reason.code.startsWith('ssh-') || s.reason.details.unknown === true),
           notPutBack: s.reason instanceof SwitchyardError && s.reason.details.notPutBack === true,
           ...(s.reason instanceof SwitchyardError && s.reason.code === 'lock-held' ? { fencedOut: true as const } : {}),
           ...(s.reason instanceof SwitchyardError && s.reason.hint ? { hint: s.reason.hint } : {}),

@@ -13,6 +13,7 @@ import type {
   LockPort,
   LockResult,
   StatePort,
+  DrainVerdict,
   SwitchOutcome,
 } from '../../src/deploy/ports.js';
 import type { FleetNode } from '../../src/discovery/fleet-node.js';
@@ -289,11 +290,11 @@ export class FakeFleet implements FleetPort {
     return { mixedWindowMs: 4, nodes: nodes.map((n) => ({ node: n.name, ms: 20 })) };
   }
 
-  async waitDrained(_outcome: SwitchOutcome, until: Date, signal?: AbortSignal): Promise<boolean> {
+  async waitDrained(_outcome: SwitchOutcome, until: Date, signal?: AbortSignal): Promise<DrainVerdict> {
     this.onDrain?.();
     const left = until.getTime() - this.clock.now().getTime();
     await this.clock.sleep(Math.min(this.drainMs, left), signal);
-    return this.drainMs <= left;
+    return { drained: this.drainMs <= left, problems: [] };
   }
 
   async smoke(nodes: FleetNode[], app: AppConfig, colour: Colour, check: { path: string; status: number }): Promise<void> {
