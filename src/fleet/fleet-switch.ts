@@ -372,7 +372,7 @@ export class FleetSwitch {
     const go = new PassThrough();
     let output = '';
     const seen = new Set<string>();
-    const signals = { 'node-locked': signal(), armed: signal() };
+    const signals = { 'node-locked': latch(), armed: latch() };
     const started = performance.now();
     const done = this.runScript(node, COMMIT_UPSTREAM, path, {
       stdin: go,
@@ -567,7 +567,7 @@ interface Commit {
 }
 
 const noop = (): void => undefined;
-function signal(): { promise: Promise<void>; resolve: () => void } {
+function latch(): { promise: Promise<void>; resolve: () => void } {
   let resolve: () => void = noop;
   const promise = new Promise<void>((r) => (resolve = r));
   return { promise, resolve: () => resolve() };
