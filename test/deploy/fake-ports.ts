@@ -244,6 +244,8 @@ export class FakeFleet implements FleetPort {
   drainMs = 500;
   /** Called while draining (lets a test break the new colour mid-drain). */
   onDrain: (() => void) | undefined;
+  /** Nodes whose drain cannot be told, each as `<node>: <why>`, for every wait. */
+  drainProblems: string[] = [];
 
   readonly nodes: FleetNode[];
   private readonly clock: Clock;
@@ -294,7 +296,7 @@ export class FakeFleet implements FleetPort {
     this.onDrain?.();
     const left = until.getTime() - this.clock.now().getTime();
     await this.clock.sleep(Math.min(this.drainMs, left), signal);
-    return { drained: this.drainMs <= left, problems: [] };
+    return { drained: this.drainMs <= left && this.drainProblems.length === 0, problems: this.drainProblems };
   }
 
   async smoke(nodes: FleetNode[], app: AppConfig, colour: Colour, check: { path: string; status: number }): Promise<void> {
