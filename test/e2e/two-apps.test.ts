@@ -40,5 +40,5 @@ describeOnFleet('two apps deployed at once on the same real nodes (docs/architec
       const { version } = await expectConsistent(story.env, { app });
       expect(version).toBe(app === failed.app ? '1.0.0' : '2.0.0');
     }
-  });
+  }, 120_000);
 });

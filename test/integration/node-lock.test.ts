@@ -64,5 +64,5 @@ describeOnFleet('one switch per nginx at a time: two apps on the same nodes (doc
     }
     // The first node in lock order is where www waited, naming who held it.
     expect(events.find((e) => e.kind === 'node-lock-waiting')).toMatchObject({ node: 'node-1', holder: expect.stringMatching(/^blog\.conf \(pid \d+\)$/) });
-  });
+  }, 120_000);
 });
