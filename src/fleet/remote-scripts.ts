@@ -39,15 +39,8 @@
  */
 
 /** The files a switch keeps beside an app's upstream file. */
-export function nodeFiles(live: string): { staged: string; backup: string; journal: string; lock: string; nodeLock: string } {
-  const dir = live.slice(0, live.lastIndexOf('/'));
-  return {
-    staged: `${live}.staged`,
-    backup: `${live}.switchyard-backup`,
-    journal: `${live}.switchyard-armed`,
-    lock: `${live}.switchyard-lock`,
-    nodeLock: `${dir}/switchyard-node.lock`,
-  };
+export function nodeFiles(live: string): { staged: string; backup: string; journal: string; lock: string } {
+  return { staged: `${live}.staged`, backup: `${live}.switchyard-backup`, journal: `${live}.switchyard-armed`, lock: `${live}.switchyard-lock` };
 }
 
 /**
