@@ -3,7 +3,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { startLoad } from '../../src/sandbox/load/http-load.js';
-import { untilAppState } from '../support/app-state-in-store.js';
+import { untilAppState, untilLockFree } from '../support/app-state-in-store.js';
 import { alice, deployStories } from '../support/deploy-story.js';
 import { expectConsistent } from '../support/expect-consistent.js';
 import { describeOnFleet, hookedTestCommand } from '../support/fleet.js';
@@ -37,6 +37,7 @@ describeOnFleet('two apps deployed at once on the same real nodes (docs/architec
     expect(report.bodies[`${failed.app} 2.0.0`], `no request was answered by ${failed.app} 2.0.0`).toBeUndefined();
 
     for (const app of ['blog', 'www']) {
+      await untilLockFree(story.env, app);
       const { version } = await expectConsistent(story.env, { app });
       expect(version).toBe(app === failed.app ? '1.0.0' : '2.0.0');
     }
