@@ -39,6 +39,7 @@ export function sshFleetPort(deps: { discovery: Discovery; switcher: FleetSwitch
     async switchTo(nodes, app, colour, options = {}) {
       const result = await switcher.switchTo(nodes, app, colour, {
         repair: true,
+        ...(options.fence !== undefined ? { fence: options.fence } : {}),
         onEvent: (e) => {
           if (e.kind === 'switched') options.onProgress?.(e.done, e.total);
         },
@@ -56,7 +57,10 @@ export function sshFleetPort(deps: { discovery: Discovery; switcher: FleetSwitch
     async waitDrained(outcome, until, signal) {
       const { result, fleetNodes } = outcome as FleetOutcome;
       const drains = await switcher.waitDrained(fleetNodes, result, until, signal);
-      return drains.every((d) => d.drained);
+      // A cancelled wait is not a problem of the node's.
+      const problems = signal?.aborted ? [] : drains.flatMap((d) => (d.error ? [`${d.node}: ${d.error}`] : []));
+      for (const problem of problems) log.warn({ app: result.app, problem }, 'cannot tell whether a node drained; it counts as not drained');
+      return { drained: drains.every((d) => d.drained), problems };
     },
 
     async smoke(nodes, app, colour, check, signal) {

@@ -69,6 +69,8 @@ export class ProgressPrinter {
       }
       case 'error':
         return `error in ${e.phase} [${e.code}]: ${e.message}${e.hint ? ` — ${e.hint}` : ''}`;
+      case 'warning':
+        return `warning in ${e.phase}: ${e.message}`;
       case 'resumed':
         return `resumed from ${e.phase}: ${e.how}${e.note ? ` (${e.note})` : ''}`;
       case 'finished':

@@ -30,6 +30,8 @@ export type DeployEvent =
    */
   | (About & { type: 'readiness'; phase: Phase; colour: Colour; change: 'lost' | 'regained'; ready: number; desired: number; since: string; until?: string })
   | (About & { type: 'error'; phase: Phase; code: string; message: string; hint?: string })
+  /** Something the deploy goes on through, but that people should know (a node whose drain cannot be told). */
+  | (About & { type: 'warning'; phase: Phase; message: string })
   | (About & { type: 'resumed'; phase: Phase; how: ResumeHow; note?: string })
   | (About & { type: 'finished'; phase: Phase; record: DeployRecord })
   /** The runner stopped without finishing (shutdown, lost lock, state unreachable); an agent resumes it later. */

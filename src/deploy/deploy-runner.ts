@@ -81,6 +81,8 @@ export class DeployRunner {
   private knownFleet: FleetView | undefined;
   private smokePassed = false;
   private drained = false;
+  /** The drain problems last said, so each is said once. */
+  private drainProblems = '';
   private failure: ActionFailure | undefined;
   private wake: AbortController | undefined;
   /** Why the runner must stop now (its lock is lost, or cannot be confirmed); checked before every pass and action. */
@@ -374,6 +376,11 @@ export class DeployRunner {
       } catch (err) {
         // Woken by promote/abort or stopped by the agent: not a failure, the next pass decides.
         if (wake.signal.aborted || this.options.signal?.aborted) return;
+        // A node refused a commit by fence: the lock was taken over; an unwind would be refused too.
+        if (isFencedOut(err)) {
+          this.halt = { reason: this.lostLock(err), err };
+          return;
+        }
         // A revert is named apart: decide must not take its failure for a forward switch's (see onFailure).
         const kind = action.kind === 'switch' && action.reason === 'revert' ? 'revert' : action.kind;
         this.failure = this.failed(kind, asSwitchyardError(err));
@@ -437,6 +444,7 @@ export class DeployRunner {
     const nodes = await this.ensureNodes();
     // Never interrupted by a shutdown: a switch half done is worse than one finished.
     const outcome = await this.deps.fleet.switchTo(nodes, this.app, colour, {
+      fence: this.fence,
       onProgress: (switched, total) => this.emit({ ...this.about(), type: 'nodes', colour, switched, total }),
     });
     if (reason === 'deploy') this.lastSwitch = outcome;
@@ -448,14 +456,24 @@ export class DeployRunner {
   /**
    * Waits in slices of pollMs so each pass re-checks the new colour's pods.
    * Without the switch's evidence (after a restart) or if the fleet cannot
-   * tell, the drain simply lasts until its deadline.
+   * tell, the drain simply lasts until its deadline; a node that cannot tell
+   * is asked again every slice, and said once per different problem.
    */
   private async waitDrained(until: Date, signal: AbortSignal): Promise<void> {
     const { clock, fleet } = this.deps;
     const slice = new Date(Math.min(until.getTime(), clock.now().getTime() + this.pollMs));
-    if (this.lastSwitch && (await fleet.waitDrained(this.lastSwitch, slice, signal).catch(() => false))) {
-      this.drained = true;
-      return;
+    if (this.lastSwitch) {
+      const verdict = await fleet.waitDrained(this.lastSwitch, slice, signal)
+        .catch((err: unknown) => ({ drained: false, problems: signal.aborted ? [] : [messageOf(err)] }));
+      if (verdict.drained) {
+        this.drained = true;
+        return;
+      }
+      const said = verdict.problems.join('; ');
+      if (said && said !== this.drainProblems) {
+        this.emit({ ...this.about(), type: 'warning', phase: 'draining', message: `cannot tell whether the old nginx workers drained (waiting out the drain): ${said}` });
+      }
+      this.drainProblems = said;
     }
     const left = slice.getTime() - clock.now().getTime();
     if (left > 0) await clock.sleep(left, signal);

@@ -149,6 +149,13 @@ export interface SwitchOutcome {
   nodes: { node: string; ms: number }[];
 }
 
+/** What a wait for the old nginx workers found. */
+export interface DrainVerdict {
+  drained: boolean;
+  /** Nodes whose drain could not be told, each as `<node>: <why>`. */
+  problems: string[];
+}
+
 /**
  * The fleet of nginx nodes, over SSH.
  *
@@ -165,16 +172,23 @@ export interface FleetPort {
   /**
    * Two-phase switch of every node to `colour`. Rejects with a SwitchyardError
    * naming each failing node; the fleet has then already put every node back
-   * on the colour it had, so the caller only records the failure.
+   * on the colour it had, so the caller only records the failure. With
+   * `fence` (LockResult.fence), each node refuses a commit under a lower
+   * fence than one it already committed under; the switch then rejects with
+   * lock-held (this runner lost the app's lock).
    */
   switchTo(
     nodes: FleetNode[],
     app: AppConfig,
     colour: Colour,
-    options?: { onProgress?: (switched: number, total: number) => void },
+    options?: { fence?: number; onProgress?: (switched: number, total: number) => void },
   ): Promise<SwitchOutcome>;
-  /** True once every node's previous nginx workers have exited; false when `until` came first. */
-  waitDrained(outcome: SwitchOutcome, until: Date, signal?: AbortSignal): Promise<boolean>;
+  /**
+   * `drained` once every node's previous nginx workers have exited; not when
+   * `until` came first or some node could not tell, each such node named with
+   * why in `problems` (it counts as not drained: unknown, never a guess).
+   */
+  waitDrained(outcome: SwitchOutcome, until: Date, signal?: AbortSignal): Promise<DrainVerdict>;
   /** GETs `path` through each node's NodePort of `colour`; rejects naming every node that did not answer `status`. */
   smoke(
     nodes: FleetNode[],

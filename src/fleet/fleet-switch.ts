@@ -21,7 +21,7 @@ import {
   reports,
 } from './remote-scripts.js';
 import type { SshPool } from './ssh-pool.js';
-import { DISARMED, NOT_PUT_BACK_EXIT, type NodeFailure, describeReloadFailure, failures, message, prepareError } from './switch-failure.js';
+import { DISARMED, FENCED_OUT_EXIT, NOT_PUT_BACK_EXIT, SCRIPT_EXITS, type NodeFailure, describeReloadFailure, failures, message, prepareError } from './switch-failure.js';
 import { parseUpstream, renderUpstream, type UpstreamApp, upstreamName } from './upstream-file.js';
 
 /**
@@ -74,9 +74,10 @@ export interface LiveColours {
 
 export interface DrainReport {
   node: string;
-  /** True once every old worker exited; false when the deadline came first or the node could not be asked. */
+  /** True once every old worker exited; false when the deadline came first or it could not be told (`error`). */
   drained: boolean;
   afterMs: number;
+  /** Why the node's drain could not be told (unreachable, no nginx master to ask): not drained, as far as anyone knows. */
   error?: string;
 }
 
@@ -98,7 +99,9 @@ export interface AfterSwitchApp {
 
 export type FleetEvent =
   | { kind: 'prepared' | 'switched' | 'reverted' | 'drained'; node: string; done: number; total: number }
-  | { kind: 'switch-failed'; node: string; error: string };
+  | { kind: 'switch-failed'; node: string; error: string }
+  /** The node's nginx is busy with another run (another app's switch, a settle): this one waits for it. */
+  | { kind: 'node-lock-waiting'; node: string; holder: string };
 
 const upstreamPath = (nginx: NginxConfig, app: FleetApp): string => `${nginx.backendsDir}/${app.name}.conf`;
 
@@ -220,13 +223,16 @@ export class FleetSwitch {
   /**
    * Switches every node to `to`. Nodes already there are left alone, so a
    * repeated switch changes nothing. With `repair`, nodes that disagree are
-   * all brought to `to` (used to unwind a switch that was interrupted).
+   * all brought to `to` (used to unwind a switch that was interrupted). With
+   * `fence` (the app's lock's LockResult.fence), each node refuses the commit
+   * if a higher one already committed there, and the switch fails with
+   * lock-held.
    */
   async switchTo(
     nodes: readonly FleetNode[],
     app: FleetApp,
     to: Colour,
-    options: { repair?: boolean; onEvent?: (event: FleetEvent) => void } = {},
+    options: { repair?: boolean; fence?: number; onEvent?: (event: FleetEvent) => void } = {},
   ): Promise<SwitchResult> {
     const emit = (event: FleetEvent): void => {
       this.onEvent(event);
@@ -282,14 +288,16 @@ export class FleetSwitch {
     const prepareMs = performance.now() - prepareStart;
 
     // Phase 2: commit every node at once (the connections are open; the
-    // pool's bound is for opening them). Each node arms, then waits at the
-    // barrier until every node has armed; only then are all told to reload.
+    // pool's bound is for opening them). Each node takes its node lock (one
+    // node at a time, see lockNodes), arms, then waits at the barrier until
+    // every node has armed; only then are all told to reload.
     const commitStart = performance.now();
     const pendingNodes = pending.map((r) => r.node);
-    const commits = pendingNodes.map((node) => this.startCommit(node, path));
+    const commits = pendingNodes.map((node) => this.startCommit(node, path, options.fence, emit));
+    await this.lockNodes(commits);
     await Promise.all(commits.map((c) => c.armedOrDone));
     const allArmed = commits.every((c) => c.armed());
-    for (const c of commits) c.go.end(allArmed ? 'reload\n' : 'disarm\n');
+    for (const c of commits) if (!c.go.writableEnded) c.go.end(allArmed ? 'reload\n' : 'disarm\n');
     let switched = 0;
     const settled = await Promise.allSettled(
       commits.map(async (c) => {
@@ -334,27 +342,66 @@ export class FleetSwitch {
   }
 
   /**
-   * Starts a node's commit: it arms, reports `@armed`, and waits at the
-   * barrier for `go` to say reload or disarm.
+   * Takes the node lock of every node one after the other, in one order
+   * (by address) for every switch of every app: a switch holding some nodes
+   * waits only for nodes later in that order, so two switches never wait on
+   * each other, whatever nodes they share. A node is asked once the one
+   * before it holds its lock; the whole wait is bounded by the command
+   * timeout. When a node cannot take its lock, the rest are not asked and
+   * every node is told to disarm.
    */
-  private startCommit(node: FleetNode, path: string): Commit {
+  private async lockNodes(commits: Commit[]): Promise<void> {
+    const ordered = [...commits].sort((a, b) => (lockOrder(a.node) < lockOrder(b.node) ? -1 : 1));
+    const deadline = performance.now() + this.pool.commandTimeoutMs;
+    for (const c of ordered) {
+      c.go.write(`lock ${Math.max(0, Math.round(deadline - performance.now()))}\n`);
+      await c.lockedOrDone;
+      if (!c.locked()) {
+        for (const other of commits) other.go.end('disarm\n');
+        return;
+      }
+    }
+  }
+
+  /**
+   * Starts a node's commit: once told `lock` it takes the node lock, arms,
+   * reports `@armed`, and waits at the barrier for `go` to say reload or
+   * disarm.
+   */
+  private startCommit(node: FleetNode, path: string, fence: number | undefined, emit: (event: FleetEvent) => void): Commit {
     const go = new PassThrough();
     let output = '';
-    let armed = false;
-    let onArmed: () => void = () => undefined;
-    const armedSeen = new Promise<void>((resolve) => (onArmed = resolve));
+    const seen = new Set<string>();
+    const signals = { 'node-locked': latch(), armed: latch() };
     const started = performance.now();
     const done = this.runScript(node, COMMIT_UPSTREAM, path, {
       stdin: go,
+      // A long timeout: the node may first wait for its node lock (lockNodes bounds that).
+      timeoutMs: 2 * this.pool.commandTimeoutMs,
+      ...(fence !== undefined ? { fence } : {}),
       onStdout: (chunk) => {
         output += chunk.toString();
-        if (!armed && /^@armed$/m.test(output)) {
-          armed = true;
-          onArmed();
+        for (const m of output.matchAll(/^@(node-locked|armed|node-lock-waiting)(?:: (.*))?\n/gm)) {
+          const key = m[1]!;
+          if (seen.has(key)) continue;
+          seen.add(key);
+          if (key === 'node-lock-waiting') {
+            this.log.warn({ node: node.name, path, holder: m[2] }, 'waiting for the node lock: another run is testing or reloading its nginx');
+            emit({ kind: 'node-lock-waiting', node: node.name, holder: m[2] ?? '' });
+          } else signals[key as keyof typeof signals].resolve();
         }
       },
     }).then((report) => ({ ...report, commitMs: performance.now() - started }));
-    return { node, go, done, armed: () => armed, armedOrDone: Promise.race([armedSeen, done.then(noop, noop)]) };
+    const orDone = (p: Promise<void>): Promise<void> => Promise.race([p, done.then(noop, noop)]);
+    return {
+      node,
+      go,
+      done,
+      locked: () => seen.has('node-locked'),
+      lockedOrDone: orDone(signals['node-locked'].promise),
+      armed: () => seen.has('armed'),
+      armedOrDone: orDone(signals.armed.promise),
+    };
   }
 
   /**
@@ -389,8 +436,12 @@ export class FleetSwitch {
       : `no node had reloaded ${to}; every node was put back on ${from}`;
     const stuckText = stuck.length > 0 ? `; COULD NOT PUT BACK ${stuck.map((f) => `${f.node.name} (${f.error})`).join(', ')}` : '';
     this.log.error({ app: app.name, from, to, failed, stuck }, 'fleet switch failed');
-    return new SwitchyardError('switch-commit-failed', `switching ${app.name} to ${to} failed on ${why}; ${putBack}${stuckText}`, {
-      hint: stuck.length > 0
+    // A node that refused by fence says this runner lost the app's lock: the runner must stop, not unwind.
+    const fencedOut = failed.some((f) => f.fencedOut);
+    return new SwitchyardError(fencedOut ? 'lock-held' : 'switch-commit-failed', `switching ${app.name} to ${to} failed on ${why}; ${putBack}${stuckText}`, {
+      hint: fencedOut
+        ? `another holder of ${app.name}'s lock has committed since this run took it: this run stops; see \`switchyard status ${app.name}\``
+        : stuck.length > 0
         ? `nodes may now disagree: fix the named nodes, then run \`switchyard rollback ${app.name}\``
         : `every node serves ${from}; fix the named node(s) and deploy again`,
       details: { failed: failed.map((f) => ({ node: f.node.name, error: f.error })), notPutBack: stuck.map((f) => f.node.name) },
@@ -416,7 +467,11 @@ export class FleetSwitch {
         timeoutMs: remainingMs + 10_000,
         ...(signal ? { signal } : {}),
       });
-      const drained = reports(res.stdout).has('drained');
+      const seen = reports(res.stdout);
+      if (!seen.has('drained') && !seen.has('still-draining')) {
+        throw new SwitchyardError('ssh-command-failed', `cannot tell whether the old nginx workers drained: ${seen.get('drain-unknown') ?? `exit ${res.code}${res.stderr.trim() ? `: ${res.stderr.trim().split('\n')[0]}` : ''}`}`);
+      }
+      const drained = seen.has('drained');
       if (drained) this.onEvent({ kind: 'drained', node: report.node, done: ++done, total: draining.length });
       return { node: report.node, drained, afterMs: performance.now() - started };
     });
@@ -470,34 +525,55 @@ export class FleetSwitch {
     node: FleetNode,
     script: string,
     path: string,
-    io: { stdin?: PassThrough; onStdout?: (chunk: Buffer) => void; timeoutMs?: number } = {},
+    io: { stdin?: PassThrough; onStdout?: (chunk: Buffer) => void; timeoutMs?: number; fence?: number } = {},
   ): Promise<ReloadReport> {
-    const res = await this.pool.exec(node, script, this.fileArgs(path), io);
+    const { fence, ...exec } = io;
+    const res = await this.pool.exec(node, script, [...this.fileArgs(path), ...(fence !== undefined ? [String(fence)] : [])], exec);
     const seen = reports(res.stdout);
     if (res.code !== 0) {
-      throw new SwitchyardError('switch-commit-failed', describeReloadFailure(res.code, res.stdout, seen, res.stderr), {
-        details: { notPutBack: res.code === NOT_PUT_BACK_EXIT },
+      const why = describeReloadFailure(res.code, res.stdout, seen, res.stderr);
+      if (res.code === FENCED_OUT_EXIT) throw new SwitchyardError('lock-held', why);
+      // An exit none of the scripts gives (a shell that died, a tool missing) says nothing about nginx: unknown.
+      const unknown = !SCRIPT_EXITS.has(res.code);
+      throw new SwitchyardError('switch-commit-failed', unknown ? `state unknown: ${why}` : why, {
+        details: { notPutBack: res.code === NOT_PUT_BACK_EXIT, unknown },
       });
     }
-    const ns = (key: string): number | undefined => (seen.has(key) ? Number(BigInt(seen.get(key)!) / 1_000_000n) : undefined);
-    return {
-      reloadStartedAt: ns('reload-start'),
-      reloadConfirmedAt: ns('reload-done'),
-      oldWorkers: (seen.get('old-workers') ?? '').split(/\s+/).filter(Boolean).map(Number),
-    };
+    try {
+      const ns = (key: string): number | undefined => (seen.has(key) ? Number(BigInt(seen.get(key)!) / 1_000_000n) : undefined);
+      const oldWorkers = (seen.get('old-workers') ?? '').split(/\s+/).filter(Boolean).map((p) => Number(BigInt(p)));
+      const report = { reloadStartedAt: ns('reload-start'), reloadConfirmedAt: ns('reload-done'), oldWorkers };
+      if (script === COMMIT_UPSTREAM && report.reloadConfirmedAt === undefined) throw new Error('no @reload-done line');
+      return report;
+    } catch (err) {
+      // It exited 0, so it may well have reloaded: unknown, to be put back like a node never heard from.
+      throw new SwitchyardError('switch-commit-failed', `state unknown: it exited 0 but its report cannot be read (${(err as Error).message}): ${res.stdout.trim().split('\n').slice(-3).join(' | ')}`, {
+        details: { unknown: true },
+        cause: err,
+      });
+    }
   }
 }
 
 interface Commit {
   node: FleetNode;
-  /** The barrier: `reload` or `disarm`, written once every node armed or one failed. */
+  /** First `lock <ms>` (its turn to take the node lock), then the barrier: `reload` or `disarm`. */
   go: PassThrough;
+  locked: () => boolean;
+  lockedOrDone: Promise<void>;
   armed: () => boolean;
   armedOrDone: Promise<void>;
   done: Promise<ReloadReport & { commitMs: number }>;
 }
 
 const noop = (): void => undefined;
+function latch(): { promise: Promise<void>; resolve: () => void } {
+  let resolve: () => void = noop;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve: () => resolve() };
+}
+/** The order in which every switch takes node locks. */
+const lockOrder = (node: FleetNode): string => `${node.address}:${node.port}`;
 interface ReloadReport {
   reloadStartedAt: number | undefined;
   reloadConfirmedAt: number | undefined;

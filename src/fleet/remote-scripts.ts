@@ -13,6 +13,19 @@
  *   <app>.conf.switchyard-armed   the journal (below)
  *   <app>.conf.switchyard-lock    flock(1)ed by every script that reads or
  *                                 writes the file, so runs never interleave
+ *   <app>.conf.fence              the highest fencing token a commit ran under
+ * and, shared by every app on the node:
+ *   switchyard-node.lock          flock(1)ed, after the app's lock, by whatever
+ *                                 tests or reloads nginx (arm → reload →
+ *                                 confirm, a settle, a revert), and holding
+ *                                 the name of the run that holds it
+ *
+ * A reload loads every app's files, so while one app's file is armed no other
+ * run may test or reload that nginx: the node lock is held from before arming
+ * until the reload is confirmed or the backup is back and nginx runs it.
+ * Locks are always taken app first, node second, and a switch takes its nodes'
+ * locks one node at a time in one order (FleetSwitch), so no two runs ever
+ * wait on each other.
  *
  * The journal exists while the file may differ from what nginx runs: it is
  * written before the staged file is renamed in (or a backup put back), and
@@ -34,13 +47,13 @@ export function nodeFiles(live: string): { staged: string; backup: string; journ
  * Shared by the scripts that touch the upstream file, which all take the same
  * arguments: $1 live file, $2 nginx test command, $3 nginx reload command,
  * $4 nginx pid file, $5 ms to wait for a reload, $6 ms to wait at the commit
- * barrier, $7 ms to wait for the lock.
+ * barrier, $7 ms to wait for a lock.
  *
  * SIGHUP and SIGPIPE are ignored: when the agent dies (SIGKILL, OOM, an
  * evicted pod) its connection goes, and a report written to it must not kill
  * a script that still has to put a file back. Reports go through `say`,
- * which carries on when nobody listens. The nginx commands run with the lock's
- * descriptor closed, so a daemon one of them starts cannot hold the lock.
+ * which carries on when nobody listens. The nginx commands run with the locks'
+ * descriptors closed, so a daemon one of them starts cannot hold a lock.
  *
  * A reload's exit status proves nothing (`nginx -s reload` and `service nginx
  * reload` return 0 even when the master then fails to apply the config), so a
@@ -54,6 +67,7 @@ export function nodeFiles(live: string): { staged: string; backup: string; journ
 const COMMON = `trap '' HUP PIPE
 live=$1 test_cmd=$2 reload_cmd=$3 pid_file=$4 confirm_ms=$5 barrier_ms=$6 lock_ms=$7
 staged=$live.staged backup=$live.switchyard-backup journal=$live.switchyard-armed
+node_lock=\${live%/*}/switchyard-node.lock
 say() { printf '%s\\n' "$*" 2>/dev/null || :; }
 hold_lock() {
   command -v flock >/dev/null && command -v setsid >/dev/null || { say "@missing-tool: flock and setsid (util-linux) are needed"; exit 27; }
@@ -61,7 +75,19 @@ hold_lock() {
   flock -w "$(( (lock_ms + 999) / 1000 ))" 9 || {
     say "@busy: another switchyard run has held $live.switchyard-lock for over $(( lock_ms / 1000 )) s"; exit 28; }
 }
-nginx_test() { out=$(sh -c "$test_cmd" 9>&- 2>&1); }
+# $1: ms to wait. Says who it waits for, so a switch held up by another app's says so rather than hang
+# silently, then writes its own name in the lock file for the next one to read.
+hold_node_lock() {
+  exec 8>>"$node_lock" || { say "@lock-failed: cannot open $node_lock"; exit 27; }
+  if ! flock -n 8; then
+    holder=$(cat -- "$node_lock" 2>/dev/null)
+    say "@node-lock-waiting: \${holder:-another switchyard run}"
+    flock -w "$(( $1 / 1000 )).$(( $1 % 1000 / 100 ))" 8 || {
+      say "@node-busy: \${holder:-another switchyard run} has held $node_lock for over $(( $1 / 1000 )) s"; exit 28; }
+  fi
+  printf '%s (pid %s)\\n' "\${live##*/}" "$$" > "$node_lock" 2>/dev/null || :
+}
+nginx_test() { out=$(sh -c "$test_cmd" 8>&- 9>&- 2>&1); }
 restore() {
   [ -f "$backup" ] || { say "@restore-failed: there is no backup $backup to put back"; return 1; }
   cp -p -- "$backup" "$live.restore" 2>/dev/null && mv -f -- "$live.restore" "$live" && cmp -s -- "$backup" "$live" || {
@@ -101,7 +127,7 @@ reload() {
   read_master || { why="no live nginx master in $pid_file"; return 3; }
   workers; old=" $kids "
   say "@reload-start $(date +%s%N)"
-  if ! why=$(sh -c "$reload_cmd" 9>&- 2>&1); then return 1; fi
+  if ! why=$(sh -c "$reload_cmd" 8>&- 9>&- 2>&1); then return 1; fi
   # nginx's master lets old workers go on accepting for 100 ms after the new
   # ones start, so there is nothing to see before then.
   sleep 0.1
@@ -150,7 +176,7 @@ settle() {
 export const READ_UPSTREAM = `${COMMON}
 [ -f "$live" ] || [ -e "$journal" ] || { echo "no such file: $live" >&2; exit 3; }
 hold_lock
-if [ -e "$journal" ]; then settle || exit 29; say "@settled: put $backup back and reloaded nginx"; fi
+if [ -e "$journal" ]; then hold_node_lock "$lock_ms"; settle || exit 29; say "@settled: put $backup back and reloaded nginx"; fi
 say "@file"
 cat -- "$live"`;
 
@@ -161,47 +187,81 @@ cat -- "$live"`;
  */
 export const STAGE_UPSTREAM = `${COMMON}
 hold_lock
-[ ! -e "$journal" ] || settle || exit 29
+[ ! -e "$journal" ] || { hold_node_lock "$lock_ms"; settle; } || exit 29
 umask 022
 cp -p -- "$live" "$staged.tmp" && cat > "$staged.tmp" && mv -f -- "$staged.tmp" "$staged" &&
   cp -p -- "$live" "$backup.tmp" && mv -f -- "$backup.tmp" "$backup" || exit 1`;
 
 /**
- * Commits one node in two steps with a barrier between them, on one channel:
- * arm (journal, rename the staged file in, atomically, and run `nginx -t`),
- * report `@armed`, then wait for a word on stdin. `reload` reloads and
- * confirms; anything else, stdin closing, or no word within the barrier time
- * (a frozen or cut-off agent) settles the node. The agent says `reload` only
- * once every node has armed, so a failed `nginx -t` anywhere needs no reload
- * anywhere, and the reloads start together, which keeps the mixed window
- * short. Refuses if the live file changed since prepare read it.
+ * Commits one node in two steps with a barrier between them, on one channel.
+ * Under the app's lock it first waits for the word `lock <ms>` on stdin and
+ * takes the node lock, waiting at most that long (anything else: it leaves,
+ * having changed nothing), and reports `@node-locked`. Then it arms (journal,
+ * rename the staged file in, atomically, and run `nginx -t`), reports
+ * `@armed`, and waits for a second word. `reload` reloads and confirms;
+ * anything else, stdin closing, or no word within the barrier time (a frozen
+ * or cut-off agent) settles the node. The agent says `reload` only once every
+ * node has armed, so a failed `nginx -t` anywhere needs no reload anywhere,
+ * and the reloads start together, which keeps the mixed window short.
+ * Refuses if the live file changed since prepare read it.
+ *
+ * $8, when given, is the fencing token of the app's lock the run holds
+ * (LockResult.fence). The node keeps the highest token a commit ran under
+ * and refuses a lower one before changing anything: a runner whose lock was
+ * taken over while it was frozen or cut off cannot commit, whatever it
+ * believes.
  */
 export const COMMIT_UPSTREAM = `${COMMON}
+fence=$8 fence_file=$live.fence
+# Each word is read by the shell itself so that a reload starts the moment its word comes; a
+# watchdog interrupts the read if none comes within the barrier time (a frozen or cut-off agent).
+# It runs in a session of its own, so one kill of its group ends it and its sleep together
+# (however soon), without a descriptor that would hold the channel open; and it signals only this
+# script (a script killed outright leaves its pid free).
+timed_out=
+trap 'timed_out=1' ALRM
+watch() {
+  setsid sh -c 'sleep "$1"; grep -qa switchyard "/proc/$2/cmdline" && kill -s ALRM "$2"' watchdog "$(( (barrier_ms + 999) / 1000 ))" $$ </dev/null >/dev/null 2>&1 8>&- 9>&- &
+  watchdog=$!
+}
+unwatch() { kill -- "-$watchdog" 2>/dev/null || kill "$watchdog" 2>/dev/null; }
+no_word() { say "@barrier-timeout: no word from switchyard within $(( barrier_ms / 1000 )) s"; }
 hold_lock
+watch
+word= node_ms=; read -r word node_ms
+unwatch
+[ -z "$timed_out" ] || { no_word; exit 31; }
+[ "$word" = lock ] || { say "@disarmed"; exit 26; }
+hold_node_lock "$node_ms"
+say "@node-locked"
+if [ -n "$fence" ]; then
+  seen=0; [ ! -e "$fence_file" ] || { read -r seen < "$fence_file"; } 2>/dev/null || seen=
+  case $seen in ''|*[!0-9]*) say "@fence-unreadable: $fence_file holds no fencing token"; exit 21 ;; esac
+  [ "$fence" -ge "$seen" ] || {
+    say "@fenced-out: this run holds the app's lock under fence $fence, but a commit under fence $seen (a newer holder of the lock) already ran here ($fence_file)"; exit 32; }
+  [ "$fence" -eq "$seen" ] || { printf '%s\\n' "$fence" > "$fence_file.tmp" && mv -f -- "$fence_file.tmp" "$fence_file"; } || {
+    say "@fence-failed: cannot write $fence_file"; exit 21; }
+fi
 [ ! -e "$journal" ] || settle || exit 29
 cmp -s -- "$live" "$backup" || { say "@changed-since-prepare: $live no longer matches what prepare read"; exit 20; }
 journal_write backup || exit 21
 mv -f -- "$staged" "$live" || { rm -f -- "$journal"; say "@rename-failed: cannot rename $staged to $live"; exit 21; }
 if ! nginx_test; then
-  # A config that fails the test cannot have been loaded by anyone: putting the file back is enough.
-  restore && rm -f -- "$journal" || exit 29
+  # Under the node lock no other switch reloaded, so nginx still runs the backup and putting it back
+  # is enough, unless something else (salt, certbot) reloaded since arming: then it may run the
+  # armed file (a failing test command proves little), and a settle reloads the backup.
+  generation
+  if [ "$gen" = "$(journal_says generation)" ]; then restore && rm -f -- "$journal" || exit 29; else settle || exit 29; fi
   printf '@nginx-test-failed\\n%s\\n' "$out" 2>/dev/null
   exit 22
 fi
-# The barrier, read by the shell itself so that a reload starts the moment the word comes;
-# a watchdog interrupts the read if none does. It runs in a session of its own, so one kill of
-# its group ends it and its sleep together (however soon), without a descriptor that would hold
-# the channel open; and it signals only this script (a script killed outright leaves its pid free).
-timed_out=
-trap 'timed_out=1' ALRM
-setsid sh -c 'sleep "$1"; grep -qa switchyard "/proc/$2/cmdline" && kill -s ALRM "$2"' watchdog "$(( (barrier_ms + 999) / 1000 ))" $$ </dev/null >/dev/null 2>&1 9>&- &
-watchdog=$!
+watch
 say "@armed"
 go=; read -r go
-kill -- "-$watchdog" 2>/dev/null || kill "$watchdog" 2>/dev/null
+unwatch
 if [ "$go" != reload ]; then
   settle || exit 29
-  [ -z "$timed_out" ] || { say "@barrier-timeout: no word from switchyard within $(( barrier_ms / 1000 )) s"; exit 31; }
+  [ -z "$timed_out" ] || { no_word; exit 31; }
   say "@disarmed"; exit 26
 fi
 reload; rc=$?
@@ -220,6 +280,7 @@ esac`;
  */
 export const REVERT_UPSTREAM = `${COMMON}
 hold_lock
+hold_node_lock "$lock_ms"
 if [ -e "$journal" ]; then settle || exit 29; exit 0; fi
 journal_write other || exit 21
 settle || exit 29`;
@@ -250,8 +311,12 @@ rm -f -- "$tmp" "$tmp.err"`;
  * Waits until none of the given old workers is still a child of the master
  * (they exit once their in-flight requests end), for at most $3 milliseconds.
  * $1 pid file, $2 old worker pids (space separated), $3 milliseconds.
+ * Without a running master to ask, whether the workers drained cannot be
+ * told: `@drain-unknown` and exit 3, never a guess.
  */
-export const WAIT_DRAINED = `master=$(cat -- "$1" 2>/dev/null) || { echo "@drained $(date +%s%N)"; exit 0; }
+export const WAIT_DRAINED = `master=; { read -r master < "$1"; } 2>/dev/null
+[ -n "$master" ] || { echo "@drain-unknown: cannot read nginx's pid file $1"; exit 3; }
+[ -d "/proc/$master" ] || { echo "@drain-unknown: no nginx master $master (from $1) is running"; exit 3; }
 end=$(( $(date +%s%N) / 1000000 + $3 ))
 while :; do
   if [ -r "/proc/$master/task/$master/children" ]; then

@@ -7,12 +7,17 @@ import { SwitchyardError } from '../errors/switchyard-error.js';
 export interface NodeFailure {
   node: FleetNode;
   error: string;
-  /** The node's own script did not report: the connection dropped or timed out, so it may have reloaded. */
+  /**
+   * The node's own script did not report (the connection dropped or timed
+   * out) or reported nothing that can be read: it may have reloaded.
+   */
   unheard: boolean;
   /** What to do about it, where the node's error says (a broken upstream file names its fix). */
   hint?: string;
   /** The node could not put its backup back: its file and nginx may disagree until someone settles it. */
   notPutBack: boolean;
+  /** The node refused the commit: a newer holder of the app's lock already committed there. */
+  fencedOut?: true;
 }
 
 /** A node told to disarm put its backup back (and reloaded nginx with it); that is not a failure of its own. */
@@ -20,6 +25,12 @@ export const DISARMED = 'disarmed: backup put back';
 
 /** The exit of a script that could not put a node's backup back (see settle in remote-scripts). */
 export const NOT_PUT_BACK_EXIT = 29;
+
+/** The exit of a commit refused because a newer holder of the app's lock already committed on the node. */
+export const FENCED_OUT_EXIT = 32;
+
+/** Every exit the scripts that touch the upstream file give on purpose (see remote-scripts); any other leaves the node's state unknown. */
+export const SCRIPT_EXITS: ReadonlySet<number> = new Set([0, 20, 21, 22, 23, 24, 25, 26, 27, 28, NOT_PUT_BACK_EXIT, 31, FENCED_OUT_EXIT]);
 
 /** The reason a script that touches the upstream file gave for its exit, in words. */
 export function describeReloadFailure(code: number, stdout: string, seen: Map<string, string>, stderr: string): string {
@@ -31,7 +42,8 @@ export function describeReloadFailure(code: number, stdout: string, seen: Map<st
     return `nginx -t failed, backup restored (${detail.replace(/^nginx: /, '').trim()})`;
   }
   if (seen.has('disarmed')) return DISARMED;
-  for (const key of ['reload-not-applied', 'changed-since-prepare', 'nginx-not-running', 'barrier-timeout', 'busy', 'lock-failed', 'missing-tool', 'rename-failed', 'journal-failed']) {
+  if (seen.has('fenced-out')) return `refused the commit, nothing changed: ${seen.get('fenced-out')}`;
+  for (const key of ['reload-not-applied', 'changed-since-prepare', 'nginx-not-running', 'barrier-timeout', 'busy', 'node-busy', 'lock-failed', 'missing-tool', 'rename-failed', 'journal-failed', 'fence-unreadable', 'fence-failed']) {
     if (seen.has(key)) return `${key.replace(/-/g, ' ')}: ${seen.get(key)}`;
   }
   if (seen.has('reload-failed')) {
@@ -48,8 +60,9 @@ export function failures<T>(settled: PromiseSettledResult<T>[], nodes: readonly 
       ? [{
           node: nodes[i]!,
           error: message(s.reason),
-          unheard: s.reason instanceof SwitchyardError && s.reason.code.startsWith('ssh-'),
+          unheard: s.reason instanceof SwitchyardError && (s.reason.code.startsWith('ssh-') || s.reason.details.unknown === true),
           notPutBack: s.reason instanceof SwitchyardError && s.reason.details.notPutBack === true,
+          ...(s.reason instanceof SwitchyardError && s.reason.code === 'lock-held' ? { fencedOut: true as const } : {}),
           ...(s.reason instanceof SwitchyardError && s.reason.hint ? { hint: s.reason.hint } : {}),
         }]
       : [],

@@ -58,6 +58,16 @@ describe('DeployRunner', () => {
     expect(drain).toMatchObject({ ms: 500 });
   });
 
+  it('says once why a node\'s drain cannot be told, and waits the drain out instead of guessing', async () => {
+    const w = world({ app: { verify: { required: false }, drainSeconds: 10 } });
+    w.fleet.drainProblems = ["node-2: cannot tell whether the old nginx workers drained: cannot read nginx's pid file /run/nginx.pid"];
+    const result = await (await w.service.deploy('blog', 'v2', { by: alice })).done;
+    expect(result.record?.phase).toBe('done');
+    const warnings = w.events.filter((e) => e.type === 'warning');
+    expect(warnings).toEqual([expect.objectContaining({ phase: 'draining', message: expect.stringMatching(/^cannot tell whether the old nginx workers drained \(waiting out the drain\): node-2: .*cannot read nginx's pid file/) })]);
+    expect(w.events.find((e) => e.type === 'timing' && e.phase === 'draining')).toMatchObject({ ms: 10_000 });
+  });
+
   it('takes the lock itself when run directly, and refuses while another holds it', async () => {
     const w = world();
     await w.lock.acquire('blog', { agent: 'agent-2', deployId: 'blog-9', by: bob });

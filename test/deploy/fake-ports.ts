@@ -14,6 +14,7 @@ import type {
   LockResult,
   LockSeen,
   StatePort,
+  DrainVerdict,
   SwitchOutcome,
 } from '../../src/deploy/ports.js';
 import type { FleetNode } from '../../src/discovery/fleet-node.js';
@@ -247,6 +248,8 @@ export class FakeFleet implements FleetPort {
   drainMs = 500;
   /** Called while draining (lets a test break the new colour mid-drain). */
   onDrain: (() => void) | undefined;
+  /** Nodes whose drain cannot be told, each as `<node>: <why>`, for every wait. */
+  drainProblems: string[] = [];
 
   readonly nodes: FleetNode[];
   private readonly clock: Clock;
@@ -293,11 +296,11 @@ export class FakeFleet implements FleetPort {
     return { mixedWindowMs: 4, nodes: nodes.map((n) => ({ node: n.name, ms: 20 })) };
   }
 
-  async waitDrained(_outcome: SwitchOutcome, until: Date, signal?: AbortSignal): Promise<boolean> {
+  async waitDrained(_outcome: SwitchOutcome, until: Date, signal?: AbortSignal): Promise<DrainVerdict> {
     this.onDrain?.();
     const left = until.getTime() - this.clock.now().getTime();
     await this.clock.sleep(Math.min(this.drainMs, left), signal);
-    return this.drainMs <= left;
+    return { drained: this.drainMs <= left && this.drainProblems.length === 0, problems: this.drainProblems };
   }
 
   async smoke(nodes: FleetNode[], app: AppConfig, colour: Colour, check: { path: string; status: number }): Promise<void> {

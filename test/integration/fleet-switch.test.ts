@@ -157,16 +157,17 @@ describeOnFleet('fleet switch on real nginx and sshd nodes', () => {
   it('puts back a node whose connection dropped after it was told to reload', async () => {
     t = await startFleet({ size: 3 });
     const { fleet } = t;
-    // node-2 reloads, then its command hangs past the command timeout once:
+    // node-2 reloads, then its command hangs past the commit's timeout (twice the command
+    // timeout: a commit may first wait as long for its node lock) once:
     // switchyard never hears whether it reloaded, so it must put it back too,
     // once the node's own run (which holds the file's lock) has ended.
     const marker = `${fleet.mount}/hang-after-reload`;
     await writeFile(join(fleet.nodes[1]!.dir, 'hang-after-reload'), '');
-    const nginx = { ...fleet.nginxConfig, reloadCommand: `${fleet.nginxConfig.reloadCommand} && if [ -e ${marker} ]; then rm ${marker}; sleep 6; fi` };
+    const nginx = { ...fleet.nginxConfig, reloadCommand: `${fleet.nginxConfig.reloadCommand} && if [ -e ${marker} ]; then rm ${marker}; sleep 9; fi` };
     const pool = await SshPool.fromConfig({ ...fleet.sshConfig, commandTimeoutSeconds: 3 });
     try {
       const err = await failure(new FleetSwitch({ pool, nginx }).switchTo(fleet.nodes, blog, 'green'));
-      expect(err.message).toMatch(/failed on node-2: command did not finish within 3 s; 3 node\(s\) that had reloaded put back on blue/);
+      expect(err.message).toMatch(/failed on node-2: command did not finish within 6 s; 3 node\(s\) that had reloaded put back on blue/);
       expect(await servedByAll(fleet)).toEqual(['blog blue', 'blog blue', 'blog blue']);
       for (const n of fleet.nodes) expect(parseUpstream(await upstreamFile(n), blog, 'f').live).toBe('blue');
     } finally {

@@ -116,11 +116,18 @@ for (const login of ['root', 'deploy'] as const) {
         expect(staged.code, staged.stdout).toBe(0);
         // An agent that froze after the node armed: its channel stays open and silent.
         const silent = new PassThrough();
+        silent.write('lock 10000\n');
         const res = await pool.exec(node, COMMIT_UPSTREAM, args, { stdin: silent });
         expect(res.code, res.stdout).toBe(31);
         expect(res.stdout).toMatch(/^@armed$/m);
         expect(res.stdout).toMatch(/^@barrier-timeout: no word from switchyard within 2 s$/m);
         silent.destroy();
+        // Frozen before its turn to take the node lock: the node leaves by itself, having changed nothing.
+        const frozen = new PassThrough();
+        const early = await pool.exec(node, COMMIT_UPSTREAM, args, { stdin: frozen });
+        expect(early.code, early.stdout).toBe(31);
+        expect(early.stdout).not.toMatch(/^@(node-locked|armed)$/m);
+        frozen.destroy();
       } finally {
         await pool.close();
       }

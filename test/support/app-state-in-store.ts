@@ -70,11 +70,11 @@ export function describeState(s: AppState): string {
   return s.inFlight ? `in flight: ${s.inFlight.id} ${s.inFlight.phase}${s.inFlight.error ? ` (${s.inFlight.error.message})` : ''}, ${live}` : `idle, ${live}`;
 }
 
-/** Until blog's lock (its Lease) has no holder: a runner releases it just after recording the end. */
-export async function untilLockFree(env: { kube: KubeStandIn }): Promise<void> {
+/** Until the app's lock (its Lease) has no holder: a runner releases it just after recording the end. */
+export async function untilLockFree(env: { kube: KubeStandIn }, app = 'blog'): Promise<void> {
   const deadline = Date.now() + 30_000;
-  while ((env.kube.store.find('leases', 'blog', leaseName('blog'))?.spec as { holderIdentity?: string } | undefined)?.holderIdentity) {
-    if (Date.now() > deadline) throw new Error('the lock of blog was never released');
+  while ((env.kube.store.find('leases', app, leaseName(app))?.spec as { holderIdentity?: string } | undefined)?.holderIdentity) {
+    if (Date.now() > deadline) throw new Error(`the lock of ${app} was never released`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }

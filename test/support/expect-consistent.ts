@@ -28,15 +28,16 @@ export interface ConsistentApp {
  *   flight and the app's lock is free (invariants 5 and 6);
  * - every node's nginx config passes `nginx -t` (invariant 3).
  *
- * Returns the live colour, its version and the record, for further checks.
+ * `app` names the app to check (blog by default). Returns the live colour,
+ * its version and the record, for further checks.
  *
  * @example
  * const { colour, version } = await expectConsistent(env);
  * expect(version).toBe('1.0.0');
  */
-export async function expectConsistent(env: SandboxEnv, options: { retained?: boolean } = {}): Promise<ConsistentApp> {
+export async function expectConsistent(env: SandboxEnv, options: { retained?: boolean; app?: string } = {}): Promise<ConsistentApp> {
   const { fleet, kube } = env;
-  const app = env.config.apps[0]!;
+  const app = env.config.apps.find((a) => a.name === (options.app ?? 'blog'))!;
   const store = kube.store;
 
   const files = await Promise.all(fleet.nodes.map((n) => upstreamFile(n, app.name)));

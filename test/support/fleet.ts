@@ -39,12 +39,15 @@ export interface FleetUnderTest {
  * The fleet's nginx test command with hooks a test drives through files in
  * a node's folder: `test-hold` (wait while it exists), `test-slow` (first
  * sleep as many seconds as it says), `test-fail` (fail as a broken config
- * would). Every node sees its own folder at the fleet's mount, so a hook
- * acts on the node whose folder holds it.
+ * would), `test-hold-fail-once` (the next test only: renames it to
+ * `test-held`, waits while that exists, then fails). Every node sees its own
+ * folder at the fleet's mount, so a hook acts on the node whose folder holds it.
  */
 export function hookedTestCommand(fleet: TestFleet): string {
   const m = fleet.mount;
-  return `while [ -e ${m}/test-hold ]; do sleep 0.05; done; ` +
+  return `if mv ${m}/test-hold-fail-once ${m}/test-held 2>/dev/null; then ` +
+    `while [ -e ${m}/test-held ]; do sleep 0.05; done; echo "nginx: [emerg] failed on purpose (test-hold-fail-once)" >&2; exit 1; fi; ` +
+    `while [ -e ${m}/test-hold ]; do sleep 0.05; done; ` +
     `[ ! -e ${m}/test-slow ] || sleep "$(cat ${m}/test-slow)"; ` +
     `if [ -e ${m}/test-fail ]; then echo "nginx: [emerg] failed on purpose (test-fail)" >&2; exit 1; fi; ` +
     fleet.nginxConfig.testCommand;
