@@ -141,8 +141,9 @@ export interface SwitchOutcome {
  * @example
  * const nodes = await fleet.discover();
  * const view = await fleet.liveColour(nodes, app); // { agreed: 'blue', nodes: [...] }
- * const outcome = await fleet.switchTo(nodes, app, 'green', { onProgress: (d, t) => log(`${d}/${t}`) });
+ * const outcome = await fleet.switchTo(nodes, app, 'green', { from: 'blue', onProgress: (d, t) => log(`${d}/${t}`) });
  * await fleet.waitDrained(outcome, new Date(Date.now() + 30_000));
+ * await fleet.afterSwitch(nodes, app);
  */
 export interface FleetPort {
   /** The nodes to switch (EC2 by tag, or the static list). */
@@ -152,13 +153,25 @@ export interface FleetPort {
    * Two-phase switch of every node to `colour`. Rejects with a SwitchyardError
    * naming each failing node; the fleet has then already put every node back
    * on the colour it had, so the caller only records the failure.
+   *
+   * With `from`, every node must mark `from` live when the switch reads it
+   * (its prepare, right before anything changes): otherwise it is refused
+   * with 'fleet-disagrees', naming the nodes, and nothing changes. Without
+   * it, nodes that disagree are all brought to `colour`: the core decides
+   * when that is right (putting back an interrupted switch, a reconcile).
    */
   switchTo(
     nodes: FleetNode[],
     app: AppConfig,
     colour: Colour,
-    options?: { onProgress?: (switched: number, total: number) => void },
+    options?: { from?: Colour; onProgress?: (switched: number, total: number) => void },
   ): Promise<SwitchOutcome>;
+  /**
+   * The app's post-deploy command and release clean-up on every node, once a
+   * forward switch is kept (never after a switch back). A node where it fails
+   * is logged, not thrown: traffic has moved and stays.
+   */
+  afterSwitch(nodes: FleetNode[], app: AppConfig): Promise<void>;
   /** True once every node's previous nginx workers have exited; false when `until` came first. */
   waitDrained(outcome: SwitchOutcome, until: Date, signal?: AbortSignal): Promise<boolean>;
   /** GETs `path` through each node's NodePort of `colour`; rejects naming every node that did not answer `status`. */
