@@ -3,6 +3,7 @@ import type { FleetPort, SwitchOutcome } from '../deploy/ports.js';
 import type { Discovery, FleetNode } from '../discovery/fleet-node.js';
 import { SwitchyardError } from '../errors/switchyard-error.js';
 import type { FleetSwitch, SwitchResult } from '../fleet/fleet-switch.js';
+import { truthProblems } from '../fleet/node-truth.js';
 import type { Logger } from '../log/logger.js';
 import { colourPort } from '../validate/patterns.js';
 
@@ -34,6 +35,14 @@ export function sshFleetPort(deps: { discovery: Discovery; switcher: FleetSwitch
         log.warn({ app: app.name, node: n.node }, 'settled a switch left between armed and confirmed: backup put back, nginx reloaded with it');
       }
       return { agreed: live.agreed, nodes: live.nodes.map((n) => ({ node: n.node, colour: n.colour ?? null, ...(n.error ? { error: n.error } : {}) })) };
+    },
+
+    async serving(nodes, app) {
+      const truths = await switcher.truth(nodes, app);
+      const list = truths.map((t) => (t.agrees ? { node: t.node, colour: t.file } : { node: t.node, colour: null, error: truthProblems(t).join('; ') || 'unknown' }));
+      const colours = new Set(list.map((n) => n.colour));
+      const [only] = colours;
+      return { agreed: colours.size === 1 && only ? only : null, nodes: list };
     },
 
     async switchTo(nodes, app, colour, options = {}) {

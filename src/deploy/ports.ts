@@ -150,6 +150,13 @@ export interface FleetPort {
   discover(): Promise<FleetNode[]>;
   liveColour(nodes: FleetNode[], app: AppConfig): Promise<FleetView>;
   /**
+   * What each node's nginx really serves for the app: the colour its file
+   * marks live where nginx loads that file and (with the app's probe) a
+   * request through it is answered by that colour; null with the reason
+   * elsewhere. For fleet reports (check, reconcile, the drift check).
+   */
+  serving(nodes: FleetNode[], app: AppConfig): Promise<FleetView>;
+  /**
    * Two-phase switch of every node to `colour`. Rejects with a SwitchyardError
    * naming each failing node; the fleet has then already put every node back
    * on the colour it had, so the caller only records the failure.

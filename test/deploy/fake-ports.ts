@@ -271,6 +271,11 @@ export class FakeFleet implements FleetPort {
     return { agreed: first && list.every((n) => n.colour === first) ? first : null, nodes: list };
   }
 
+  /** The fake has no nginx apart from its files: what a node serves is what it marks live. */
+  serving(nodes: FleetNode[]): Promise<FleetView> {
+    return this.liveColour(nodes);
+  }
+
   async switchTo(
     nodes: FleetNode[],
     app: AppConfig,
