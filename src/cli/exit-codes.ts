@@ -11,6 +11,7 @@ export const EXIT_CODE_TABLE: readonly { code: ExitCode; meaning: string }[] = [
   { code: EXIT.config, meaning: 'config file missing or invalid (the message names the key path)' },
   { code: EXIT.lockHeld, meaning: 'another deploy of the app is in flight (the message says who holds it and its phase)' },
   { code: EXIT.unreachable, meaning: 'the cluster, the fleet or discovery could not be reached' },
+  { code: EXIT.drift, meaning: '`check` found drift: nodes that disagree with each other or with the record, or whose colour cannot be told' },
   { code: EXIT.interrupted, meaning: 'interrupted (Ctrl-C): a deploy in flight stays recorded in the cluster and is resumed later' },
 ];
 

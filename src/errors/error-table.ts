@@ -11,6 +11,7 @@ export const EXIT = {
   config: 3,
   lockHeld: 4,
   unreachable: 5,
+  drift: 6,
   interrupted: 130,
 } as const;
 
@@ -58,6 +59,7 @@ export const ERROR_TABLE: Record<ErrorCode, Rendering> = {
   'upstream-invalid': failed,
   'upstream-missing': failed,
   'fleet-disagrees': { exit: EXIT.failed, http: 409 },
+  'fleet-drift': { exit: EXIT.drift, http: 409 },
   'switch-prepare-failed': failed,
   'switch-commit-failed': failed,
   'kube-api-failed': unreachable,
