@@ -275,6 +275,11 @@ export class DeployService {
     };
   }
 
+  /** The configured apps, by name. */
+  get appNames(): string[] {
+    return this.deps.apps.map((a) => a.name);
+  }
+
   /**
    * What every node serves for the app, against the record, as a fleet report
    * (its `report` is null while a deploy of the app is in flight).

@@ -27,5 +27,8 @@ export async function readFleetReport(deps: { state: StatePort; fleet: FleetPort
   if (state.inFlight) return { state, report: null, nodes: [] };
   const nodes = await deps.fleet.discover();
   const view = await deps.fleet.serving(nodes, app);
+  // A deploy that started while the nodes were read may have caught them mid-switch: that is not drift.
+  const after = await deps.state.read(app.name);
+  if (after.inFlight) return { state: after, report: null, nodes: [] };
   return { state, report: buildFleetReport(app.name, view, state.live?.colour ?? null, deps.clock.now()), nodes };
 }
