@@ -79,7 +79,7 @@ export class AgentServer {
     }
     this.loops.push(this.passes(signal));
     const { driftCheckMs } = this.options;
-    if (driftCheckMs) this.loops.push(checkDrift(this.agent, { log, clock: this.options.clock, everyMs: driftCheckMs, signal }));
+    if (driftCheckMs) this.loops.push(checkDrift(this.agent.service, { log, clock: this.options.clock, everyMs: driftCheckMs, signal }));
   }
 
   /** Stops the front ends and the passes; deploys this agent runs are stopped by Agent.close. */

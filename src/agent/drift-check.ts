@@ -1,6 +1,6 @@
+import type { DeployService } from '../deploy/deploy-service.js';
 import type { Clock } from '../deploy/ports.js';
 import type { Logger } from '../log/logger.js';
-import type { Agent } from './create-agent.js';
 
 /**
  * The periodic drift check of `switchyard serve` (docs/architecture.md,
@@ -13,11 +13,10 @@ import type { Agent } from './create-agent.js';
  * again next time.
  *
  * @example
- * await checkDrift(agent, { log, clock: systemClock, everyMs: 60_000, signal });
+ * await checkDrift(agent.service, { log, clock: systemClock, everyMs: 60_000, signal });
  */
-export async function checkDrift(agent: Agent, options: { log: Logger; clock: Clock; everyMs: number; signal: AbortSignal }): Promise<void> {
+export async function checkDrift(service: DeployService, options: { log: Logger; clock: Clock; everyMs: number; signal: AbortSignal }): Promise<void> {
   const { log, clock, everyMs, signal } = options;
-  const { service } = agent;
   const drifting = new Set<string>();
   const stopWatching = service.feed.watchFleet((report) => {
     if (report.drift) {
