@@ -39,7 +39,12 @@ export function sshFleetPort(deps: { discovery: Discovery; switcher: FleetSwitch
 
     async serving(nodes, app) {
       const truths = await switcher.truth(nodes, app);
-      const list = truths.map((t) => (t.agrees ? { node: t.node, colour: t.file } : { node: t.node, colour: null, error: truthProblems(t).join('; ') || 'unknown' }));
+      const list = truths.map((t) => {
+        const problems = truthProblems(t);
+        // A probe that reached no colour (none has pods) does not contradict the file; one answered by the other colour does.
+        const told = t.file !== null && t.loads.ok && (!t.serves?.colour || t.serves.colour === t.file);
+        return told ? { node: t.node, colour: t.file, ...(problems.length > 0 ? { error: problems.join('; ') } : {}) } : { node: t.node, colour: null, error: problems.join('; ') || 'unknown' };
+      });
       const colours = new Set(list.map((n) => n.colour));
       const [only] = colours;
       return { agreed: colours.size === 1 && only ? only : null, nodes: list };
