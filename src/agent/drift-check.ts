@@ -1,4 +1,5 @@
 import type { DeployService } from '../deploy/deploy-service.js';
+import { type FleetReport, sameFindings } from '../deploy/fleet-report.js';
 import type { Clock } from '../deploy/ports.js';
 import type { Logger } from '../log/logger.js';
 
@@ -7,7 +8,10 @@ import type { Logger } from '../log/logger.js';
  * invariant 13): at once and then every `everyMs` until `signal` aborts,
  * each app's fleet report goes to the deploy feed (the dashboard reads it
  * there). An app with a deploy in flight is skipped: a switch in progress is
- * not drift. The feed tells only changed findings, so the log gets one
+ * not drift. A drift is fed only once two checks in a row found the same:
+ * a node read between its file and its reload (salt, a hand edit, a
+ * reconcile mid-switch) is a moment, not drift. The end of a drift is fed at
+ * once. The feed tells only changed findings, so the log gets one
  * warning per change, naming the nodes and the command that fixes it, and
  * one info line when the drift ends. A check that fails is logged and tried
  * again next time.
@@ -18,6 +22,7 @@ import type { Logger } from '../log/logger.js';
 export async function checkDrift(service: DeployService, options: { log: Logger; clock: Clock; everyMs: number; signal: AbortSignal }): Promise<void> {
   const { log, clock, everyMs, signal } = options;
   const drifting = new Set<string>();
+  const lastSeen = new Map<string, FleetReport>();
   const stopWatching = service.feed.watchFleet((report) => {
     if (report.drift) {
       drifting.add(report.app);
@@ -32,7 +37,10 @@ export async function checkDrift(service: DeployService, options: { log: Logger;
         service.appNames.map(async (app) => {
           try {
             const { report } = await service.checkFleet(app);
-            if (report && !signal.aborted) service.feed.observeFleet(report);
+            if (!report || signal.aborted) return;
+            const before = lastSeen.get(app);
+            lastSeen.set(app, report);
+            if (!report.drift || (before && sameFindings(before, report))) service.feed.observeFleet(report);
           } catch (err) {
             log.warn({ err, app }, `${app}: drift check failed; trying again in ${everyMs / 1000} s`);
           }

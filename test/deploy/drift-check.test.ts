@@ -13,7 +13,7 @@ function capturingLog() {
 }
 
 describe('checkDrift (the drift check of switchyard serve)', () => {
-  it('feeds each check to the deploy feed and logs a drift once per change, and once when it ends', async () => {
+  it('feeds each check to the deploy feed and logs a drift once per change, and once when it ends; a drift seen by one check only is a moment, not drift', async () => {
     const w = world();
     const { log, said } = capturingLog();
     const reports: FleetReport[] = [];
@@ -23,9 +23,14 @@ describe('checkDrift (the drift check of switchyard serve)', () => {
 
     await w.clock.sleep(1);
     expect(w.service.feed.fleet('blog')[0]).toMatchObject({ recorded: 'blue', drift: null });
+    w.fleet.live.set('node-b', 'green'); // seen by one check only (a file written, its reload to come)
+    await w.clock.sleep(60_000);
+    w.fleet.live.set('node-b', 'blue');
+    await w.clock.sleep(60_000);
     w.fleet.live.set('node-c', 'green');
     await w.clock.sleep(60_000);
-    await w.clock.sleep(60_000); // a second check finds the same drift: not told again
+    await w.clock.sleep(60_000); // a second check finds the same: now it is drift
+    await w.clock.sleep(60_000); // a third finds it again: not told again
     w.fleet.live.set('node-c', 'blue');
     await w.clock.sleep(60_000);
     stop.abort();

@@ -1,7 +1,10 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
+import { pino } from 'pino';
+import { AgentServer } from '../../src/agent/agent-server.js';
 import { EXIT } from '../../src/cli/exit-codes.js';
+import { systemClock } from '../../src/deploy/system-clock.js';
 import { renderUpstreamFile } from '../../src/fleet/nginx-templates.js';
 import type { TestNode } from '../../src/sandbox/fleet/test-fleet.js';
 import type { Colour } from '../../src/validate/patterns.js';
@@ -26,6 +29,24 @@ async function switchyard(story: DeployStory, args: string[]): Promise<{ code: n
   const cli = CliProcess.start(args, story.env.env);
   const code = await cli.exited;
   return { code, lines: cli.lines, stderr: cli.stderr.join('\n') };
+}
+
+/** The agent's log as `level: message` lines, and a wait for the first line that matches (already written or to come). */
+function watchedLog() {
+  const lines: string[] = [];
+  const waiters = new Set<() => void>();
+  const log = pino({ level: 'info' }, {
+    write: (s: string) => {
+      const { level, msg } = JSON.parse(s) as { level: number; msg: string };
+      lines.push(`${level >= 40 ? 'warn' : 'info'}: ${msg}`);
+      for (const w of waiters) w();
+    },
+  });
+  const until = (match: RegExp): Promise<void> => new Promise((resolve) => {
+    const check = () => lines.some((l) => match.test(l)) && (waiters.delete(check), resolve(), true);
+    if (!check()) waiters.add(check);
+  });
+  return { log, lines, until };
 }
 
 describeOnFleet('drift: check finds it, reconcile brings it back, a switch refuses it (invariant 13), on three real nodes', () => {
@@ -58,6 +79,30 @@ describeOnFleet('drift: check finds it, reconcile brings it back, a switch refus
 
     expect((await story.agent.service.checkFleet('blog')).report).toMatchObject({ recorded: 'green', drift: null });
   }, 240_000);
+
+  it('serve checks every node on its own: one warning naming the node and reconcile, one line once reconciled', async () => {
+    const story = await stories.given({ managed: true });
+    const { log, lines, until } = watchedLog();
+    const server = new AgentServer(story.agent, { log, clock: systemClock, everyMs: 60_000, driftCheckMs: 5000 });
+    const fleetReports: (string | null)[] = [];
+    story.agent.service.feed.watchFleet((r) => fleetReports.push(r.drift));
+    await server.start();
+    try {
+      await givenLaidDownBySalt(story, story.env.fleet.nodes[2]!, 'blue');
+      await until(/^warn: drift: /);
+      await story.agent.service.reconcile('blog', await story.agent.service.planReconcile('blog'), alice);
+      await until(/^info: blog: drift ended/);
+    } finally {
+      await server.stop();
+    }
+    const drift = lines.filter((l) => /drift/.test(l));
+    expect(drift).toEqual([
+      expect.stringMatching(/^warn: drift: blog: nodes disagree: blue on node-3; green on node-1, node-2 \(the record says green\); run `switchyard reconcile blog`/),
+      'info: blog: drift ended: every node serves green, as recorded',
+    ]);
+    expect(fleetReports.at(-1)).toBeNull();
+    expect(fleetReports.filter((d) => d !== null)).toHaveLength(1);
+  });
 
   it('a node that drifts while a deploy waits for its promote: the switch re-reads it and refuses, naming it and reconcile; no node changes', async () => {
     const story = await stories.given({ managed: true });
