@@ -11,7 +11,7 @@ export const EXIT = {
   config: 3,
   lockHeld: 4,
   unreachable: 5,
-  drift: 6,
+  drift: 7,
   interrupted: 130,
 } as const;
 
