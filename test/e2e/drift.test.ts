@@ -6,6 +6,7 @@ import { AgentServer } from '../../src/agent/agent-server.js';
 import { EXIT } from '../../src/cli/exit-codes.js';
 import { systemClock } from '../../src/deploy/system-clock.js';
 import { renderUpstreamFile } from '../../src/fleet/nginx-templates.js';
+import { probeNode } from '../../src/fleet/probe-node.js';
 import type { TestNode } from '../../src/sandbox/fleet/test-fleet.js';
 import type { Colour } from '../../src/validate/patterns.js';
 import { CliProcess, type CliLine } from '../support/cli-process.js';
@@ -22,6 +23,13 @@ async function givenLaidDownBySalt(story: DeployStory, node: TestNode, colour: C
   const app = story.env.config.apps[0]!;
   await writeFile(join(node.dir, 'backends.d', `${app.name}.conf`), renderUpstreamFile(app, colour));
   await story.env.fleet.inNode(node, 'sh', ['-c', story.env.fleet.nginxConfig.reloadCommand]);
+  // `nginx -s reload` returns before the master applies the file: wait until a request goes to `colour`.
+  for (let tries = 0; ; tries++) {
+    const r = await probeNode(node, app, app.probe!);
+    if ('colour' in r && r.colour === colour) return;
+    if (tries >= 100) throw new Error(`${node.name} never served ${colour}: ${JSON.stringify(r)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 /** `switchyard <args> --json` as its own process: its exit code and JSON lines. */
