@@ -43,8 +43,8 @@ export async function reconcileApp(deps: DeployDeps, app: AppConfig, plan: Recon
     await state.update(app.name, (s) => s, fence);
     const reading = await readFleetReport(deps, app);
     if (!reading.report) throw inFlightRefusal(reading.state.inFlight!);
-    const now = planReconcile(reading.report, reading.state.live, await deps.cluster.observe(app), plan.target);
-    if (JSON.stringify({ ...now, nothingToDo: 0 }) !== JSON.stringify({ ...plan, nothingToDo: 0 })) {
+    const again = planReconcile(reading.report, reading.state.live, await deps.cluster.observe(app), plan.target);
+    if (JSON.stringify(again) !== JSON.stringify(plan)) {
       throw new SwitchyardError('fleet-disagrees', `the nodes or the record of ${app.name} changed since the plan was shown; nothing was changed`, {
         hint: `run switchyard reconcile ${app.name} again to see what it would change now`,
       });
