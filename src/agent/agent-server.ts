@@ -4,6 +4,7 @@ import type { Clock } from '../deploy/ports.js';
 import type { RetireReport } from '../deploy/retire-retained.js';
 import type { Logger } from '../log/logger.js';
 import type { Agent } from './create-agent.js';
+import { checkDrift } from './drift-check.js';
 
 /**
  * A front end loaded into the agent (Slack, the HTTP API): transport only,
@@ -21,6 +22,8 @@ export interface AgentServerOptions {
   clock: Clock;
   /** How often deploys whose holder died are resumed and retention windows checked. */
   everyMs: number;
+  /** How often every app's nodes are checked for drift (see checkDrift); 0 or absent: never. */
+  driftCheckMs?: number;
   onResume?: (reports: ResumeReport[]) => void;
   onRetire?: (reports: RetireReport[]) => void;
 }
@@ -75,6 +78,8 @@ export class AgentServer {
       throw err;
     }
     this.loops.push(this.passes(signal));
+    const { driftCheckMs } = this.options;
+    if (driftCheckMs) this.loops.push(checkDrift(this.agent.service, { log, clock: this.options.clock, everyMs: driftCheckMs, signal }));
   }
 
   /** Stops the front ends and the passes; deploys this agent runs are stopped by Agent.close. */

@@ -1,9 +1,9 @@
 import { request } from 'node:http';
-import type { AppConfig } from '../config/schema.js';
 import type { FleetPort, SwitchOutcome } from '../deploy/ports.js';
 import type { Discovery, FleetNode } from '../discovery/fleet-node.js';
 import { SwitchyardError } from '../errors/switchyard-error.js';
 import type { FleetSwitch, SwitchResult } from '../fleet/fleet-switch.js';
+import { truthProblems } from '../fleet/node-truth.js';
 import type { Logger } from '../log/logger.js';
 import { colourPort } from '../validate/patterns.js';
 
@@ -15,10 +15,11 @@ interface FleetOutcome extends SwitchOutcome {
 
 /**
  * The deploy machine's fleet port over discovery and the SSH fleet switch.
- * The core decides when nodes may be brought together after an interrupted
- * switch, so switches here always repair a mixed fleet. After a switch that
- * moved traffic, the app's post-deploy command and release clean-up run on
- * every node; their failures are logged, not thrown: traffic has moved.
+ * The core decides when nodes may be brought together (an interrupted switch
+ * put back, a reconcile), so a switch without `from` repairs a mixed fleet
+ * and one with it refuses any node off `from`. The post-deploy command and
+ * release clean-up run when the core asks (afterSwitch); their failures are
+ * logged, not thrown: traffic has moved.
  *
  * @example
  * const fleet = sshFleetPort({ discovery, switcher, log });
@@ -36,15 +37,27 @@ export function sshFleetPort(deps: { discovery: Discovery; switcher: FleetSwitch
       return { agreed: live.agreed, nodes: live.nodes.map((n) => ({ node: n.node, colour: n.colour ?? null, ...(n.error ? { error: n.error } : {}) })) };
     },
 
+    async serving(nodes, app) {
+      const truths = await switcher.truth(nodes, app);
+      const list = truths.map((t) => {
+        const problems = truthProblems(t);
+        // A probe that reached no colour (none has pods) does not contradict the file; one answered by the other colour does.
+        const told = t.file !== null && t.loads.ok && (!t.serves?.colour || t.serves.colour === t.file);
+        return told ? { node: t.node, colour: t.file, ...(problems.length > 0 ? { error: problems.join('; ') } : {}) } : { node: t.node, colour: null, error: problems.join('; ') || 'unknown' };
+      });
+      const colours = new Set(list.map((n) => n.colour));
+      const [only] = colours;
+      return { agreed: colours.size === 1 && only ? only : null, nodes: list };
+    },
+
     async switchTo(nodes, app, colour, options = {}) {
       const result = await switcher.switchTo(nodes, app, colour, {
-        repair: true,
+        ...(options.from ? { from: options.from } : { repair: true }),
         ...(options.fence !== undefined ? { fence: options.fence } : {}),
         onEvent: (e) => {
           if (e.kind === 'switched') options.onProgress?.(e.done, e.total);
         },
       });
-      if (result.nodes.some((n) => n.changed)) await afterSwitch(switcher, nodes, app, log);
       const outcome: FleetOutcome = {
         mixedWindowMs: result.mixedWindowMs,
         nodes: result.nodes.map((n) => ({ node: n.node, ms: n.prepareMs + n.commitMs })),
@@ -52,6 +65,12 @@ export function sshFleetPort(deps: { discovery: Discovery; switcher: FleetSwitch
         fleetNodes: nodes,
       };
       return outcome;
+    },
+
+    async afterSwitch(nodes, app) {
+      for (const r of await switcher.afterSwitch(nodes, app)) {
+        if (!r.ok) log.warn({ app: app.name, node: r.node, error: r.error }, 'post-deploy step failed on a node');
+      }
     },
 
     async waitDrained(outcome, until, signal) {
@@ -74,13 +93,6 @@ export function sshFleetPort(deps: { discovery: Discovery; switcher: FleetSwitch
       }
     },
   };
-}
-
-async function afterSwitch(switcher: FleetSwitch, nodes: FleetNode[], app: AppConfig, log: Logger): Promise<void> {
-  if (!app.postDeployCommand && !(app.releasesDir && app.keepReleases)) return;
-  for (const r of await switcher.afterSwitch(nodes, app)) {
-    if (!r.ok) log.warn({ app: app.name, node: r.node, error: r.error }, 'post-deploy step failed on a node');
-  }
 }
 
 /** GET through a node's NodePort: the HTTP status, or the connection error's code. */

@@ -50,7 +50,7 @@ export function deployMessage(s: DeploySnapshot, now: Date): { text: string; blo
   const r = s.record;
   // Before discovery reads the nodes, a record made with nothing recorded live does not know yet.
   const from = r.fromColour ? `${r.fromColour} ${r.fromVersion ?? '?'}` : 'nothing recorded live';
-  const what = r.kind === 'rollback' ? 'Rollback' : 'Deploy';
+  const what = ({ deploy: 'Deploy', rollback: 'Rollback', reconcile: 'Reconcile' } as const)[r.kind];
   const title = `${ICON[r.phase]} ${what} of *${r.app}*: ${from} → *${r.toColour} ${r.version}* · ${phaseWords(r)}`;
   const blocks: types.KnownBlock[] = [
     { type: 'section', text: { type: 'mrkdwn', text: clip(title) } },

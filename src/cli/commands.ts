@@ -1,9 +1,11 @@
 import type { CliCommand } from './cli-command.js';
+import { checkCommand } from './commands/check-command.js';
 import { deployCommand } from './commands/deploy-command.js';
 import { historyCommand } from './commands/history-command.js';
 import { abortCommand, promoteCommand } from './commands/intent-commands.js';
 import { nodesCommand } from './commands/nodes-command.js';
 import { planCommand } from './commands/plan-command.js';
+import { reconcileCommand } from './commands/reconcile-command.js';
 import { rollbackCommand } from './commands/rollback-command.js';
 import { sandboxCommand } from './commands/sandbox-command.js';
 import { serveCommand } from './commands/serve-command.js';
@@ -20,5 +22,7 @@ export const COMMANDS: readonly CliCommand[] = [
   historyCommand,
   planCommand,
   nodesCommand,
+  checkCommand,
+  reconcileCommand,
   sandboxCommand,
 ];

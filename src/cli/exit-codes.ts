@@ -12,6 +12,7 @@ export const EXIT_CODE_TABLE: readonly { code: ExitCode; meaning: string }[] = [
   { code: EXIT.lockHeld, meaning: 'another deploy of the app is in flight (the message says who holds it and its phase)' },
   { code: EXIT.unreachable, meaning: 'the cluster, the fleet or discovery could not be reached' },
   { code: EXIT.frozen, meaning: 'a freeze window refuses deploys of the app now (the message names it and when it ends); rollbacks still run' },
+  { code: EXIT.drift, meaning: '`check` found drift: nodes that disagree with each other or with the record, or whose colour cannot be told' },
   { code: EXIT.interrupted, meaning: 'interrupted (Ctrl-C): a deploy in flight stays recorded in the cluster and is resumed later' },
 ];
 

@@ -166,6 +166,8 @@ export const Config = z
         identity: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'letters, digits, ".", "_" and "-"').optional(),
         leaseSeconds: z.number().int().min(5).max(3600).default(30),
         pollSeconds: DurationAtLeast(0.1, 'each poll reads the cluster\'s API, and a shorter one reads it in a hot loop').default(2),
+        /** How often `serve` reads every node for drift; 0 turns the check off. */
+        driftCheckSeconds: Duration.refine((s) => s === 0 || s >= 5, 'at least 5s (each check reads every node over SSH), or 0 to turn it off').default(60),
       })
       .prefault({}),
     ssh: Ssh,

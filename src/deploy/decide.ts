@@ -1,4 +1,5 @@
 import type { AppConfig } from '../config/schema.js';
+import { reconcileHint } from '../errors/reconcile-hint.js';
 import type { Actor, DeployRecord } from '../state/app-state.js';
 import { otherColour } from '../validate/patterns.js';
 import type { CreateFrom, Decision, RecordPatch } from './decision.js';
@@ -58,8 +59,9 @@ const rsName = (r: DeployRecord, colour = r.toColour): string => `${r.app}-${col
 const stay = (r: DeployRecord): Decision => ({ phase: r.phase, actions: [] });
 const switchTo = (r: DeployRecord): Decision => ({
   phase: 'switching',
-  actions: [{ kind: 'switch', colour: r.toColour, reason: 'deploy' }],
+  actions: [{ kind: 'switch', colour: r.toColour, reason: 'deploy', from: r.fromColour ?? otherColour(r.toColour) }],
 });
+const hasPostDeploy = (config: AppConfig): boolean => Boolean(config.postDeployCommand || (config.releasesDir && config.keepReleases));
 const pauseRequired = (r: DeployRecord, config: AppConfig): boolean =>
   r.kind === 'deploy' && !r.skipVerify && config.verify.required;
 
@@ -131,7 +133,7 @@ function discovering(r: DeployRecord, obs: Observation, config: AppConfig): Deci
   }
   if (fleet.agreed === null) {
     const list = fleet.nodes.map((n) => `${n.node} ${n.colour}`).join(', ');
-    return fail(r, obs, 'fleet-disagrees', `nodes disagree on the live colour of ${r.app}: ${list}`);
+    return fail(r, obs, 'fleet-disagrees', `nodes disagree on the live colour of ${r.app}: ${list}`, reconcileHint(r.app));
   }
   const patch: RecordPatch = {};
   if (r.fromColour === null) {
@@ -140,7 +142,7 @@ function discovering(r: DeployRecord, obs: Observation, config: AppConfig): Deci
     if (running) Object.assign(patch, { fromColour: fleet.agreed, fromVersion: running.version });
     if (r.toColour !== otherColour(fleet.agreed)) patch.toColour = otherColour(fleet.agreed);
   } else if (fleet.agreed !== r.fromColour) {
-    return fail(r, obs, 'fleet-disagrees', `every node marks ${fleet.agreed} live for ${r.app} but the state records ${r.fromColour}`);
+    return fail(r, obs, 'fleet-disagrees', `every node marks ${fleet.agreed} live for ${r.app} but the state records ${r.fromColour}`, reconcileHint(r.app));
   }
   const next: DeployRecord = { ...r, ...patch };
   const withPatch = (d: Decision): Decision => (Object.keys(patch).length > 0 ? { ...d, patch: { ...patch, ...d.patch } } : d);
@@ -296,7 +298,7 @@ function drainingOn(r: DeployRecord, obs: Observation, now: Date, config: AppCon
   const keep = config.retainMinutes > 0;
   return {
     phase: 'retiring',
-    actions: old && !keep ? [{ kind: 'delete-colour', colour: r.fromColour! }] : [],
+    actions: [...(hasPostDeploy(config) ? [{ kind: 'post-deploy' } as const] : []), ...(old && !keep ? [{ kind: 'delete-colour', colour: r.fromColour! } as const] : [])],
     ...(old && r.fromColour
       ? { previous: { colour: r.fromColour, version: old.version, template: old.template, replicas: old.replicas } }
       : {}),

@@ -11,8 +11,20 @@ export type Action =
   | { kind: 'smoke'; colour: Colour; path: string; status: number }
   /** Pause for start, promote or abort (recorded in state by the service), at most until `until`. */
   | { kind: 'await-intent'; until: string }
-  | { kind: 'switch'; colour: Colour; reason: 'deploy' | 'revert' }
+  /**
+   * A forward switch names the colour every node must still serve (`from`, the
+   * record's): the fleet re-checks it as it reads every node, right before it
+   * changes any. A revert brings whatever mix it finds to `colour`.
+   */
+  | { kind: 'switch'; colour: Colour; reason: 'deploy'; from: Colour }
+  | { kind: 'switch'; colour: Colour; reason: 'revert' }
   | { kind: 'wait-drained'; until: string }
+  /**
+   * The app's post-deploy command and release clean-up: decided once, with the
+   * step into retiring, when the forward switch has drained and can no longer
+   * be put back; never after a switch back. Not repeated by a resumed runner.
+   */
+  | { kind: 'post-deploy' }
   /** The colour lost Ready pods: look again each poll, at most until `until` (the end of its readiness grace). */
   | { kind: 'await-ready'; colour: Colour; until: string }
   | { kind: 'delete-colour'; colour: Colour };

@@ -9,7 +9,6 @@ import type { Action, Decision } from './decision.js';
 import type { DeployEvent, DeployEventListener } from './deploy-event.js';
 import { isFinal, needsFleet } from './deploy-phases.js';
 import { keepLease } from './keep-lease.js';
-import type { Colour } from '../validate/patterns.js';
 import { lockHeldError } from './lock-held-error.js';
 import type { ActionFailure, Observation } from './observation.js';
 import type { ClusterPort, Clock, CreateSource, FleetPort, FleetView, LockHolder, LockPort, StatePort, SwitchOutcome } from './ports.js';
@@ -421,7 +420,9 @@ export class DeployRunner {
         return clock.sleep(Math.max(0, Math.min(this.pollMs, left)), signal);
       }
       case 'switch':
-        return this.switch(action.colour, action.reason);
+        return this.switch(action);
+      case 'post-deploy':
+        return fleet.afterSwitch(await this.ensureNodes(), app);
       case 'wait-drained':
         return this.waitDrained(new Date(action.until), signal);
       case 'delete-colour':
@@ -440,11 +441,13 @@ export class DeployRunner {
     return { kind: 'recorded', template: prev.template, replicas: prev.replicas };
   }
 
-  private async switch(colour: Colour, reason: 'deploy' | 'revert'): Promise<void> {
+  private async switch(action: Extract<Action, { kind: 'switch' }>): Promise<void> {
+    const { colour, reason } = action;
     const nodes = await this.ensureNodes();
     // Never interrupted by a shutdown: a switch half done is worse than one finished.
     const outcome = await this.deps.fleet.switchTo(nodes, this.app, colour, {
       fence: this.fence,
+      ...(action.reason === 'deploy' ? { from: action.from } : {}),
       onProgress: (switched, total) => this.emit({ ...this.about(), type: 'nodes', colour, switched, total }),
     });
     if (reason === 'deploy') this.lastSwitch = outcome;

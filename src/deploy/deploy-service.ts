@@ -11,6 +11,9 @@ import { isFinal } from './deploy-phases.js';
 import { DeployRunner, type DeployDeps, type RunOptions, type RunResult } from './deploy-runner.js';
 import { describeHolder, lockHeldError } from './lock-held-error.js';
 import { planDeploy } from './plan-deploy.js';
+import { planReconcile, type ReconcilePlan } from './plan-reconcile.js';
+import { readFleetReport, type FleetReading } from './read-fleet-report.js';
+import { inFlightRefusal, reconcileApp } from './reconcile-app.js';
 import { retireRetained, type RetireReport } from './retire-retained.js';
 import type { ColoursView, LockHolder } from './ports.js';
 import { revisioned } from './revisioned-state.js';
@@ -325,6 +328,37 @@ export class DeployService {
     };
   }
 
+  /** The configured apps, by name. */
+  get appNames(): string[] {
+    return this.deps.apps.map((a) => a.name);
+  }
+
+  /**
+   * What every node serves for the app, against the record, as a fleet report
+   * (its `report` is null while a deploy of the app is in flight).
+   */
+  checkFleet(app: string): Promise<FleetReading> {
+    return readFleetReport(this.deps, this.appConfig(app));
+  }
+
+  /**
+   * What a reconcile of the app would change (touching nothing): to `to`, or
+   * to the Ready colour most nodes serve. Refused while a deploy is in flight,
+   * when a node cannot be read, or when the target has not all pods Ready.
+   */
+  async planReconcile(app: string, to?: Colour): Promise<ReconcilePlan> {
+    const config = this.appConfig(app);
+    const reading = await readFleetReport(this.deps, config);
+    if (!reading.report) throw inFlightRefusal(reading.state.inFlight!);
+    return planReconcile(reading.report, reading.state.live, await this.deps.cluster.observe(config), to);
+  }
+
+  /** Carries out a plan a person confirmed: nodes and record on its colour, recorded in history as `by`'s reconcile. */
+  reconcile(app: string, plan: ReconcilePlan, by: Actor): Promise<DeployRecord> {
+    const config = this.appConfig(app);
+    return reconcileApp(this.deps, config, plan, by, this.newId(app));
+  }
+
   /**
    * Retires each app's retained old colour whose retention window has closed
    * (see retireRetained). A serving agent calls this on every pass.
@@ -417,11 +451,15 @@ export class DeployService {
     };
   }
 
+  private newId(app: string): string {
+    return this.deps.newId?.(app) ?? `${app}-${randomUUID().slice(0, 8)}`;
+  }
+
   /** Takes the lock, records the request as pending, and starts its runner. */
   private async start(app: string, by: Actor, make: (s: AppState, id: string, at: string) => DeployRecord): Promise<Started> {
     const config = this.appConfig(app);
     const { lock, state, clock } = this.deps;
-    const id = this.deps.newId?.(app) ?? `${app}-${randomUUID().slice(0, 8)}`;
+    const id = this.newId(app);
     const holder: LockHolder = { agent: this.deps.agent.id, deployId: id, by };
     const got = await lock.acquire(app, holder);
     if (!got.acquired) throw lockHeldError(app, got.holder, (await state.read(app)).inFlight, got.seen);

@@ -32,6 +32,10 @@ export function describeAction(a: Action, app: AppConfig): string {
       return `wait for every pod of ${rs(a.colour)} to be Ready again (until ${a.until} at most)`;
     case 'wait-drained':
       return `let requests to the old colour finish (until ${a.until} at most)`;
+    case 'post-deploy': {
+      const steps = [app.postDeployCommand && `run ${app.postDeployCommand}`, app.releasesDir && app.keepReleases && `keep the newest ${app.keepReleases} releases in ${app.releasesDir}`];
+      return `on every node: ${steps.filter(Boolean).join(', ')}`;
+    }
     case 'delete-colour':
       return `delete ${rs(a.colour)} and its pods`;
   }

@@ -162,18 +162,32 @@ export interface DrainVerdict {
  * @example
  * const nodes = await fleet.discover();
  * const view = await fleet.liveColour(nodes, app); // { agreed: 'blue', nodes: [...] }
- * const outcome = await fleet.switchTo(nodes, app, 'green', { onProgress: (d, t) => log(`${d}/${t}`) });
+ * const outcome = await fleet.switchTo(nodes, app, 'green', { from: 'blue', onProgress: (d, t) => log(`${d}/${t}`) });
  * await fleet.waitDrained(outcome, new Date(Date.now() + 30_000));
+ * await fleet.afterSwitch(nodes, app);
  */
 export interface FleetPort {
   /** The nodes to switch (EC2 by tag, or the static list). */
   discover(): Promise<FleetNode[]>;
   liveColour(nodes: FleetNode[], app: AppConfig): Promise<FleetView>;
   /**
+   * What each node's nginx really serves for the app: the colour its file
+   * marks live where nginx loads that file and (with the app's probe) a
+   * request through it is answered by that colour; null with the reason
+   * elsewhere. For fleet reports (check, reconcile, the drift check).
+   */
+  serving(nodes: FleetNode[], app: AppConfig): Promise<FleetView>;
+  /**
    * Two-phase switch of every node to `colour`. Rejects with a SwitchyardError
    * naming each failing node; the fleet has then already put every node back
-   * on the colour it had, so the caller only records the failure. With
-   * `fence` (LockResult.fence), each node refuses a commit under a lower
+   * on the colour it had, so the caller only records the failure.
+   *
+   * With `from`, every node must mark `from` live when the switch reads it
+   * (its prepare, right before anything changes): otherwise it is refused
+   * with 'fleet-disagrees', naming the nodes, and nothing changes. Without
+   * it, nodes that disagree are all brought to `colour`: the core decides
+   * when that is right (putting back an interrupted switch, a reconcile).
+   * With `fence` (LockResult.fence), each node refuses a commit under a lower
    * fence than one it already committed under; the switch then rejects with
    * lock-held (this runner lost the app's lock).
    */
@@ -181,8 +195,14 @@ export interface FleetPort {
     nodes: FleetNode[],
     app: AppConfig,
     colour: Colour,
-    options?: { fence?: number; onProgress?: (switched: number, total: number) => void },
+    options?: { from?: Colour; fence?: number; onProgress?: (switched: number, total: number) => void },
   ): Promise<SwitchOutcome>;
+  /**
+   * The app's post-deploy command and release clean-up on every node, once a
+   * forward switch is kept (never after a switch back). A node where it fails
+   * is logged, not thrown: traffic has moved and stays.
+   */
+  afterSwitch(nodes: FleetNode[], app: AppConfig): Promise<void>;
   /**
    * `drained` once every node's previous nginx workers have exited; not when
    * `until` came first or some node could not tell, each such node named with

@@ -12,6 +12,7 @@ export const EXIT = {
   lockHeld: 4,
   unreachable: 5,
   frozen: 6,
+  drift: 7,
   interrupted: 130,
 } as const;
 
@@ -61,6 +62,7 @@ export const ERROR_TABLE: Record<ErrorCode, Rendering> = {
   'upstream-invalid': failed,
   'upstream-missing': failed,
   'fleet-disagrees': { exit: EXIT.failed, http: 409 },
+  'fleet-drift': { exit: EXIT.drift, http: 409 },
   'switch-prepare-failed': failed,
   'switch-commit-failed': failed,
   'kube-api-failed': unreachable,

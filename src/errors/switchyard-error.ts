@@ -34,6 +34,8 @@ export type ErrorCode =
   | 'upstream-invalid'
   | 'upstream-missing'
   | 'fleet-disagrees'
+  /** `switchyard check` found nodes that disagree with each other or with the record. */
+  | 'fleet-drift'
   | 'switch-prepare-failed'
   | 'switch-commit-failed'
   | 'kube-api-failed'

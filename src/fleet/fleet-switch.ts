@@ -23,6 +23,7 @@ import {
 import type { SshPool } from './ssh-pool.js';
 import { DISARMED, FENCED_OUT_EXIT, NOT_PUT_BACK_EXIT, SCRIPT_EXITS, type NodeFailure, describeReloadFailure, failures, message, prepareError } from './switch-failure.js';
 import { parseUpstream, renderUpstream, type UpstreamApp, upstreamName } from './upstream-file.js';
+import { reconcileHint } from '../errors/reconcile-hint.js';
 
 /**
  * The part of an app's config the fleet needs: its name, ports and upstream
@@ -226,13 +227,16 @@ export class FleetSwitch {
    * all brought to `to` (used to unwind a switch that was interrupted). With
    * `fence` (the app's lock's LockResult.fence), each node refuses the commit
    * if a higher one already committed there, and the switch fails with
-   * lock-held.
+   * lock-held. With
+   * `from` (the colour the record says is live), every node must mark `from`
+   * live, read in this very prepare: a node on another colour (drift since
+   * discovery: a hand edit, a node salt added later) refuses the switch.
    */
   async switchTo(
     nodes: readonly FleetNode[],
     app: FleetApp,
     to: Colour,
-    options: { repair?: boolean; fence?: number; onEvent?: (event: FleetEvent) => void } = {},
+    options: { repair?: boolean; from?: Colour; fence?: number; onEvent?: (event: FleetEvent) => void } = {},
   ): Promise<SwitchResult> {
     const emit = (event: FleetEvent): void => {
       this.onEvent(event);
@@ -262,10 +266,12 @@ export class FleetSwitch {
     if (unreadable.length > 0) throw prepareError(app, unreadable, 'nothing was changed on any node');
     const read = reads.map((r) => (r as PromiseFulfilledResult<{ node: FleetNode; text: string; live: Colour; started: number }>).value);
     const byColour = groupBy(read, (r) => r.live);
-    if (byColour.size > 1 && !options.repair) {
+    const expected = options.from;
+    if ((byColour.size > 1 && !options.repair) || (expected && read.some((r) => r.live !== expected))) {
       const list = [...byColour].map(([colour, rs]) => `${colour} on ${rs.map((r) => r.node.name).join(', ')}`).join('; ');
-      throw new SwitchyardError('fleet-disagrees', `nodes disagree on ${app.name}'s live colour: ${list}; nothing was changed`, {
-        hint: `find out why (a manual edit or an interrupted switch), then run \`switchyard rollback ${app.name}\` or fix ${path} by hand`,
+      const against = expected ? ` (the record says ${expected})` : '';
+      throw new SwitchyardError('fleet-disagrees', `nodes disagree on ${app.name}'s live colour: ${list}${against}; nothing was changed`, {
+        hint: reconcileHint(app.name),
         details: { colours: Object.fromEntries([...byColour].map(([c, rs]) => [c, rs.map((r) => r.node.name)])) },
       });
     }

@@ -39,7 +39,8 @@ export interface Transition {
 export interface DeployRecord {
   id: string;
   app: string;
-  kind: 'deploy' | 'rollback';
+  /** A reconcile is never in flight: it goes to history once nodes and record agree (src/deploy/reconcile-app.ts). */
+  kind: 'deploy' | 'rollback' | 'reconcile';
   version: string;
   /** Colour that was live when the deploy started; null for a first deploy. */
   fromColour: Colour | null;

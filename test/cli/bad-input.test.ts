@@ -41,6 +41,9 @@ describe('switchyard refuses bad input before touching anything', () => {
     ['an app the config does not name', ['deploy', 'shop', '1.0', '--yes'], EXIT.usage, /unknown app "shop" — known apps: blog/],
     ['a deploy without --yes and no terminal', ['deploy', 'blog', '1.0'], EXIT.usage, /without confirmation: stdin is not a terminal — pass --yes/],
     ['a bad app name to promote', ['promote', 'blog;ls'], EXIT.usage, /invalid app name/],
+    ['a reconcile to a colour that is not one', ['reconcile', 'blog', '--to', 'red', '--yes'], EXIT.usage, /^error: --to must be blue or green, not "red"/],
+    ['a reconcile without --yes and no terminal', ['reconcile', 'blog'], EXIT.usage, /refusing to reconcile blog without confirmation: stdin is not a terminal — pass --yes/],
+    ['a bad app name to check', ['check', 'blog;ls'], EXIT.usage, /invalid app name/],
   ])('%s: one line, exit %i, nothing touched', async (_what, argv, code, message) => {
     const result = await runCli(argv as string[], { env });
     expect(result.code).toBe(code);

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { EXIT, EXIT_CODE_TABLE } from '../../src/cli/exit-codes.js';
 import { runCli } from './cli-harness.js';
 
-const NAMES = ['serve', 'deploy', 'promote', 'abort', 'rollback', 'status', 'history', 'plan', 'nodes'];
+const NAMES = ['serve', 'deploy', 'promote', 'abort', 'rollback', 'status', 'history', 'plan', 'nodes', 'check', 'reconcile'];
 
 describe('help', () => {
   it('lists every command, examples, the config variable and the exit code table', async () => {

@@ -89,10 +89,14 @@ describe('decide: pending and discovering', () => {
         want: { phase: 'creating', patch: { fromColour: 'blue', fromVersion: 'v1' }, actions: [{ kind: 'create-colour', colour: 'green', version: 'v2', from: { kind: 'mirror', colour: 'blue' } }] },
       },
       {
-        name: 'nodes disagree: fail before anything is created, naming each node',
+        name: 'nodes disagree: fail before anything is created, naming each node and the command that fixes it',
         rec: record('discovering'),
         obs: { colours: colours(blue1, null), fleet: fleet('blue', 'green', 'blue') },
-        want: { phase: 'failed', actions: [], patch: err('fleet-disagrees', 'nodes disagree on the live colour of blog: node-a blue, node-b green, node-c blue', 'discovering') },
+        want: {
+          phase: 'failed',
+          actions: [],
+          patch: { error: { ...err('fleet-disagrees', 'nodes disagree on the live colour of blog: node-a blue, node-b green, node-c blue', 'discovering').error, hint: expect.stringContaining('`switchyard reconcile blog`') } },
+        },
       },
       {
         name: 'a node that cannot be read fails the deploy, naming it',
@@ -217,7 +221,7 @@ describe('decide: creating and waiting', () => {
         name: 'all Ready on a rollback: no verification, straight to the switch',
         rec: record('waiting', { kind: 'rollback', version: 'v0', skipVerify: true }),
         obs: { colours: colours(blue1, rs('v0', 3)) },
-        want: { phase: 'switching', actions: [{ kind: 'switch', colour: 'green', reason: 'deploy' }] },
+        want: { phase: 'switching', actions: [{ kind: 'switch', colour: 'green', reason: 'deploy', from: 'blue' }] },
       },
     ]),
   )('%s', (_, row) => check(row));
@@ -252,7 +256,7 @@ describe('decide: verifying', () => {
         name: 'promoted: switch, by whom promoted',
         rec: verifying({ promotedBy: bob }),
         obs: { colours: colours(blue1, green2) },
-        want: { phase: 'switching', actions: [{ kind: 'switch', colour: 'green', reason: 'deploy' }], by: bob },
+        want: { phase: 'switching', actions: [{ kind: 'switch', colour: 'green', reason: 'deploy', from: 'blue' }], by: bob },
       },
       {
         name: 'verification deadline passed: abort, by the agent, removing green',
@@ -277,13 +281,13 @@ describe('decide: verifying', () => {
         rec: verifying(),
         obs: { colours: colours(blue1, green2) },
         app: { verify: { required: false } },
-        want: { phase: 'switching', actions: [{ kind: 'switch', colour: 'green', reason: 'deploy' }] },
+        want: { phase: 'switching', actions: [{ kind: 'switch', colour: 'green', reason: 'deploy', from: 'blue' }] },
       },
       {
         name: 'request asked to skip the pause',
         rec: verifying({ skipVerify: true }),
         obs: { colours: colours(blue1, green2) },
-        want: { phase: 'switching', actions: [{ kind: 'switch', colour: 'green', reason: 'deploy' }] },
+        want: { phase: 'switching', actions: [{ kind: 'switch', colour: 'green', reason: 'deploy', from: 'blue' }] },
       },
       {
         name: 'green loses a Ready pod while verified: its grace starts, noted with when; nothing else, not even a promoted switch',
@@ -319,7 +323,7 @@ describe('decide: verifying', () => {
         rec: verifying({ promotedBy: bob, notReadySince: iso(5) }),
         obs: { colours: colours(blue1, green2) },
         now: 12,
-        want: { phase: 'switching', actions: [{ kind: 'switch', colour: 'green', reason: 'deploy' }], by: bob, noteHas: 'blog-green Ready again (3/3 Ready) after 7s; promoted' },
+        want: { phase: 'switching', actions: [{ kind: 'switch', colour: 'green', reason: 'deploy', from: 'blue' }], by: bob, noteHas: 'blog-green Ready again (3/3 Ready) after 7s; promoted' },
       },
       {
         name: 'Ready again while nobody promoted yet: noted, and the pause goes on',
@@ -364,7 +368,7 @@ describe('decide: switching', () => {
         name: 'fleet on blue and green fully Ready: switch',
         rec: record('switching'),
         obs: { colours: colours(blue1, green2), fleet: fleet('blue') },
-        want: { phase: 'switching', actions: [{ kind: 'switch', colour: 'green', reason: 'deploy' }] },
+        want: { phase: 'switching', actions: [{ kind: 'switch', colour: 'green', reason: 'deploy', from: 'blue' }] },
       },
       {
         name: 'invariant 1: never switch to a colour missing Ready pods',
@@ -427,7 +431,7 @@ describe('decide: switching', () => {
         name: 'an abort arriving once switching is recorded is too late and ignored',
         rec: record('switching', { abortedBy: bob }),
         obs: { colours: colours(blue1, green2), fleet: fleet('blue') },
-        want: { phase: 'switching', actions: [{ kind: 'switch', colour: 'green', reason: 'deploy' }] },
+        want: { phase: 'switching', actions: [{ kind: 'switch', colour: 'green', reason: 'deploy', from: 'blue' }] },
       },
     ]),
   )('%s', (_, row) => check(row));
@@ -447,6 +451,29 @@ describe('decide: draining, retiring and the switch back', () => {
       },
       { name: 'the drain deadline passed: retire blue', rec: draining(), obs: { colours: colours(blue1, green2) }, now: 30, want: { phase: 'retiring', actions: [{ kind: 'delete-colour', colour: 'blue' }] } },
       { name: 'retention keeps blue', rec: draining(), obs: { colours: colours(blue1, green2) }, now: 30, app: keep, want: { phase: 'retiring', actions: [] } },
+      {
+        name: 'the switch stayed through the drain: post-deploy runs, then blue is retired',
+        rec: draining(),
+        obs: { colours: colours(blue1, green2), drained: true },
+        app: { postDeployCommand: '/sbin/deploy-blog' },
+        want: { phase: 'retiring', actions: [{ kind: 'post-deploy' }, { kind: 'delete-colour', colour: 'blue' }] },
+      },
+      {
+        name: 'release clean-up alone is a post-deploy step too, with blue retained',
+        rec: draining(),
+        obs: { colours: colours(blue1, green2) },
+        now: 30,
+        app: { ...keep, releasesDir: '/srv/blog/releases', keepReleases: 3 },
+        want: { phase: 'retiring', actions: [{ kind: 'post-deploy' }] },
+      },
+      {
+        name: 'green losing Ready pods after the grace puts traffic back on blue, without post-deploy',
+        rec: draining({ notReadySince: iso(0) }),
+        obs: { colours: colours(blue1, rs('v2', 3, 1)), fleet: fleet('green') },
+        now: 31,
+        app: { postDeployCommand: '/sbin/deploy-blog' },
+        want: { phase: 'draining', actions: [{ kind: 'switch', colour: 'blue', reason: 'revert' }] },
+      },
       {
         name: 'green loses Ready pods while blue still runs: its grace starts, noted; traffic stays',
         rec: draining(),
@@ -517,6 +544,13 @@ describe('decide: draining, retiring and the switch back', () => {
         want: { phase: 'draining', actions: [{ kind: 'wait-drained', until: iso(30) }] },
       },
       { name: 'retiring: delete blue (again after a restart)', rec: record('retiring'), obs: { colours: colours(blue1, green2) }, want: { phase: 'retiring', actions: [{ kind: 'delete-colour', colour: 'blue' }] } },
+      {
+        name: 'retiring after a restart does not run post-deploy again (it went with the step into retiring)',
+        rec: record('retiring'),
+        obs: { colours: colours(blue1, green2) },
+        app: { postDeployCommand: '/sbin/deploy-blog' },
+        want: { phase: 'retiring', actions: [{ kind: 'delete-colour', colour: 'blue' }] },
+      },
       { name: 'blue gone: done, green live', rec: record('retiring'), obs: { colours: colours(null, green2) }, want: { phase: 'done', actions: [], live: { colour: 'green', version: 'v2' } } },
       { name: 'retained blue: done, saying so', rec: record('retiring'), obs: { colours: colours(blue1, green2) }, app: keep, want: { phase: 'done', noteHas: 'blog-blue kept 30 min' } },
       {
@@ -546,7 +580,7 @@ describe('decide: rollback', () => {
         name: 'the previous colour still runs (retention): switch straight back',
         rec: rollback('discovering'),
         obs: { colours: colours(blue1, green2), fleet: fleet('green') },
-        want: { phase: 'switching', actions: [{ kind: 'switch', colour: 'blue', reason: 'deploy' }], noteHas: 'switching straight back' },
+        want: { phase: 'switching', actions: [{ kind: 'switch', colour: 'blue', reason: 'deploy', from: 'green' }], noteHas: 'switching straight back' },
       },
       {
         name: 'the previous colour is gone: re-create it from the recorded template',

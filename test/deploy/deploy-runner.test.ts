@@ -135,6 +135,40 @@ describe('DeployRunner', () => {
     expect((await w.state.read('blog')).live).toEqual({ colour: 'blue', version: 'v1' });
   });
 
+  it('a node that drifted after discovery (set to green by hand while verifying) refuses the switch: no node changes, green is removed', async () => {
+    const w = world();
+    w.when('verifying', () => {
+      w.fleet.live.set('node-c', 'green');
+      void w.service.promote('blog', bob);
+    });
+    const result = await (await w.service.deploy('blog', 'v2', { by: alice })).done;
+    expect(result.record).toMatchObject({ phase: 'failed', error: { phase: 'switching', code: 'fleet-disagrees', message: expect.stringContaining('node-c green') } });
+    // The switch itself was told which colour every node must still serve: the check runs as it reads them.
+    expect(w.fleet.switches).toEqual([{ colour: 'green', from: 'blue' }]);
+    expect(Object.fromEntries(w.fleet.live)).toEqual({ 'node-a': 'blue', 'node-b': 'blue', 'node-c': 'green' });
+    expect(w.cluster.colours).toMatchObject({ blue: { version: 'v1' }, green: null });
+    expect((await w.state.read('blog')).live).toEqual({ colour: 'blue', version: 'v1' });
+    expect(w.journal).not.toContain('fleet post-deploy');
+  });
+
+  it('runs post-deploy once the switch has drained and stayed, before retiring blue; never after a switch back', async () => {
+    const kept = world({ app: { verify: { required: false }, postDeployCommand: '/sbin/deploy-blog' } });
+    await (await kept.service.deploy('blog', 'v2', { by: alice })).done;
+    expect(kept.journal.filter((j) => j === 'fleet post-deploy')).toHaveLength(1);
+    expectBefore(kept.journal, 'state retiring', 'fleet post-deploy');
+    expectBefore(kept.journal, 'fleet post-deploy', 'cluster delete blue');
+
+    const reverted = world({ app: { verify: { required: false }, drainSeconds: 30, postDeployCommand: '/sbin/deploy-blog' } });
+    reverted.fleet.drainMs = 60_000;
+    reverted.fleet.onDrain = () => {
+      reverted.cluster.colours.green!.readyReplicas = 1;
+    };
+    const result = await (await reverted.service.deploy('blog', 'v2', { by: alice })).done;
+    expect(result.record).toMatchObject({ phase: 'failed', error: { phase: 'draining' } });
+    expect(reverted.fleet.switches).toEqual([{ colour: 'green', from: 'blue' }, { colour: 'blue' }]);
+    expect(reverted.journal).not.toContain('fleet post-deploy');
+  });
+
   it('a failed smoke check fails verification before any switch', async () => {
     const w = world({ app: { verify: { smoke: { path: '/healthz' } } } });
     w.fleet.failSmokeOn = 'node-c';

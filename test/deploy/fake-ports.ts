@@ -246,6 +246,8 @@ export class FakeFleet implements FleetPort {
   readFailures: string[][] = [];
   /** How long the old nginx workers take to exit after a switch. */
   drainMs = 500;
+  /** Every switch asked for, with the colour it required every node to serve first (none: repair). */
+  readonly switches: { colour: Colour; from?: Colour }[] = [];
   /** Called while draining (lets a test break the new colour mid-drain). */
   onDrain: (() => void) | undefined;
   /** Nodes whose drain cannot be told, each as `<node>: <why>`, for every wait. */
@@ -276,13 +278,23 @@ export class FakeFleet implements FleetPort {
     return { agreed: first && list.every((n) => n.colour === first) ? first : null, nodes: list };
   }
 
+  /** The fake has no nginx apart from its files: what a node serves is what it marks live. */
+  serving(nodes: FleetNode[]): Promise<FleetView> {
+    return this.liveColour(nodes);
+  }
+
   async switchTo(
     nodes: FleetNode[],
     app: AppConfig,
     colour: Colour,
-    options?: { onProgress?: (switched: number, total: number) => void },
+    options?: { from?: Colour; onProgress?: (switched: number, total: number) => void },
   ): Promise<SwitchOutcome> {
     this.journal.push(`fleet switch ${colour}`);
+    this.switches.push({ colour, ...(options?.from ? { from: options.from } : {}) });
+    const off = nodes.filter((n) => options?.from && this.live.get(n.name) !== options.from);
+    if (off.length > 0) {
+      throw new SwitchyardError('fleet-disagrees', `nodes disagree on ${app.name}'s live colour: ${off.map((n) => `${n.name} ${this.live.get(n.name)}`).join(', ')} (the record says ${options?.from}); nothing was changed`);
+    }
     if (this.failPrepareTo === colour) {
       throw new SwitchyardError('switch-prepare-failed', `cannot prepare ${app.name} on node-c: connection refused; nothing was changed on any node`);
     }
@@ -294,6 +306,10 @@ export class FakeFleet implements FleetPort {
       options?.onProgress?.(i + 1, nodes.length);
     });
     return { mixedWindowMs: 4, nodes: nodes.map((n) => ({ node: n.name, ms: 20 })) };
+  }
+
+  async afterSwitch(): Promise<void> {
+    this.journal.push('fleet post-deploy');
   }
 
   async waitDrained(_outcome: SwitchOutcome, until: Date, signal?: AbortSignal): Promise<DrainVerdict> {

@@ -216,6 +216,22 @@ describeOnFleet('fleet switch on real nginx and sshd nodes', () => {
     expect(await servedByAll(fleet)).toEqual(['blog blue', 'blog blue', 'blog blue']);
   });
 
+  it('with the recorded colour, refuses a fleet where one node drifted or all left the record, naming them and reconcile, before any write', async () => {
+    t = await startFleet({ size: 3 });
+    const { fleet, switcher } = t;
+    await switcher.switchTo([fleet.nodes[2]!], blog, 'green');
+    const drifted = await failure(switcher.switchTo(fleet.nodes, blog, 'green', { from: 'blue' }));
+    expect(drifted.code).toBe('fleet-disagrees');
+    expect(drifted.toLine()).toMatch(/^nodes disagree on blog's live colour: blue on node-1, node-2; green on node-3 \(the record says blue\); nothing was changed — run `switchyard reconcile blog`/);
+    for (const node of fleet.nodes) expect(existsSync(join(node.dir, 'backends.d', 'blog.conf.staged'))).toBe(false);
+    expect(await servedByAll(fleet)).toEqual(['blog blue', 'blog blue', 'blog green']);
+
+    await switcher.switchTo(fleet.nodes, blog, 'green', { repair: true });
+    const offRecord = await failure(switcher.switchTo(fleet.nodes, blog, 'blue', { from: 'blue' }));
+    expect(offRecord.message).toContain('green on node-1, node-2, node-3 (the record says blue)');
+    expect(await servedByAll(fleet)).toEqual(['blog green', 'blog green', 'blog green']);
+  });
+
   it('bounds the drain by its deadline while a request is in flight, and ends it at once when cancelled', async () => {
     t = await startFleet({ size: 3 });
     const { fleet, switcher } = t;

@@ -66,6 +66,7 @@ describe('config', () => {
     it.each([
       ['pollSeconds 0 (a hot loop of API reads)', `${minimal}agent: { pollSeconds: 0 }\n`, 'agent.pollSeconds: at least 100ms: each poll reads'],
       ['pollSeconds 5ms', `${minimal}agent: { pollSeconds: 5ms }\n`, 'agent.pollSeconds: at least 100ms'],
+      ['a drift check every 2s (reads every node over SSH)', `${minimal}agent: { driftCheckSeconds: 2s }\n`, 'agent.driftCheckSeconds: at least 5s (each check reads every node over SSH), or 0 to turn it off'],
       ['reloadConfirmSeconds 50ms (confirms nothing)', `${minimal}nginx: { reloadConfirmSeconds: 50ms }\n`, 'nginx.reloadConfirmSeconds: at least 1s: nginx lets its old workers accept for 100 ms'],
       ['connectTimeoutSeconds 0', ssh('connectTimeoutSeconds: 0'), 'ssh.connectTimeoutSeconds: at least 1s'],
       ['keepaliveSeconds 10ms', ssh('keepaliveSeconds: 10ms'), 'ssh.keepaliveSeconds: at least 1s'],
@@ -86,6 +87,11 @@ describe('config', () => {
       expect(c.agent.pollSeconds).toBe(0.1);
       expect(c.ssh.commandTimeoutSeconds).toBe(6);
       expect(c.apps[0]).toMatchObject({ drainSeconds: 0, readyTimeout: 1, readinessGraceSeconds: 0, verify: { timeout: 60 } });
+    });
+
+    it('checks for drift every minute by default, and 0 turns the check off', () => {
+      expect(parseConfig(minimal, 'sy.yaml').agent.driftCheckSeconds).toBe(60);
+      expect(parseConfig(`${minimal}agent: { driftCheckSeconds: 0 }\n`, 'sy.yaml').agent.driftCheckSeconds).toBe(0);
     });
 
     it('gives readiness a grace of 30 s by default', () => {

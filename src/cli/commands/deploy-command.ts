@@ -63,7 +63,7 @@ export const deployCommand: CliCommand = (program, cli) => {
         const failing = plan.steps.find((s) => s.phase === 'failed');
         if (failing && !refused) {
           throw new SwitchyardError('deploy-failed', `deploy of ${app} ${version} would fail now: ${failing.note ?? 'see the plan'}; nothing was started`, {
-            hint: `fix that first (see: switchyard nodes, switchyard status ${app})`,
+            hint: `fix that first: switchyard check ${app} names nodes that drifted and the command that brings them back; see also switchyard nodes, switchyard status ${app}`,
           });
         }
         if (!yes && !refused) {

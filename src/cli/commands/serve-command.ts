@@ -95,6 +95,7 @@ export const serveCommand: CliCommand = (program, cli) => {
             log: session.log,
             clock: session.clock,
             everyMs,
+            driftCheckMs: config.agent.driftCheckSeconds * 1000,
             onResume: changePrinter(session, 'resume-report', describeReport),
             onRetire: changePrinter(session, 'retire-report', describeRetire),
           });

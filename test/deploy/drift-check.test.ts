@@ -1,0 +1,68 @@
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { checkDrift } from '../../src/agent/drift-check.js';
+import type { FleetReport } from '../../src/deploy/fleet-report.js';
+import { alice } from './fixtures.js';
+import { world } from './fake-ports.js';
+
+/** A logger whose lines a test reads: level and message. */
+function capturingLog() {
+  const lines: { level: number; msg: string }[] = [];
+  const log = pino({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s) as { level: number; msg: string }) });
+  return { log, said: () => lines.map((l) => `${l.level >= 40 ? 'warn' : 'info'}: ${l.msg}`) };
+}
+
+describe('checkDrift (the drift check of switchyard serve)', () => {
+  it('feeds each check to the deploy feed and logs a drift once per change, and once when it ends; a drift seen by one check only is a moment, not drift', async () => {
+    const w = world();
+    const { log, said } = capturingLog();
+    const reports: FleetReport[] = [];
+    w.service.feed.watchFleet((r) => reports.push(r));
+    const stop = new AbortController();
+    const running = checkDrift(w.service, { log, clock: w.clock, everyMs: 60_000, signal: stop.signal });
+
+    await w.clock.sleep(1);
+    expect(w.service.feed.fleet('blog')[0]).toMatchObject({ recorded: 'blue', drift: null });
+    w.fleet.live.set('node-b', 'green'); // seen by one check only (a file written, its reload to come)
+    await w.clock.sleep(60_000);
+    w.fleet.live.set('node-b', 'blue');
+    await w.clock.sleep(60_000);
+    w.fleet.live.set('node-c', 'green');
+    await w.clock.sleep(60_000);
+    await w.clock.sleep(60_000); // a second check finds the same: now it is drift
+    await w.clock.sleep(60_000); // a third finds it again: not told again
+    w.fleet.live.set('node-c', 'blue');
+    await w.clock.sleep(60_000);
+    stop.abort();
+    await running;
+
+    expect(reports.map((r) => r.drift?.replace(/: it shows .*$/, '') ?? null)).toEqual([
+      null,
+      'blog: nodes disagree: blue on node-a, node-b; green on node-c (the record says blue); run `switchyard reconcile blog`',
+      null,
+    ]);
+    expect(said()).toEqual([
+      expect.stringMatching(/^warn: drift: blog: nodes disagree: blue on node-a, node-b; green on node-c \(the record says blue\); run `switchyard reconcile blog`/),
+      'info: blog: drift ended: every node serves blue, as recorded',
+    ]);
+  });
+
+  it('skips an app while a deploy of it is in flight: a switch in progress is not drift', async () => {
+    const w = world();
+    const { log, said } = capturingLog();
+    const verifying = new Promise<void>((resolve) => w.when('verifying', resolve));
+    const started = await w.service.deploy('blog', 'v2', { by: alice });
+    await verifying;
+    w.fleet.live.set('node-c', 'green');
+    const stop = new AbortController();
+    const running = checkDrift(w.service, { log, clock: w.clock, everyMs: 60_000, signal: stop.signal });
+    await w.clock.sleep(1);
+    stop.abort();
+    await running;
+    expect(w.service.feed.fleet('blog')).toEqual([]);
+    expect(said()).toEqual([]);
+    w.fleet.live.set('node-c', 'blue');
+    await w.service.abort('blog', alice);
+    await started.done;
+  });
+});
