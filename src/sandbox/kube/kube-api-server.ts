@@ -49,6 +49,8 @@ const MAX_BODY = 3 * 1024 * 1024;
 export class KubeApiServer {
   readonly faults = new FaultInjector();
   readonly unserved: UnservedRequest[] = [];
+  /** Every resource request it routed, in order (what an RBAC authorizer would be asked about). */
+  readonly requests: RequestTarget[] = [];
   private readonly server: Server;
   /** Open watch streams, each with the function that ends it and stops its subscription. */
   private readonly watches = new Map<ServerResponse, () => void>();
@@ -119,7 +121,8 @@ export class KubeApiServer {
     if (patchType === 'application/apply-patch+yaml') return this.unsupported(req, res, path, 415, '415: Unsupported Media Type');
     if (patchType !== undefined && !PATCH_TYPES.includes(patchType)) throw new KubeStatusError(415, 'UnsupportedMediaType', '415: Unsupported Media Type');
     const list = verb === 'list' || verb === 'watch' || verb === 'deletecollection' ? parseListOptions(q) : undefined;
-    const target: RequestTarget = { verb, resource: type.plural, namespace, name, subresource };
+    const target: RequestTarget = { verb, group: type.group, resource: type.plural, namespace, name, subresource };
+    this.requests.push(target);
     const fault = this.faults.take(target);
     if (fault) throw fault;
     const body = ['create', 'update', 'patch'].includes(verb) ? await readJson(req) : verb === 'delete' ? await readJson(req, true) : undefined;
