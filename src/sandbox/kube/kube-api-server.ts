@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { definitionOf } from './api-schema.js';
 import { applyPatch, type PatchType } from './apply-patch.js';
@@ -24,6 +25,8 @@ export interface UnservedRequest {
 export interface KubeApiServerOptions {
   host?: string;
   port?: number;
+  /** Serve HTTPS with this key and certificate (PEM), as a real API server does: client-node's in-cluster config speaks nothing else. */
+  tls?: { key: string; cert: string };
   /** What /version reports; kubectl picks its own version to match. */
   serverVersion?: { major: string; minor: string };
 }
@@ -62,9 +65,10 @@ export class KubeApiServer {
     this.store = store;
     this.options = options;
     this.openapi = new OpenApiDocuments(this.gitVersion());
-    this.server = createServer((req, res) => {
+    const handler = (req: IncomingMessage, res: ServerResponse): void => {
       this.handle(req, res).catch((err: unknown) => this.fail(res, err));
-    });
+    };
+    this.server = options.tls ? createTlsServer(options.tls, handler) : createServer(handler);
   }
 
   async listen(): Promise<string> {
@@ -73,7 +77,7 @@ export class KubeApiServer {
       this.server.once('error', reject);
       this.server.listen(this.options.port ?? 0, host, resolve);
     });
-    return `http://${host}:${(this.server.address() as AddressInfo).port}`;
+    return `${this.options.tls ? 'https' : 'http'}://${host}:${(this.server.address() as AddressInfo).port}`;
   }
 
   /** Ends every open watch stream, as an API server does on restart or timeout; clients must re-establish them. */

@@ -13,6 +13,8 @@ export interface KubeStandInOptions {
   /** Past events a watch can resume from before 410 Gone. */
   historyLimit?: number;
   port?: number;
+  /** HTTPS with this key and certificate (PEM) instead of plain HTTP. */
+  tls?: { key: string; cert: string };
   serverVersion?: { major: string; minor: string };
 }
 
@@ -58,6 +60,7 @@ export async function startKubeStandIn(options: KubeStandInOptions = {}): Promis
   });
   const api = new KubeApiServer(store, {
     ...(options.port !== undefined ? { port: options.port } : {}),
+    ...(options.tls ? { tls: options.tls } : {}),
     ...(options.serverVersion ? { serverVersion: options.serverVersion } : {}),
   });
   let url: string;
