@@ -5,6 +5,7 @@ import { abortCommand, promoteCommand } from './commands/intent-commands.js';
 import { nodesCommand } from './commands/nodes-command.js';
 import { planCommand } from './commands/plan-command.js';
 import { rollbackCommand } from './commands/rollback-command.js';
+import { saltPillarCommand } from './commands/salt-pillar-command.js';
 import { sandboxCommand } from './commands/sandbox-command.js';
 import { serveCommand } from './commands/serve-command.js';
 import { statusCommand } from './commands/status-command.js';
@@ -20,5 +21,6 @@ export const COMMANDS: readonly CliCommand[] = [
   historyCommand,
   planCommand,
   nodesCommand,
+  saltPillarCommand,
   sandboxCommand,
 ];
