@@ -1,10 +1,10 @@
 /**
  * `footprint`: what `switchyard serve` costs with 50 apps and 200 nodes
- * configured, against the stand-in cluster and EC2 (200 running instances
- * carrying the discovery tags). The agent is the compiled CLI (what the image
+ * configured, against the stand-in cluster, EC2 (200 running instances
+ * carrying the discovery tags) and Slack (Socket Mode), as in production. The agent is the compiled CLI (what the image
  * runs: `node dist/cli/main.js serve`), built into a folder of the bench's own.
  * - startMs: from spawning the process to its first 200 on /readyz (every
- *   app's state read in the cluster).
+ *   app's state read in the cluster) with its Slack connection open.
  * - cpuMs: the CPU time (user + system) the process had used by then: on a
  *   machine shared with other work, the part of startMs that is the agent's.
  * - rssMb: its resident memory once ready and settled (a few seconds later:
@@ -27,6 +27,7 @@ import { stringify } from 'yaml';
 import { ec2Instance } from '../src/sandbox/ec2/ec2-instance.js';
 import { startEc2StandIn } from '../src/sandbox/ec2/start-ec2-stand-in.js';
 import { startKubeStandIn } from '../src/sandbox/kube/start-kube-stand-in.js';
+import { startSlackStandIn } from '../src/sandbox/slack/start-slack-stand-in.js';
 import { round } from './figures.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -54,6 +55,7 @@ const rssMb = async (pid: number): Promise<number> => Number(/^VmRSS:\s+(\d+) kB
 export default async function* footprintBench(): AsyncGenerator<{ name: string } & Record<string, unknown>> {
   const dir = await mkdtemp(join(tmpdir(), 'switchyard-footprint-'));
   const kube = await startKubeStandIn();
+  const slack = await startSlackStandIn();
   const tags = { Role: 'k8s-node', Cluster: 'bench' };
   const ec2 = await startEc2StandIn({
     instances: Array.from({ length: NODES }, (_, i) =>
@@ -75,6 +77,7 @@ export default async function* footprintBench(): AsyncGenerator<{ name: string }
       kubernetes: { kubeconfig: await kube.writeKubeconfig(join(dir, 'kubeconfig')) },
       ssh: { user: 'deploy', privateKeyPath: 'id_ed25519', knownHostsPath: 'known_hosts' },
       api: { port },
+      slack: { channel: '#deploys', apiUrl: slack.apiUrl },
       apps: Array.from({ length: APPS }, (_, i) => ({ name: `app-${i}`, namespace: `app-${i}`, portBase: 30000 + 10 * i })),
     };
     await writeFile(join(dir, 'switchyard.yaml'), stringify(config));
@@ -82,7 +85,14 @@ export default async function* footprintBench(): AsyncGenerator<{ name: string }
     const started = performance.now();
     const agent = spawn(process.execPath, [join(dir, 'dist', 'cli', 'main.js'), 'serve', '--config', join(dir, 'switchyard.yaml'), '--log-level', 'silent'], {
       cwd: dir,
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, AWS_ACCESS_KEY_ID: ec2.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: ec2.credentials.secretAccessKey },
+      env: {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        HOME: dir,
+        AWS_ACCESS_KEY_ID: ec2.credentials.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: ec2.credentials.secretAccessKey,
+        SLACK_BOT_TOKEN: slack.workspace.botToken,
+        SLACK_APP_TOKEN: slack.workspace.appToken,
+      },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     const exited = once(agent, 'exit');
@@ -92,13 +102,14 @@ export default async function* footprintBench(): AsyncGenerator<{ name: string }
       while (startMs === undefined) {
         if (agent.exitCode !== null) throw new Error(`serve exited with ${agent.exitCode} before it was ready`);
         const status = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.status, () => 0);
-        if (status === 200) {
+        if (status === 200 && slack.socket.open.length === 1) {
           startMs = performance.now() - started;
           startCpuMs = await cpuMs(agent.pid!);
         } else await sleep(5);
       }
       await sleep(SETTLE_MS);
       if (kube.unserved.length > 0 || ec2.unserved.length > 0) throw new Error(`the stand-ins could not serve: ${JSON.stringify([...kube.unserved, ...ec2.unserved])}`);
+      slack.assertClean();
       yield { name: 'footprint', apps: APPS, nodes: NODES, rssMb: Math.round(await rssMb(agent.pid!)), startMs: round(startMs), cpuMs: startCpuMs };
     } finally {
       agent.kill('SIGTERM');
@@ -106,6 +117,7 @@ export default async function* footprintBench(): AsyncGenerator<{ name: string }
     }
   } finally {
     await ec2.close();
+    await slack.close();
     await kube.close();
     await rm(dir, { recursive: true, force: true });
   }

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { ERROR_TABLE } from '../../src/errors/error-table.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const doc = readFileSync(join(root, 'docs', 'operations.md'), 'utf8');
+const doc = readFileSync(join(root, 'docs/operations.md'), 'utf8');
 const failures = doc.slice(doc.indexOf('## When a deploy fails'));
 
 describe('docs/operations.md', () => {
