@@ -21,9 +21,9 @@ describe('deploy/aws/iam-policy.json', () => {
   it('allows exactly the EC2 calls the agent makes: DescribeInstances', () => {
     const policy = JSON.parse(read('deploy/aws/iam-policy.json')) as { Statement: { Effect: string; Action: string | string[]; Resource: string }[] };
     expect(policy.Statement.flatMap((s) => [s.Action].flat().map((a) => `${s.Effect} ${a}`))).toEqual(['Allow ec2:DescribeInstances']);
-    // The operations behind what the code imports from the SDK: `paginateDescribeInstances`, `DescribeInstancesCommand`.
+    // The operations behind what the code imports from the SDK, statically or when first needed: `paginateDescribeInstances`, `DescribeInstancesCommand`.
     const imported = sources(join(root, 'src')).flatMap((f) =>
-      [...readFileSync(f, 'utf8').matchAll(/import \{([^}]*)\} from '@aws-sdk\/client-ec2'/g)].flatMap((m) => m[1]!.split(',').map((n) => n.trim())),
+      [...readFileSync(f, 'utf8').matchAll(/(?:import|const) \{([^}]*)\} (?:from |= await import\()'@aws-sdk\/client-ec2'/g)].flatMap((m) => m[1]!.split(',').map((n) => n.trim())),
     );
     const operations = imported.filter((n) => n && !n.startsWith('type ') && n !== 'EC2Client').map((n) => n.replace(/^paginate/, '').replace(/Command$/, ''));
     expect(imported).toContain('EC2Client');
