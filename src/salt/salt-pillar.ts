@@ -18,9 +18,9 @@ const withoutSudo = (command: string): string => command.replace(/^sudo -n /, ''
  * salt's pillar from switchyard's own config, so each app is described once:
  * apps keyed by name (salt merges an operator's pillar with the same keys
  * into them: server_name, listen), and each app's `first_live`, the colour an
- * upstream file salt creates marks live, from `live`: what the app's state in
- * the cluster records (blue when nothing is recorded yet). A node added
- * while green serves then starts on green, like every other node.
+ * upstream file salt creates marks live, from `live`: the colour the cluster
+ * says serves (recorded, or the only one running; blue when none is known).
+ * A node added while green serves then starts on green, like every other node.
  *
  * @example
  * saltPillar(config, { blog: 'green', www: null }).switchyard.apps.blog

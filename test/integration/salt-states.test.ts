@@ -71,16 +71,21 @@ describe('salt states from the pillar switchyard generates', () => {
   /** The pillar sources in salt's order: the operator's file, then the external pillar (`switchyard salt-pillar`), then this site's paths. */
   let pillars: unknown[];
   let nodeStates: SaltState[];
-  const live: Record<string, Colour> = { blog: 'green', www: 'blue' };
+  const live: Record<string, Colour> = { blog: 'green', www: 'green' };
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'switchyard-salt-'));
     kube = await startKubeStandIn();
     const kubeconfig = await kube.writeKubeconfig(join(dir, 'kubeconfig'));
-    // blog runs on green, as recorded by switchyard; www has no record yet.
+    // blog runs on green, as recorded by switchyard; www has no record yet, and runs green made by hand.
     const clients = connectKube({ kubeconfigPath: kubeconfig });
-    await clients.core.createNamespace({ body: { metadata: { name: 'blog' } } });
+    for (const name of ['blog', 'www']) await clients.core.createNamespace({ body: { metadata: { name } } });
     await new AppStateStore(clients).updateAppState('blog', 'blog', (s) => ({ ...s, live: { colour: 'green', version: '2.0.0' } }));
+    const labels = { name: 'www-green' };
+    await clients.apps.createNamespacedReplicaSet({
+      namespace: 'www',
+      body: { metadata: { name: 'www-green', labels }, spec: { replicas: 1, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'www', image: 'registry.example.com/www:1.0.0' }] } } } },
+    });
     const config = parse(readFileSync(join(root, 'config', 'switchyard.example.yaml'), 'utf8')) as Record<string, unknown>;
     await mkdir(join(dir, 'apps'));
     await writeFile(join(dir, 'switchyard.yaml'), stringify({ ...config, kubernetes: { kubeconfig } }));
@@ -109,7 +114,7 @@ describe('salt states from the pillar switchyard generates', () => {
   it('describes each app once: the pillar example holds only what switchyard does not know, the rest comes from the config and the cluster', () => {
     expect(generated.switchyard.apps).toEqual({
       blog: { namespace: 'blog', portBase: 30000, upstreamName: 'blogLB', first_live: 'green' },
-      www: { namespace: 'www', portBase: 30010, upstreamName: 'wwwLB', first_live: 'blue' },
+      www: { namespace: 'www', portBase: 30010, upstreamName: 'wwwLB', first_live: 'green' },
     });
     expect(generated.switchyard.nginx).toEqual({ backends_dir: '/etc/nginx/backends.d', test_command: '/usr/sbin/nginx -t', dump_command: '/usr/sbin/nginx -T', reload_command: '/usr/bin/systemctl reload nginx' });
     const example = pillars[0] as { switchyard: { apps: Record<string, Record<string, unknown>>; nginx: Record<string, unknown> } };
@@ -117,7 +122,7 @@ describe('salt states from the pillar switchyard generates', () => {
     expect(Object.keys(example.switchyard.nginx).sort()).toEqual(['conf_dir', 'vhost_dir']);
   });
 
-  it.each(Object.entries(live))('lays down %s\'s upstream file once, exactly as switchyard renders it, with the recorded live colour (%s) live', (name, colour) => {
+  it.each(Object.entries(live))('lays down %s\'s upstream file once, exactly as switchyard renders it, with the live colour in the cluster (%s) live', (name, colour) => {
     const state = nodeStates.find((s) => s.id === `switchyard-upstream-${name}`)!;
     expect(state.args).toMatchObject({ name: `${dir}/backends.d/${name}.conf`, replace: false });
     const app = { name, portBase: generated.switchyard.apps[name]!.portBase };
