@@ -5,12 +5,15 @@
       of Debian, Ubuntu and RHEL includes there);
     - per app in pillar: the upstream file <backends_dir>/<app>.conf,
       CREATE-ONLY, and the app's vhost;
-    - nginx -t, then a reload, only when the vhost or the include changed.
+    - each vhost put in place only with a passing nginx -t (never left
+      behind failing it), then a reload, only when a vhost or the include
+      changed.
 
     Create-only matters: after the first deploy switchyard owns the `down`
     flags in the upstream file, so a highstate must never rewrite it (that
     would send traffic back to blue, perhaps to a colour with no pods).
-    The file is written once, with `first_live` (default blue) live, and
+    The file is written once, with `first_live` (the app's live colour in
+    the cluster, from `switchyard salt-pillar`) live, and
     never again while it exists. Changing the file's template changes only
     nodes that do not have it yet.
 
@@ -80,9 +83,13 @@ switchyard-upstream-{{ app.name }}:
     - require:
       - file: switchyard-backends-dir
 
-switchyard-vhost-{{ app.name }}:
+# The vhost is salt's: staged beside the live one (`<app>.conf.staged`, which
+# the `*.conf` include does not match), and put in place only together with
+# a passing `nginx -t` (install-checked.sh puts the previous one back
+# otherwise). Until it passes, each highstate tries again.
+switchyard-vhost-{{ app.name }}-staged:
   file.managed:
-    - name: {{ nginx.vhost_dir }}/{{ app.name }}.conf
+    - name: {{ nginx.vhost_dir }}/{{ app.name }}.conf.staged
     - source: salt://switchyard/files/vhost.conf.jinja
     - template: jinja
     - user: root
@@ -94,7 +101,14 @@ switchyard-vhost-{{ app.name }}:
         backends_dir: {{ nginx.backends_dir | json }}
         listen: {{ app.listen | string | json }}
         server_name: {{ app.server_name | json }}
+
+switchyard-vhost-{{ app.name }}:
+  cmd.script:
+    - source: salt://switchyard/files/install-checked.sh
+    - args: {{ (nginx.vhost_dir ~ '/' ~ app.name ~ '.conf.staged ' ~ nginx.vhost_dir ~ '/' ~ app.name ~ '.conf ' ~ nginx.test_command) | json }}
+    - unless: {{ ('cmp -s ' ~ nginx.vhost_dir ~ '/' ~ app.name ~ '.conf.staged ' ~ nginx.vhost_dir ~ '/' ~ app.name ~ '.conf') | json }}
     - require:
+      - file: switchyard-vhost-{{ app.name }}-staged
       # proxy_pass names the upstream, so nginx -t fails without it.
       - file: switchyard-upstream-{{ app.name }}
       - file: switchyard-backends-include
@@ -108,21 +122,17 @@ switchyard-nginx-service:
     - require:
       - file: switchyard-backends-include
 {%- for app in apps %}
-      - file: switchyard-vhost-{{ app.name }}
+      - cmd: switchyard-vhost-{{ app.name }}
 {%- endfor %}
 
-# The guard: a config that fails the test is not reloaded, the state fails
-# with nginx's message, and the running nginx keeps serving what it had.
-# (switchyard's own switch also runs the test first, so it refuses to switch
-# on this node until the vhost is fixed.)
+# The include changes only with backends_dir; a config that fails the test
+# is not reloaded, and the state fails with nginx's message. (Each vhost is
+# tested as it is put in place, above.)
 switchyard-nginx-test:
   cmd.run:
     - name: {{ nginx.test_command | json }}
     - onchanges:
       - file: switchyard-backends-include
-{%- for app in apps %}
-      - file: switchyard-vhost-{{ app.name }}
-{%- endfor %}
 
 switchyard-nginx-reload:
   cmd.run:
@@ -130,7 +140,7 @@ switchyard-nginx-reload:
     - onchanges:
       - file: switchyard-backends-include
 {%- for app in apps %}
-      - file: switchyard-vhost-{{ app.name }}
+      - cmd: switchyard-vhost-{{ app.name }}
 {%- endfor %}
     - require:
       - cmd: switchyard-nginx-test

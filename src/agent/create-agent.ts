@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { connectKube, type KubeClients } from '../cluster/kube-clients.js';
+import { connectKube, connectOptions, type KubeClients } from '../cluster/kube-clients.js';
 import { watchApps } from '../cluster/watch-apps.js';
 import type { Config } from '../config/schema.js';
 import type { DeployEventListener } from '../deploy/deploy-event.js';
@@ -64,11 +64,7 @@ export interface AgentOptions {
  */
 export async function createAgent(config: Config, options: AgentOptions): Promise<Agent> {
   const { log } = options;
-  const kube: KubeClients = connectKube({
-    ...(config.kubernetes.kubeconfig ? { kubeconfigPath: config.kubernetes.kubeconfig } : {}),
-    ...(config.kubernetes.context ? { context: config.kubernetes.context } : {}),
-    inCluster: config.kubernetes.inCluster,
-  });
+  const kube: KubeClients = connectKube(connectOptions(config.kubernetes));
   const discovery = createDiscovery(config.discovery, options.ec2);
   const pool = await SshPool.fromConfig(config.ssh);
   const switcher = new FleetSwitch({ pool, nginx: config.nginx, log });

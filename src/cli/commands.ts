@@ -7,6 +7,7 @@ import { nodesCommand } from './commands/nodes-command.js';
 import { planCommand } from './commands/plan-command.js';
 import { reconcileCommand } from './commands/reconcile-command.js';
 import { rollbackCommand } from './commands/rollback-command.js';
+import { saltPillarCommand } from './commands/salt-pillar-command.js';
 import { sandboxCommand } from './commands/sandbox-command.js';
 import { serveCommand } from './commands/serve-command.js';
 import { statusCommand } from './commands/status-command.js';
@@ -24,5 +25,6 @@ export const COMMANDS: readonly CliCommand[] = [
   nodesCommand,
   checkCommand,
   reconcileCommand,
+  saltPillarCommand,
   sandboxCommand,
 ];

@@ -1,4 +1,5 @@
 import { AppsV1Api, CoordinationV1Api, CoreV1Api, createConfiguration, KubeConfig, ServerConfiguration, Watch, type Configuration } from '@kubernetes/client-node';
+import type { Config } from '../config/schema.js';
 import { SwitchyardError } from '../errors/switchyard-error.js';
 
 /** The API clients the cluster layer uses, built once in the entry point and passed down. */
@@ -20,6 +21,13 @@ export interface ConnectOptions {
   /** How long one API call (not a watch) may take before it fails; default 30 s. */
   requestTimeoutMs?: number;
 }
+
+/** The connect options the config's `kubernetes` section names. */
+export const connectOptions = (kubernetes: Config['kubernetes']): ConnectOptions => ({
+  ...(kubernetes.kubeconfig ? { kubeconfigPath: kubernetes.kubeconfig } : {}),
+  ...(kubernetes.context ? { context: kubernetes.context } : {}),
+  inCluster: kubernetes.inCluster,
+});
 
 /**
  * Builds the clients from the usual kubeconfig, a given file, or the in-cluster

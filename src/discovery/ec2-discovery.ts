@@ -1,5 +1,5 @@
 import { isIPv4 } from 'node:net';
-import { EC2Client, paginateDescribeInstances, type EC2ClientConfig, type Instance } from '@aws-sdk/client-ec2';
+import type { EC2ClientConfig, Instance } from '@aws-sdk/client-ec2';
 import { SwitchyardError } from '../errors/switchyard-error.js';
 import { NODE_ADDRESS, NODE_NAME } from '../validate/patterns.js';
 import { explainEc2Error } from './explain-ec2-error.js';
@@ -44,6 +44,8 @@ export class Ec2Discovery implements Discovery {
 
   async discover(): Promise<FleetNode[]> {
     const o = this.#options;
+    // Loaded on the first discovery, not at start: the SDK is about 80 MB of the agent's memory, and serve discovers nodes only for a deploy.
+    const { EC2Client, paginateDescribeInstances } = await import('@aws-sdk/client-ec2');
     const client = new EC2Client({
       ...(o.region === undefined ? {} : { region: o.region }),
       ...(o.endpoint === undefined ? {} : { endpoint: o.endpoint }),

@@ -4,7 +4,7 @@
  * scripts as itself (ssh.sudo: false), and may run as root exactly the nginx
  * commands its config names, each as `sudo -n <command>` (nginx.testCommand,
  * nginx.dumpCommand, nginx.reloadCommand). salt/switchyard/files/sudoers.jinja
- * writes the same lines (test/unit/example-config.test.ts compares them).
+ * writes the same lines (test/integration/salt-states.test.ts compares them).
  *
  * sudoers matches a command with arguments literally, so each must be written
  * in full, from an absolute path, exactly as the config runs it.

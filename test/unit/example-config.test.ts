@@ -11,7 +11,6 @@ import { serviceProblems } from '../../src/cluster/preflight-services.js';
 import { parseConfig } from '../../src/config/load-config.js';
 import { Config } from '../../src/config/schema.js';
 import { renderUpstreamFile, renderVhostFile } from '../../src/fleet/nginx-templates.js';
-import { sudoersRule } from '../../src/fleet/sudoers-rule.js';
 import { COLOURS, colourPort, type Colour } from '../../src/validate/patterns.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -170,19 +169,6 @@ describe('config/apps: blog as switchyard creates and routes to it', () => {
 });
 
 describe('salt states', () => {
-  const pillar = parse(read('salt/pillar.example.sls')) as {
-    switchyard: {
-      nginx: Record<'test_command' | 'dump_command' | 'reload_command', string>;
-      deploy_user: { name: string };
-      apps: { name: string; namespace: string; portBase: number }[];
-    };
-  };
-
-  it('has a pillar example with the same apps as the example config', () => {
-    const config = parseConfig(exampleText, examplePath);
-    expect(pillar.switchyard.apps.map((a) => [a.name, a.namespace, a.portBase])).toEqual(config.apps.map((a) => [a.name, a.namespace, a.portBase]));
-  });
-
   it.each([
     ['blog', 30000, 'blue'],
     ['www', 30010, 'blue'],
@@ -210,23 +196,12 @@ describe('salt states', () => {
     expect(jinja).toBe(renderVhostFile({ name: 'blog' }, options));
   });
 
-  it('lets the deploy user run as root exactly the nginx commands of the example config, as switchyard renders the rule', () => {
-    const config = parseConfig(exampleText, examplePath);
-    const { test_command, dump_command, reload_command } = pillar.switchyard.nginx;
-    const viaSudo = [config.nginx.testCommand, config.nginx.dumpCommand, config.nginx.reloadCommand];
-    expect(viaSudo).toEqual([test_command, dump_command, reload_command].map((c) => `sudo -n ${c}`));
-    expect(config.ssh).toMatchObject({ user: pillar.switchyard.deploy_user.name, sudo: false });
-    const sudoers = renderPlainJinja(read('salt/switchyard/files/sudoers.jinja'), { user: 'deploy', test_command, dump_command, reload_command });
-    expect(sudoers.endsWith(sudoersRule('deploy', [test_command, dump_command, reload_command]))).toBe(true);
-    expect(sudoers).not.toMatch(/sh -c/);
-  });
-
   it('creates the upstream file only once (replace: False), while the vhost follows its template', () => {
     const sls = read('salt/switchyard/nginx.sls');
     const state = (id: string): string => new RegExp(`^${id}:\\n(?: .*\\n)+`, 'm').exec(sls)?.[0] ?? '';
     expect(state('switchyard-upstream-\\{\\{ app.name \\}\\}')).toMatch(/^ {4}- replace: False$/m);
-    expect(state('switchyard-vhost-\\{\\{ app.name \\}\\}')).toContain('vhost.conf.jinja');
-    expect(state('switchyard-vhost-\\{\\{ app.name \\}\\}')).not.toMatch(/replace:/);
+    expect(state('switchyard-vhost-\\{\\{ app.name \\}\\}-staged')).toContain('vhost.conf.jinja');
+    expect(state('switchyard-vhost-\\{\\{ app.name \\}\\}-staged')).not.toMatch(/replace:/);
   });
 
   it('applies the same Services as config/apps/blog-services.yaml', () => {

@@ -1,5 +1,4 @@
 import { InvalidArgumentError } from 'commander';
-import { runSandbox } from '../../sandbox/demo/run-sandbox.js';
 import { examples, type CliCommand } from '../cli-command.js';
 
 const MAX_NODES = 30;
@@ -28,8 +27,10 @@ export const sandboxCommand: CliCommand = (program, cli) => {
         'as root on Debian it installs the missing packages itself. Ctrl-C stops it and removes everything it started.\n',
     )
     .action(
-      cli.action(async (session, _args, options) =>
-        runSandbox({ out: session.io.stdout, err: session.io.stderr, signal: session.signal, holdExit: (what) => session.holdExit(what), json: session.isJson, nodes: options.nodes as number, keep: options.keep === true }),
-      ),
+      cli.action(async (session, _args, options) => {
+        // Loaded here, not at the top: the stand-in servers and the demo are no part of any other command (nor of the built image's start-up).
+        const { runSandbox } = await import('../../sandbox/demo/run-sandbox.js');
+        return runSandbox({ out: session.io.stdout, err: session.io.stderr, signal: session.signal, holdExit: (what) => session.holdExit(what), json: session.isJson, nodes: options.nodes as number, keep: options.keep === true });
+      }),
     );
 };

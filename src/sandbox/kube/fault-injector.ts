@@ -25,6 +25,8 @@ const REASONS: Record<number, StatusReason> = {
 
 export interface RequestTarget {
   verb: KubeVerb;
+  /** API group ('' for the core group). */
+  group: string;
   resource: string;
   namespace: string | undefined;
   name: string | undefined;

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { definitionOf } from './api-schema.js';
 import { applyPatch, type PatchType } from './apply-patch.js';
@@ -24,6 +25,8 @@ export interface UnservedRequest {
 export interface KubeApiServerOptions {
   host?: string;
   port?: number;
+  /** Serve HTTPS with this key and certificate (PEM), as a real API server does: client-node's in-cluster config speaks nothing else. */
+  tls?: { key: string; cert: string };
   /** What /version reports; kubectl picks its own version to match. */
   serverVersion?: { major: string; minor: string };
 }
@@ -49,6 +52,8 @@ const MAX_BODY = 3 * 1024 * 1024;
 export class KubeApiServer {
   readonly faults = new FaultInjector();
   readonly unserved: UnservedRequest[] = [];
+  /** Every resource request it routed, in order (what an RBAC authorizer would be asked about). */
+  readonly requests: RequestTarget[] = [];
   private readonly server: Server;
   /** Open watch streams, each with the function that ends it and stops its subscription. */
   private readonly watches = new Map<ServerResponse, () => void>();
@@ -60,9 +65,10 @@ export class KubeApiServer {
     this.store = store;
     this.options = options;
     this.openapi = new OpenApiDocuments(this.gitVersion());
-    this.server = createServer((req, res) => {
+    const handler = (req: IncomingMessage, res: ServerResponse): void => {
       this.handle(req, res).catch((err: unknown) => this.fail(res, err));
-    });
+    };
+    this.server = options.tls ? createTlsServer(options.tls, handler) : createServer(handler);
   }
 
   async listen(): Promise<string> {
@@ -71,7 +77,7 @@ export class KubeApiServer {
       this.server.once('error', reject);
       this.server.listen(this.options.port ?? 0, host, resolve);
     });
-    return `http://${host}:${(this.server.address() as AddressInfo).port}`;
+    return `${this.options.tls ? 'https' : 'http'}://${host}:${(this.server.address() as AddressInfo).port}`;
   }
 
   /** Ends every open watch stream, as an API server does on restart or timeout; clients must re-establish them. */
@@ -119,7 +125,8 @@ export class KubeApiServer {
     if (patchType === 'application/apply-patch+yaml') return this.unsupported(req, res, path, 415, '415: Unsupported Media Type');
     if (patchType !== undefined && !PATCH_TYPES.includes(patchType)) throw new KubeStatusError(415, 'UnsupportedMediaType', '415: Unsupported Media Type');
     const list = verb === 'list' || verb === 'watch' || verb === 'deletecollection' ? parseListOptions(q) : undefined;
-    const target: RequestTarget = { verb, resource: type.plural, namespace, name, subresource };
+    const target: RequestTarget = { verb, group: type.group, resource: type.plural, namespace, name, subresource };
+    this.requests.push(target);
     const fault = this.faults.take(target);
     if (fault) throw fault;
     const body = ['create', 'update', 'patch'].includes(verb) ? await readJson(req) : verb === 'delete' ? await readJson(req, true) : undefined;

@@ -1,5 +1,5 @@
 import { KubeApiServer, type UnservedRequest } from './kube-api-server.js';
-import type { FaultInjector } from './fault-injector.js';
+import type { FaultInjector, RequestTarget } from './fault-injector.js';
 import { renderKubeconfig, writeKubeconfig } from './kubeconfig.js';
 import { KubeStore } from './kube-store.js';
 import { PodLifecycle, type ImageFailure } from './pod-lifecycle.js';
@@ -13,6 +13,8 @@ export interface KubeStandInOptions {
   /** Past events a watch can resume from before 410 Gone. */
   historyLimit?: number;
   port?: number;
+  /** HTTPS with this key and certificate (PEM) instead of plain HTTP. */
+  tls?: { key: string; cert: string };
   serverVersion?: { major: string; minor: string };
 }
 
@@ -22,6 +24,8 @@ export interface KubeStandIn {
   faults: FaultInjector;
   /** Requests it could not serve (unknown path or verb); a strict test expects none. */
   unserved: UnservedRequest[];
+  /** Every resource request it served or refused, in order: verb, group, resource, namespace, name. */
+  requests: RequestTarget[];
   /** Pods whose image has this tag fail this way from now on. */
   failImage(tag: string, failure: ImageFailure): void;
   clearImageFailure(tag: string): void;
@@ -56,6 +60,7 @@ export async function startKubeStandIn(options: KubeStandInOptions = {}): Promis
   });
   const api = new KubeApiServer(store, {
     ...(options.port !== undefined ? { port: options.port } : {}),
+    ...(options.tls ? { tls: options.tls } : {}),
     ...(options.serverVersion ? { serverVersion: options.serverVersion } : {}),
   });
   let url: string;
@@ -71,6 +76,7 @@ export async function startKubeStandIn(options: KubeStandInOptions = {}): Promis
     store,
     faults: api.faults,
     unserved: api.unserved,
+    requests: api.requests,
     failImage: (tag, failure) => kubelet.failImage(tag, failure),
     clearImageFailure: (tag) => kubelet.clearImageFailure(tag),
     setPodReady: (namespace, podName, ready) => kubelet.setReady(namespace, podName, ready),
