@@ -139,6 +139,8 @@ export const Config = z
         identity: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'letters, digits, ".", "_" and "-"').optional(),
         leaseSeconds: z.number().int().min(5).max(3600).default(30),
         pollSeconds: DurationAtLeast(0.1, 'each poll reads the cluster\'s API, and a shorter one reads it in a hot loop').default(2),
+        /** Where the `serve` agents' leadership Lease (`switchyard-leader`) lives. */
+        leaderNamespace: z.string().regex(NAMESPACE, 'a Kubernetes namespace').default('default'),
       })
       .prefault({}),
     ssh: Ssh,

@@ -49,6 +49,7 @@ export const ERROR_TABLE: Record<ErrorCode, Rendering> = {
   unauthenticated: { exit: EXIT.usage, http: 401 },
   'not-authorised': { exit: EXIT.usage, http: 403 },
   'lock-held': { exit: EXIT.lockHeld, http: 409 },
+  'not-leader': unreachable,
   'ssh-connect-failed': unreachable,
   'ssh-auth-failed': unreachable,
   'ssh-host-key-unknown': unreachable,

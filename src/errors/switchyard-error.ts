@@ -42,6 +42,8 @@ export type ErrorCode =
   | 'kube-preflight-failed'
   | 'pods-not-ready'
   | 'lock-held'
+  /** A write sent to an agent that does not lead (another does, or none yet): try again, it may reach the leader. */
+  | 'not-leader'
   | 'discovery-failed'
   | 'deploy-failed'
   | 'deploy-aborted'

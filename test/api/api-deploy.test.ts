@@ -139,7 +139,9 @@ describeOnFleet('HTTP API: deploys started and followed by CI', () => {
 
     const agent = await createAgent(s.env.config, { log: silentLogger, ec2: s.env.ec2Options });
     const secrets = loadSecrets(s.env.config, { SWITCHYARD_API_TOKENS: `ci:${s.token}` });
-    const api = apiFrontEnd(agent, { config: s.env.config, secrets, log: silentLogger, metrics: new Metrics() });
+    // A second agent, not leading: reads are served by any agent.
+    const follower = { view: { leading: false, leader: null, retryAfterSeconds: 1 } };
+    const api = apiFrontEnd(agent, { config: s.env.config, secrets, log: silentLogger, metrics: new Metrics(), leadership: follower });
     await api.start();
     try {
       for (const lastEventId of [undefined, last.id]) {
