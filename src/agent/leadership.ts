@@ -67,7 +67,7 @@ export class Leadership {
   private readonly lease: LeaderLeasePort;
   private readonly options: LeadershipOptions;
   private current: LeadershipView = { leading: false, leader: null, retryAfterSeconds: 1 };
-  /** The renewal of the current term, while this agent leads; it settles once the term ended and the view says so. */
+  /** The current term while this agent leads: settles once it ended (the view says so) and the work has stopped. */
   private term: Promise<void> | undefined;
 
   constructor(lease: LeaderLeasePort, options: LeadershipOptions) {
@@ -85,7 +85,7 @@ export class Leadership {
    * the lease was released.
    */
   async start(signal: AbortSignal): Promise<{ running: Promise<void> }> {
-    const first = await this.attempt();
+    const first = await this.attempt(signal);
     if (first.leading) await this.lead(first.sentAt, signal, true);
     return { running: this.loop(signal) };
   }
@@ -100,7 +100,7 @@ export class Leadership {
       }
       await clock.sleep(retryMs, signal);
       if (signal.aborted) break;
-      const claim = await this.attempt();
+      const claim = await this.attempt(signal);
       if (claim.leading) await this.lead(claim.sentAt, signal, false);
     }
     // Handing over: the next agent need not wait out the lease. A release that hangs must not keep the agent from stopping.
@@ -113,14 +113,17 @@ export class Leadership {
   private async lead(sentAt: number, signal: AbortSignal, surfaceErrors: boolean): Promise<void> {
     const { clock, renewMs, log, self } = this.options;
     const ended = new AbortController();
-    const term = AbortSignal.any([signal, ended.signal]);
+    const term = ended.signal;
     const lost = (why: string, leader: LeaderName | null = null) => {
-      if (ended.signal.aborted) return;
+      if (term.aborted) return;
+      signal.removeEventListener('abort', stopping);
       // Fail closed: the view flips before the work hears of it, so no write is accepted from here on.
       this.current = { leading: false, leader, retryAfterSeconds: 1 };
       ended.abort();
       log.warn(`no longer the leader: ${why}`);
     };
+    const stopping = () => lost('the agent is stopping');
+    signal.addEventListener('abort', stopping, { once: true });
     this.current = { leading: true, leader: self, retryAfterSeconds: 1 };
     log.info('elected leader');
     // A renewal that fails is tried again (keepLease); one that finds another holder ends the term at once.
@@ -131,10 +134,8 @@ export class Leadership {
       });
     const renewing = keepLease(renew, { clock, everyMs: renewMs, signal: term, heldSince: sentAt, onLost: () => lost('it could not renew its lease in time') });
     const work = this.options.onElected(term);
-    this.term = renewing.then(() => {
-      lost('stopping');
-      return work.stopped;
-    });
+    // keepLease ends only once the term has (lost, or the agent stopping).
+    this.term = renewing.then(() => work.stopped);
     try {
       await work.started;
     } catch (err) {
@@ -150,17 +151,28 @@ export class Leadership {
     }
   }
 
-  /** A follower's claim; a failure (the cluster unreachable) counts as not leading, and is logged. */
-  private async attempt(): Promise<{ leading: boolean; sentAt: number }> {
-    const { clock, log } = this.options;
+  /**
+   * A follower's claim; a failure (the cluster unreachable) counts as not
+   * leading, and is logged. One that hangs is given up after a renew period,
+   * so the agent can still stop: should it land later, this agent holds the
+   * lease without leading, and its next claim renews it and leads.
+   */
+  private async attempt(signal: AbortSignal): Promise<{ leading: boolean; sentAt: number }> {
+    const { clock, log, renewMs } = this.options;
     const sentAt = clock.now().getTime();
+    const gaveUp = new AbortController();
     try {
-      const claim = await this.lease.claim();
+      const claim = await Promise.race([
+        this.lease.claim(),
+        clock.sleep(renewMs, AbortSignal.any([signal, gaveUp.signal])).then(() => Promise.reject(new Error(`no answer within ${renewMs} ms`))),
+      ]);
       if (!claim.leading) this.current = { leading: false, leader: claim.leader, retryAfterSeconds: Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(1, claim.expiresInSeconds)) };
-      return { leading: claim.leading, sentAt };
+      return { leading: claim.leading && !signal.aborted, sentAt };
     } catch (err) {
-      log.warn({ err }, 'claiming the leadership lease failed');
+      if (!signal.aborted) log.warn({ err }, 'claiming the leadership lease failed');
       return { leading: false, sentAt };
+    } finally {
+      gaveUp.abort();
     }
   }
 }
