@@ -43,13 +43,13 @@ export interface AgentServerOptions {
  * state in the cluster for the deploy feed and serves what only reads (the
  * HTTP API's reads, health, metrics). One agent at a time leads (Leadership,
  * a Lease in the cluster) and does what acts: the front ends loaded
- * `whileLeading` (the Slack app) and the LeaderTasks (resuming deploys whose
+ * `loadWhileLeading` (the Slack app) and the LeaderTasks (resuming deploys whose
  * holder died, retiring kept colours whose window closed). A leader that
  * loses its lease stops all of it at once; the next one starts it again.
  *
  * @example
  * const server = new AgentServer(agent, { log, clock: systemClock, everyMs: 15_000 });
- * server.load(slackFrontEnd(agent, { ... }), { whileLeading: true });
+ * server.loadWhileLeading(() => slackFrontEnd(agent, { ... }));
  * server.load(apiFrontEnd(agent, { ..., leadership: server.leadership }));
  * server.whileLeading({ name: 'drift check', everyMs: 60_000, pass: (signal) => checkDrift(signal) });
  * await server.start();
@@ -63,7 +63,7 @@ export class AgentServer {
   private readonly agent: Agent;
   private readonly options: AgentServerOptions;
   private readonly frontEnds: FrontEnd[] = [];
-  private readonly leaderFrontEnds: FrontEnd[] = [];
+  private readonly leaderFrontEnds: Array<() => FrontEnd> = [];
   private readonly tasks: LeaderTask[] = [];
   private readonly started: FrontEnd[] = [];
   private readonly stopping = new AbortController();
@@ -86,9 +86,18 @@ export class AgentServer {
     this.whileLeading({ name: 'resume and retention', everyMs: options.everyMs, pass: () => this.resumeAndRetire() });
   }
 
-  /** Adds a front end, run on every agent, or with `whileLeading` only on the leader (one that acts on its own, as Slack does). Before start. */
-  load(frontEnd: FrontEnd, options: { whileLeading?: boolean } = {}): void {
-    (options.whileLeading ? this.leaderFrontEnds : this.frontEnds).push(frontEnd);
+  /** Adds a front end run on every agent. Before start. */
+  load(frontEnd: FrontEnd): void {
+    this.frontEnds.push(frontEnd);
+  }
+
+  /**
+   * Adds a front end run only on the leader: one that acts on its own, as
+   * Slack does. Made anew for each term (`make`), since a front end once
+   * stopped is not started again. Before start.
+   */
+  loadWhileLeading(make: () => FrontEnd): void {
+    this.leaderFrontEnds.push(make);
   }
 
   /** Adds periodic work that only the leader does. Before start. */
@@ -132,8 +141,9 @@ export class AgentServer {
     const running: FrontEnd[] = [];
     const tasks = this.tasks.map((t) => this.repeat(t, term));
     const starting = (async () => {
-      for (const f of this.leaderFrontEnds) {
+      for (const make of this.leaderFrontEnds) {
         if (term.aborted) return;
+        const f = make();
         await f.start();
         running.push(f);
         log.info({ frontEnd: f.name }, `${f.name} started (leader)`);

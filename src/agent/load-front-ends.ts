@@ -26,7 +26,8 @@ export function loadFrontEnds(server: AgentServer, agent: Agent, deps: { config:
   if (config.slack && secrets.slack) {
     const slack = config.slack;
     // Only the leader holds the Socket Mode connection: Slack spreads events over every connection an app opens.
-    server.load(slackFrontEnd(agent, { config: { ...config, slack }, secrets: secrets.slack, log, clock, onApiError: (method, error) => metrics.slackApiError(method, error) }), { whileLeading: true });
+    const slackSecrets = secrets.slack;
+    server.loadWhileLeading(() => slackFrontEnd(agent, { config: { ...config, slack }, secrets: slackSecrets, log, clock, onApiError: (method, error) => metrics.slackApiError(method, error) }));
   }
   if (!config.api.enabled) return {};
   const api = apiFrontEnd(agent, { config, secrets, log, metrics, leadership: server.leadership });

@@ -73,7 +73,7 @@ describeOnFleet('two serve agents: the leader SIGKILLed mid-deploy (one leader; 
     { phase: 'draining', promoteFirst: true },
   ])('killed once $phase is recorded: the other agent leads, finishes the deploy once, edits the same message through', async ({ phase, promoteFirst }) => {
     // Pods take a while to be Ready, so the deploy is still waiting when the kill comes.
-    const env = (open.env = await startSandboxEnv({ nodes: 3, agent: { leaseSeconds: 5 }, readyDelayMs: 2_000 }));
+    const env = (open.env = await startSandboxEnv({ nodes: 3, agent: { leaseSeconds: 8 }, readyDelayMs: 2_000 }));
     const slack = (open.slack = await startSlackStandIn());
     const config = parse(await readFile(env.configPath, 'utf8')) as Record<string, unknown>;
     const serve = async (name: string): Promise<Agent> => {
