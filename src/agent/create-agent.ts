@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { connectKube, connectOptions, type KubeClients } from '../cluster/kube-clients.js';
+import { LeaderLease } from '../cluster/leader-lease.js';
 import { watchApps } from '../cluster/watch-apps.js';
 import type { Config } from '../config/schema.js';
 import type { DeployEventListener } from '../deploy/deploy-event.js';
@@ -14,6 +15,7 @@ import { SshPool } from '../fleet/ssh-pool.js';
 import type { Logger } from '../log/logger.js';
 import type { Colour } from '../validate/patterns.js';
 import { kubeClusterPort } from './kube-cluster-port.js';
+import type { LeaderLeasePort } from './leadership.js';
 import { kubeLockPort, kubeStatePort } from './kube-state-port.js';
 import { sshFleetPort } from './ssh-fleet-port.js';
 
@@ -34,6 +36,12 @@ export interface Agent {
   /** Tells this process apart from any other with the same identity: it holds leases as `<identity>/<instance>`. */
   instance: string;
   discovery: Discovery;
+  /**
+   * The leadership Lease among `serve` agents (config agent.leaderNamespace),
+   * renewed every third of agent.leaseSeconds and looked at by followers every
+   * agent.pollSeconds.
+   */
+  leaderLease: { lease: LeaderLeasePort; renewMs: number; retryMs: number };
   /** Every discovered node: reachable over SSH (host key checked), what it marks live per app, and whether its nginx really does. */
   checkNodes(): Promise<NodeCheck[]>;
   /**
@@ -97,6 +105,11 @@ export async function createAgent(config: Config, options: AgentOptions): Promis
     identity,
     instance,
     discovery,
+    leaderLease: {
+      lease: new LeaderLease(kube, { identity, instance, namespace: config.agent.leaderNamespace, durationSeconds: config.agent.leaseSeconds }),
+      renewMs: Math.floor(leaseMs / 3),
+      retryMs: Math.min(config.agent.pollSeconds * 1000, Math.floor(leaseMs / 3)),
+    },
     async checkNodes() {
       const nodes = await discovery.discover();
       const reach = await pool.forEach(nodes, (n) => pool.connect(n));

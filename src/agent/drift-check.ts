@@ -1,29 +1,27 @@
 import type { DeployService } from '../deploy/deploy-service.js';
 import { type FleetReport, sameFindings } from '../deploy/fleet-report.js';
-import type { Clock } from '../deploy/ports.js';
 import type { Logger } from '../log/logger.js';
 
 /**
- * The periodic drift check of `switchyard serve` (docs/architecture.md,
- * invariant 13): at once and then every `everyMs` until `signal` aborts,
- * each app's fleet report goes to the deploy feed (the dashboard reads it
- * there). An app with a deploy in flight is skipped: a switch in progress is
- * not drift. A drift is fed only once two checks in a row found the same:
- * a node read between its file and its reload (salt, a hand edit, a
- * reconcile mid-switch) is a moment, not drift. The end of a drift is fed at
- * once. The feed tells only changed findings, so the log gets one
- * warning per change, naming the nodes and the command that fixes it, and
- * one info line when the drift ends. A check that fails is logged and tried
- * again next time.
+ * One pass of the drift check of `switchyard serve` (docs/architecture.md,
+ * invariant 13), run by the leader every `agent.driftCheckSeconds`: each
+ * app's fleet report goes to the deploy feed (the dashboard reads it there).
+ * An app with a deploy in flight is skipped: a switch in progress is not
+ * drift. A drift is fed only once two passes in a row found the same: a node
+ * read between its file and its reload (salt, a hand edit, a reconcile
+ * mid-switch) is a moment, not drift. The end of a drift is fed at once. The
+ * feed tells only changed findings, so the log gets one warning per change,
+ * naming the nodes and the command that fixes it, and one info line when the
+ * drift ends. An app whose check fails is logged and tried again next pass.
  *
  * @example
- * await checkDrift(agent.service, { log, clock: systemClock, everyMs: 60_000, signal });
+ * server.whileLeading({ name: 'drift check', everyMs: 60_000, pass: driftCheck(agent.service, log) });
  */
-export async function checkDrift(service: DeployService, options: { log: Logger; clock: Clock; everyMs: number; signal: AbortSignal }): Promise<void> {
-  const { log, clock, everyMs, signal } = options;
+export function driftCheck(service: DeployService, log: Logger): (signal: AbortSignal) => Promise<void> {
   const drifting = new Set<string>();
   const lastSeen = new Map<string, FleetReport>();
-  const stopWatching = service.feed.watchFleet((report) => {
+  // For the agent's lifetime: findings fed in any term are told once.
+  service.feed.watchFleet((report) => {
     if (report.drift) {
       drifting.add(report.app);
       log.warn({ app: report.app, nodes: report.nodes, recorded: report.recorded }, `drift: ${report.drift}`);
@@ -31,24 +29,19 @@ export async function checkDrift(service: DeployService, options: { log: Logger;
       log.info({ app: report.app, nodes: report.nodes }, `${report.app}: drift ended: every node serves ${report.nodes[0]?.colour ?? 'nothing'}, as recorded`);
     }
   });
-  try {
-    while (!signal.aborted) {
-      await Promise.all(
-        service.appNames.map(async (app) => {
-          try {
-            const { report } = await service.checkFleet(app);
-            if (!report || signal.aborted) return;
-            const before = lastSeen.get(app);
-            lastSeen.set(app, report);
-            if (!report.drift || (before && sameFindings(before, report))) service.feed.observeFleet(report);
-          } catch (err) {
-            log.warn({ err, app }, `${app}: drift check failed; trying again in ${everyMs / 1000} s`);
-          }
-        }),
-      );
-      await clock.sleep(everyMs, signal);
-    }
-  } finally {
-    stopWatching();
-  }
+  return async (signal) => {
+    await Promise.all(
+      service.appNames.map(async (app) => {
+        try {
+          const { report } = await service.checkFleet(app);
+          if (!report || signal.aborted) return;
+          const before = lastSeen.get(app);
+          lastSeen.set(app, report);
+          if (!report.drift || (before && sameFindings(before, report))) service.feed.observeFleet(report);
+        } catch (err) {
+          log.warn({ err, app }, `${app}: drift check failed; trying again next pass`);
+        }
+      }),
+    );
+  };
 }

@@ -10,7 +10,8 @@ import type { Agent } from './create-agent.js';
 
 /**
  * Loads the front ends the config asks for into the agent's server: the
- * Slack app when `slack` is set, the HTTP API unless `api.enabled` is false.
+ * Slack app when `slack` is set (on the leader only), the HTTP API unless
+ * `api.enabled` is false (on every agent; it takes writes only on the leader).
  * They share one set of metrics: Slack counts its Web API errors in it, the
  * API serves it. `switchyard serve` and the sandbox both build the agent so.
  *
@@ -24,10 +25,12 @@ export function loadFrontEnds(server: AgentServer, agent: Agent, deps: { config:
   const metrics = new Metrics();
   if (config.slack && secrets.slack) {
     const slack = config.slack;
-    server.load(slackFrontEnd(agent, { config: { ...config, slack }, secrets: secrets.slack, log, clock, onApiError: (method, error) => metrics.slackApiError(method, error) }));
+    // Only the leader holds the Socket Mode connection: Slack spreads events over every connection an app opens.
+    const slackSecrets = secrets.slack;
+    server.loadWhileLeading(() => slackFrontEnd(agent, { config: { ...config, slack }, secrets: slackSecrets, log, clock, onApiError: (method, error) => metrics.slackApiError(method, error) }));
   }
   if (!config.api.enabled) return {};
-  const api = apiFrontEnd(agent, { config, secrets, log, metrics });
+  const api = apiFrontEnd(agent, { config, secrets, log, metrics, leadership: server.leadership });
   server.load(api);
   return { api };
 }

@@ -3,6 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Agent } from '../agent/create-agent.js';
 import type { FrontEnd } from '../agent/agent-server.js';
+import type { LeadershipView } from '../agent/leadership.js';
 import type { Secrets } from '../config/load-secrets.js';
 import type { Config } from '../config/schema.js';
 import { dashboardRoutes } from '../dashboard/dashboard-routes.js';
@@ -15,6 +16,7 @@ import { appHandlers } from './app-handlers.js';
 import { deployEventsHandler } from './deploy-events-handler.js';
 import { deployHandlers } from './deploy-handlers.js';
 import { healthHandlers } from './health-handlers.js';
+import { leaderCheck } from './leader-check.js';
 import type { Metrics } from './metrics.js';
 
 export interface ApiDeps {
@@ -23,6 +25,8 @@ export interface ApiDeps {
   log: Logger;
   /** Shared with the Slack front end (see Metrics). */
   metrics: Metrics;
+  /** Whether this agent leads (AgentServer.leadership): only the leader takes writes; /readyz tells both. */
+  leadership: { readonly view: LeadershipView };
   /** Between heartbeats on an event stream (default 15 s, below the usual proxy idle timeouts of 30-60 s). */
   heartbeatMs?: number;
 }
@@ -36,9 +40,10 @@ export type ApiFrontEnd = FrontEnd & {
  * The HTTP API for CI, health and metrics (README: HTTP API), as a front end
  * of the agent: transport only, every request goes to the deploy service.
  * Listens on `config.api.host:port` (port 0 picks a free one; see `url`).
+ * Runs on every agent: reads are served by any, writes only by the leader.
  *
  * @example
- * const api = apiFrontEnd(agent, { config, secrets: loadSecrets(config, env), log, metrics: new Metrics() });
+ * const api = apiFrontEnd(agent, { config, secrets: loadSecrets(config, env), log, metrics: new Metrics(), leadership: server.leadership });
  * server.load(api);
  * await server.start();
  * console.log(`HTTP API on ${api.url}`);
@@ -64,7 +69,7 @@ export function apiFrontEnd(agent: Agent, deps: ApiDeps): ApiFrontEnd {
         ...appHandlers({ service, baseUrl }),
       ],
       open: [
-        ...healthHandlers({ service, apps: config.apps, metrics, readyTimeoutMs: 5_000 }),
+        ...healthHandlers({ service, apps: config.apps, metrics, readyTimeoutMs: 5_000, leadership: () => deps.leadership.view }),
         ...(config.api.dashboard
           ? dashboardRoutes({
               service,
@@ -78,6 +83,7 @@ export function apiFrontEnd(agent: Agent, deps: ApiDeps): ApiFrontEnd {
           : []),
       ],
       checkToken: bearerTokenCheck(secrets.apiTokens),
+      checkLeader: leaderCheck(() => deps.leadership.view, agent.identity),
       log: apiLog,
     }),
   );

@@ -4,6 +4,7 @@ import { ERROR_TABLE } from '../errors/error-table.js';
 import { asSwitchyardError, SwitchyardError } from '../errors/switchyard-error.js';
 import type { Logger } from '../log/logger.js';
 import { sendError } from './http-reply.js';
+import { LEADER_HEADER } from './leader-check.js';
 
 export interface RequestContext {
   req: IncomingMessage;
@@ -35,6 +36,8 @@ export interface RouterOptions {
   open: Route[];
   /** The token's name, or throws 'unauthenticated' (see bearerTokenCheck). */
   checkToken: (authorization: string | undefined) => string;
+  /** Throws 'not-leader' unless this agent leads (see leaderCheck): asked before any /api/ route but a GET. */
+  checkLeader: () => void;
   log: Logger;
 }
 
@@ -47,7 +50,7 @@ export interface RouterOptions {
  * "internal error" with the request id to find it in the log.
  *
  * @example
- * const server = createServer(apiRouter({ api: deployHandlers(...), open: healthHandlers(...), checkToken, log }));
+ * const server = createServer(apiRouter({ api: deployHandlers(...), open: healthHandlers(...), checkToken, checkLeader, log }));
  */
 export function apiRouter(options: RouterOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const { log } = options;
@@ -64,6 +67,8 @@ async function dispatch(options: RouterOptions, ctx: RequestContext): Promise<vo
   if (path.startsWith('/api/')) {
     const caller = options.checkToken(ctx.req.headers.authorization);
     const { route, params } = find(options.api, ctx.req.method, path);
+    // Only the leader acts: a write is refused before its body is read, so nothing of it is done twice or half.
+    if (route.method !== 'GET') options.checkLeader();
     await route.handle({ ...ctx, params, caller, log: ctx.log.child({ caller }) });
   } else {
     const { route, params } = find(options.open, ctx.req.method, path);
@@ -103,6 +108,10 @@ function answerError(ctx: RequestContext, requestId: string, err: unknown): void
   if (e.code === 'method-not-allowed') headers.allow = String(e.details.allow);
   // CI may wait the freeze out: Retry-After is when it ends.
   if (e.code === 'deploy-frozen') headers['retry-after'] = new Date(String(e.details.until)).toUTCString();
+  if (e.code === 'not-leader') {
+    headers['retry-after'] = String(e.details.retryAfterSeconds);
+    if (typeof e.details.leader === 'string') headers[LEADER_HEADER] = e.details.leader;
+  }
   // A body left unread (too large, or never read) is not read on: the connection closes after the answer.
   if (!req.complete) headers.connection = 'close';
   sendError(res, shown, headers);

@@ -1,3 +1,4 @@
+import type { LeadershipView } from '../agent/leadership.js';
 import type { Config } from '../config/schema.js';
 import type { DeployService } from '../deploy/deploy-service.js';
 import { asSwitchyardError } from '../errors/switchyard-error.js';
@@ -11,17 +12,21 @@ export interface HealthHandlerDeps {
   metrics: Metrics;
   /** How long /readyz waits for the cluster before it calls the agent not ready. */
   readyTimeoutMs: number;
+  leadership: () => LeadershipView;
 }
 
 /**
  * /healthz (the process answers), /readyz (the agent can read every app's
- * state in the cluster; 503 naming what failed otherwise) and /metrics
+ * state in the cluster; 503 naming what failed otherwise; either way which
+ * agent leads and whether this one does: a follower is ready, it serves
+ * every read) and /metrics
  * (Prometheus). None needs a token: probes and scrapers hold none, and none
  * of them changes anything.
  *
  * @example
  * // curl -s localhost:8080/readyz
- * // 503 {"ready":false,"reason":"blog: cannot read state ConfigMap blog/switchyard-blog: ..."}
+ * // 200 {"ready":true,"leading":false,"leader":{"identity":"switchyard-1","instance":"4f3a9c2e"}}
+ * // 503 {"ready":false,"reason":"blog: cannot read state ConfigMap blog/switchyard-blog: ...","leading":false,"leader":null}
  */
 export function healthHandlers(deps: HealthHandlerDeps): Route[] {
   return [
@@ -31,10 +36,11 @@ export function healthHandlers(deps: HealthHandlerDeps): Route[] {
       path: /^\/readyz$/,
       async handle({ res, log }) {
         const problems = await unreadableApps(deps);
-        if (problems.length === 0) return sendJson(res, 200, { ready: true });
+        const { leading, leader } = deps.leadership();
+        if (problems.length === 0) return sendJson(res, 200, { ready: true, leading, leader });
         log.warn({ problems }, 'not ready');
         // Not an error of the request: the probe's answer, whatever the failure's own code.
-        sendJson(res, 503, { ready: false, reason: problems.join('; ') });
+        sendJson(res, 503, { ready: false, reason: problems.join('; '), leading, leader });
       },
     },
     {

@@ -33,7 +33,7 @@ const MAX_SKEW_SECONDS = 300;
  * (Bolt's HTTP receiver checks each request's signature).
  *
  * @example
- * server.load(slackFrontEnd(agent, { config, secrets: secrets.slack, log, clock: systemClock }));
+ * server.loadWhileLeading(() => slackFrontEnd(agent, { config, secrets: secrets.slack, log, clock: systemClock }));
  */
 export function slackFrontEnd(agent: Agent, deps: SlackFrontEndDeps): FrontEnd {
   const { config, secrets, log, clock } = deps;

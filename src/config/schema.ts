@@ -168,6 +168,8 @@ export const Config = z
         pollSeconds: DurationAtLeast(0.1, 'each poll reads the cluster\'s API, and a shorter one reads it in a hot loop').default(2),
         /** How often `serve` reads every node for drift; 0 turns the check off. */
         driftCheckSeconds: Duration.refine((s) => s === 0 || s >= 5, 'at least 5s (each check reads every node over SSH), or 0 to turn it off').default(60),
+        /** Where the `serve` agents' leadership Lease (`switchyard-leader`) lives. */
+        leaderNamespace: z.string().regex(NAMESPACE, 'a Kubernetes namespace').default('default'),
       })
       .prefault({}),
     ssh: Ssh,

@@ -121,7 +121,7 @@ export class DeployRunner {
     const stopRenewing = new AbortController();
     // Renewed also through a ten-minute wait for pods; once lost, the wait under
     // way ends and the runner stops, since another agent may now carry it on.
-    const renewing = keepLease(lock, this.app.name, this.holder, {
+    const renewing = keepLease(() => lock.renew(this.app.name, this.holder), {
       clock: this.deps.clock,
       everyMs: this.deps.renewMs ?? 10_000,
       signal: stopRenewing.signal,

@@ -1,30 +1,30 @@
-import type { Clock, LockHolder, LockPort } from './ports.js';
+import type { Clock } from './ports.js';
 
 /**
- * Renews an app's lock every `everyMs` until `signal` aborts, and calls
- * `onLost` once it can no longer be sure it holds it. A renewal that fails is
- * tried again half a period later, but the lock counts as lost once none
- * succeeded for two periods (`everyMs` is kept well under the lease, so this
- * is before another agent may take it), or at once when another holder has
- * it. A renewal that hangs counts as failed at that point too, and never
- * keeps the caller from ending: the returned promise settles soon after
- * `signal` aborts.
+ * Renews a lease (an app's lock, the agents' leadership) every `everyMs`
+ * until `signal` aborts, and calls `onLost` once it can no longer be sure it
+ * holds it. A renewal that fails is tried again half a period later, but the
+ * lease counts as lost once none succeeded for two periods (`everyMs` is kept
+ * well under the lease, so this is before another agent may take it), or at
+ * once when another holder has it. Periods count from when a renewal was
+ * sent, not answered; the first from `heldSince` (ms on `clock`, default
+ * now), when the claim that won the lease was sent. A renewal that hangs
+ * counts as failed at that point too, and never keeps the caller from
+ * ending: the returned promise settles soon after `signal` aborts.
  *
  * @example
  * const stop = new AbortController();
- * const renewing = keepLease(lock, 'blog', holder, { clock, everyMs: 10_000, signal: stop.signal, onLost: () => halt() });
+ * const renewing = keepLease(() => lock.renew('blog', holder), { clock, everyMs: 10_000, signal: stop.signal, onLost: () => halt() });
  * // ... act while it holds ...
  * stop.abort();
  * await renewing;
  */
 export async function keepLease(
-  lock: LockPort,
-  app: string,
-  holder: LockHolder,
-  options: { clock: Clock; everyMs: number; signal: AbortSignal; onLost: () => void },
+  renew: () => Promise<boolean>,
+  options: { clock: Clock; everyMs: number; signal: AbortSignal; onLost: () => void; heldSince?: number },
 ): Promise<void> {
   const { clock, everyMs, signal } = options;
-  let renewedAt = clock.now().getTime();
+  let renewedAt = options.heldSince ?? clock.now().getTime();
   let pause = everyMs;
   while (!signal.aborted) {
     await clock.sleep(pause, signal);
@@ -33,7 +33,7 @@ export async function keepLease(
     const mustRenewBy = renewedAt + 2 * everyMs;
     const timer = new AbortController();
     const outcome = await Promise.race([
-      lock.renew(app, holder).then((ok) => (ok ? 'renewed' : 'lost'), () => 'failed'),
+      renew().then((ok) => (ok ? 'renewed' : 'lost'), () => 'failed'),
       clock.sleep(Math.max(0, mustRenewBy - startedAt), AbortSignal.any([signal, timer.signal])).then(() => 'failed'),
     ]);
     timer.abort();

@@ -36,7 +36,7 @@ export async function reconcileApp(deps: DeployDeps, app: AppConfig, plan: Recon
   const fence = { fence: got.fence };
   const stop = new AbortController();
   let lost = false;
-  const renewing = keepLease(lock, app.name, holder, { clock, everyMs: deps.renewMs ?? 10_000, signal: stop.signal, onLost: () => (lost = true) });
+  const renewing = keepLease(() => lock.renew(app.name, holder), { clock, everyMs: deps.renewMs ?? 10_000, signal: stop.signal, onLost: () => (lost = true) });
   try {
     const requestedAt = clock.now().toISOString();
     // Claims the record under this fence first: a runner that held the lock before changes nothing from here on.

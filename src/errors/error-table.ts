@@ -53,6 +53,7 @@ export const ERROR_TABLE: Record<ErrorCode, Rendering> = {
   'lock-held': { exit: EXIT.lockHeld, http: 409 },
   // 423 Locked, not lock-held's 409: CI can tell a freeze (hours; override or wait for Retry-After) from a deploy in flight (minutes).
   'deploy-frozen': { exit: EXIT.frozen, http: 423 },
+  'not-leader': unreachable,
   'ssh-connect-failed': unreachable,
   'ssh-auth-failed': unreachable,
   'ssh-host-key-unknown': unreachable,

@@ -46,6 +46,8 @@ export type ErrorCode =
   | 'lock-held'
   /** A deploy asked for during a freeze window, without an override. */
   | 'deploy-frozen'
+  /** A write sent to an agent that does not lead (another does, or none yet): try again, it may reach the leader. */
+  | 'not-leader'
   | 'discovery-failed'
   | 'deploy-failed'
   | 'deploy-aborted'

@@ -140,7 +140,9 @@ describeOnFleet('HTTP API: deploys started and followed by CI', () => {
 
     const agent = await createAgent(s.env.config, { log: silentLogger, ec2: s.env.ec2Options });
     const secrets = loadSecrets(s.env.config, { SWITCHYARD_API_TOKENS: `ci:${s.token}` });
-    const api = apiFrontEnd(agent, { config: s.env.config, secrets, log: silentLogger, metrics: new Metrics() });
+    // A second agent, not leading: reads are served by any agent.
+    const follower = { view: { leading: false, leader: null, retryAfterSeconds: 1 } };
+    const api = apiFrontEnd(agent, { config: s.env.config, secrets, log: silentLogger, metrics: new Metrics(), leadership: follower });
     await api.start();
     try {
       for (const lastEventId of [undefined, last.id]) {
@@ -160,12 +162,14 @@ describeOnFleet('HTTP API: deploys started and followed by CI', () => {
   it('/healthz answers while the process runs; /readyz is 503 with the reason while the cluster fails, 200 again after', async () => {
     const s = await stories.given();
     expect(await s.call('GET', '/healthz', { token: null })).toMatchObject({ status: 200, body: { alive: true } });
-    expect(await s.call('GET', '/readyz', { token: null })).toMatchObject({ status: 200, body: { ready: true } });
+    // The only agent leads, and says so.
+    const leader = { identity: s.story.agent.identity, instance: s.story.agent.instance };
+    expect(await s.call('GET', '/readyz', { token: null })).toMatchObject({ status: 200, body: { ready: true, leading: true, leader } });
 
     s.env.kube.faults.add({ verb: 'get', resource: 'configmaps', namespace: 'blog', status: 500, times: 1000 });
     const down = await s.call('GET', '/readyz', { token: null });
     expect(down.status).toBe(503);
-    expect(down.body).toEqual({ ready: false, reason: expect.stringMatching(/^blog: .*switchyard-blog.*/) });
+    expect(down.body).toEqual({ ready: false, reason: expect.stringMatching(/^blog: .*switchyard-blog.*/), leading: true, leader });
     // Being alive does not depend on the cluster.
     expect((await s.call('GET', '/healthz', { token: null })).status).toBe(200);
 

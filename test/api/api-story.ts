@@ -59,7 +59,7 @@ export class ApiStory {
       const metrics = new Metrics();
       // Passes rarely: the tests drive deploys themselves; the first pass at start is enough.
       const server = new AgentServer(story.agent, { log, clock: systemClock, everyMs: 60_000 });
-      const api = apiFrontEnd(story.agent, { config: story.env.config, secrets, log, metrics, ...(heartbeatMs ? { heartbeatMs } : {}) });
+      const api = apiFrontEnd(story.agent, { config: story.env.config, secrets, log, metrics, leadership: server.leadership, ...(heartbeatMs ? { heartbeatMs } : {}) });
       server.load(api);
       await server.start();
       return new ApiStory(story, server, api, metrics, tokens);

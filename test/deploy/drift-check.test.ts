@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { checkDrift } from '../../src/agent/drift-check.js';
+import { driftCheck } from '../../src/agent/drift-check.js';
 import type { FleetReport } from '../../src/deploy/fleet-report.js';
 import { alice } from './fixtures.js';
 import { world } from './fake-ports.js';
@@ -12,29 +12,27 @@ function capturingLog() {
   return { log, said: () => lines.map((l) => `${l.level >= 40 ? 'warn' : 'info'}: ${l.msg}`) };
 }
 
-describe('checkDrift (the drift check of switchyard serve)', () => {
+describe('driftCheck (the drift check of switchyard serve)', () => {
   it('feeds each check to the deploy feed and logs a drift once per change, and once when it ends; a drift seen by one check only is a moment, not drift', async () => {
     const w = world();
     const { log, said } = capturingLog();
     const reports: FleetReport[] = [];
     w.service.feed.watchFleet((r) => reports.push(r));
-    const stop = new AbortController();
-    const running = checkDrift(w.service, { log, clock: w.clock, everyMs: 60_000, signal: stop.signal });
+    const pass = driftCheck(w.service, log);
+    const signal = new AbortController().signal;
 
-    await w.clock.sleep(1);
+    await pass(signal);
     expect(w.service.feed.fleet('blog')[0]).toMatchObject({ recorded: 'blue', drift: null });
     w.fleet.live.set('node-b', 'green'); // seen by one check only (a file written, its reload to come)
-    await w.clock.sleep(60_000);
+    await pass(signal);
     w.fleet.live.set('node-b', 'blue');
-    await w.clock.sleep(60_000);
+    await pass(signal);
     w.fleet.live.set('node-c', 'green');
-    await w.clock.sleep(60_000);
-    await w.clock.sleep(60_000); // a second check finds the same: now it is drift
-    await w.clock.sleep(60_000); // a third finds it again: not told again
+    await pass(signal);
+    await pass(signal); // a second check finds the same: now it is drift
+    await pass(signal); // a third finds it again: not told again
     w.fleet.live.set('node-c', 'blue');
-    await w.clock.sleep(60_000);
-    stop.abort();
-    await running;
+    await pass(signal);
 
     expect(reports.map((r) => r.drift?.replace(/: it shows .*$/, '') ?? null)).toEqual([
       null,
@@ -54,11 +52,7 @@ describe('checkDrift (the drift check of switchyard serve)', () => {
     const started = await w.service.deploy('blog', 'v2', { by: alice });
     await verifying;
     w.fleet.live.set('node-c', 'green');
-    const stop = new AbortController();
-    const running = checkDrift(w.service, { log, clock: w.clock, everyMs: 60_000, signal: stop.signal });
-    await w.clock.sleep(1);
-    stop.abort();
-    await running;
+    await driftCheck(w.service, log)(new AbortController().signal);
     expect(w.service.feed.fleet('blog')).toEqual([]);
     expect(said()).toEqual([]);
     w.fleet.live.set('node-c', 'blue');

@@ -66,5 +66,6 @@ describeOnFleet('Slack: a `switchyard serve` killed mid-deploy', () => {
     expect(takeover).toMatch(/taken over after a restart by .*: continued/);
     await untilLockFree(env);
     expect(await expectConsistent(env)).toMatchObject({ colour: 'green', version: '2.0.0' });
-  });
+    // The second agent leads (and connects to Slack) only once the dead one's leadership lease ran out, then waits out its deploy lock.
+  }, 180_000);
 });

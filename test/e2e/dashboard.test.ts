@@ -221,6 +221,8 @@ describeOnFleet('the dashboard in a real browser, against the sandbox with three
       secrets: { apiTokens: [], viewerTokens: [{ name: 'on-call', token }] },
       log: silentLogger,
       metrics: new Metrics(),
+      // Read-only pages: a follower serves them as the leader does.
+      leadership: { view: { leading: false, leader: null, retryAfterSeconds: 1 } },
     });
     await remote.start();
     try {

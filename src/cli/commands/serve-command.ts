@@ -65,9 +65,11 @@ function changePrinter<R extends { app: string; how: string }>(
 }
 
 /**
- * `switchyard serve`: the agent. Resumes in-flight deploys at start and
- * every half lease (picking up deploys whose holder died), retires old
- * colours whose retention window closed, prints every event, and on
+ * `switchyard serve`: the agent. Several may run; the one that leads runs
+ * the Slack app, takes the API's writes, resumes in-flight deploys at once
+ * and every half lease (picking up deploys whose holder died) and retires
+ * old colours whose retention window closed. Every agent prints every event
+ * and serves the API's reads; on
  * SIGINT/SIGTERM stops its runners without unwinding: their deploys stay
  * recorded in the cluster for the next agent.
  */
@@ -102,8 +104,10 @@ export const serveCommand: CliCommand = (program, cli) => {
           const { api } = loadFrontEnds(server, agent, { config, secrets, log: session.log, clock: session.clock });
           await server.start();
           if (api) session.say(`HTTP API listening on ${api.url}`);
-          if (config.slack) session.say(`Slack app connected (${config.slack.mode === 'socket' ? 'Socket Mode' : `HTTP mode on ${config.slack.host}:${config.slack.port}`}); deploy messages go to ${config.slack.channel} unless an app names its own channel`);
-          session.say(`agent ${agent.identity} serving ${config.apps.map((a) => a.name).join(', ')}; resuming deploys every ${everyMs / 1000} s`);
+          if (config.slack) session.say(`Slack app (${config.slack.mode === 'socket' ? 'Socket Mode' : `HTTP mode on ${config.slack.host}:${config.slack.port}`}) runs on the leading agent; deploy messages go to ${config.slack.channel} unless an app names its own channel`);
+          const { leading, leader } = server.leadership.view;
+          const role = leading ? `leads: resuming deploys every ${everyMs / 1000} s` : `follows ${leader?.identity ?? 'no leader yet'}: serves reads, takes over if the leader goes`;
+          session.say(`agent ${agent.identity} serving ${config.apps.map((a) => a.name).join(', ')}; ${role}`);
           await new Promise<void>((resolve) => (session.signal.aborted ? resolve() : session.signal.addEventListener('abort', () => resolve(), { once: true })));
           session.say('stopping: deploys in flight stop where they are and stay recorded for the next agent');
           await server.stop();

@@ -17,7 +17,12 @@ export interface CiExchange {
   request: { method: 'POST'; url: string; headers: Record<string, string>; body: Omit<CiDeployRequest, 'idempotencyKey'> };
   status: number;
   answer: Record<string, unknown>;
+  /** The answers that said "try again" (503 with Retry-After: an agent that does not lead, an election under way) before this one. */
+  retried: Array<{ status: number; answer: Record<string, unknown>; retryAfterSeconds: number }>;
 }
+
+/** How long CI keeps sending a refused request again: an election takes at most about a lease (30 s by default). */
+const RETRY_FOR_MS = 120_000;
 
 /** One Server-Sent Event of a deploy: a whole snapshot (README: HTTP API). */
 export interface CiEvent {
@@ -63,12 +68,25 @@ export class CiClient {
     };
   }
 
+  /**
+   * Sends the deploy request; a 503 with Retry-After (README: several
+   * agents) is sent again after that wait, with the same Idempotency-Key, so
+   * however many times it is sent the deploy starts once.
+   */
   async startDeploy(r: CiDeployRequest): Promise<CiExchange> {
     const shown = this.request(r);
     const headers = { ...shown.headers, Authorization: `Bearer ${this.token}` };
-    const res = await send(shown.url, { method: shown.method, headers }, JSON.stringify(shown.body));
-    const text = await readAll(res);
-    return { request: shown, status: res.statusCode ?? 0, answer: JSON.parse(text) as Record<string, unknown> };
+    const retried: CiExchange['retried'] = [];
+    const giveUpAt = Date.now() + RETRY_FOR_MS;
+    for (;;) {
+      const res = await send(shown.url, { method: shown.method, headers }, JSON.stringify(shown.body));
+      const answer = JSON.parse(await readAll(res)) as Record<string, unknown>;
+      const status = res.statusCode ?? 0;
+      const retryAfterSeconds = Number(res.headers['retry-after']);
+      if (status !== 503 || !Number.isFinite(retryAfterSeconds) || Date.now() + retryAfterSeconds * 1000 > giveUpAt) return { request: shown, status, answer, retried };
+      retried.push({ status, answer, retryAfterSeconds });
+      await new Promise((resolve) => setTimeout(resolve, retryAfterSeconds * 1000));
+    }
   }
 
   /**
