@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { APP_NAME, NAMESPACE, NODE_ADDRESS, NODE_NAME } from '../validate/patterns.js';
+import { gateSchema } from '../gate/gate-schema.js';
 import { releasesDirProblem } from './releases-dir-problem.js';
 
 /** A Slack channel: its name with "#", or its id. */
@@ -123,6 +124,8 @@ const App = z.strictObject({
       port: z.number().int().min(1).max(65535).default(80),
     })
     .optional(),
+  /** Watch the new colour's figures after the switch and switch back by itself if they go bad (src/gate). */
+  gate: gateSchema(DurationAtLeast).optional(),
 });
 
 const SlackId = z.string().regex(/^[UWSG][A-Z0-9]{2,}$/, 'a Slack user or user-group id such as U01ABC');
