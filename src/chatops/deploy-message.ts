@@ -20,12 +20,14 @@ const ICON: Record<Phase, string> = {
   waiting: ':hourglass_flowing_sand:',
   verifying: ':eyes:',
   switching: ':twisted_rightwards_arrows:',
+  gating: ':traffic_light:',
   draining: ':droplet:',
   retiring: ':broom:',
   done: ':white_check_mark:',
   aborted: ':no_entry_sign:',
   failed: ':x:',
   'rolled-back': ':rewind:',
+  'auto-rolled-back': ':rotating_light:',
 };
 
 /** Slack reads `&`, `<` and `>` as markup: names, errors and notes are shown as written. */

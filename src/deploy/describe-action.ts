@@ -34,5 +34,7 @@ export function describeAction(a: Action, app: AppConfig): string {
       return `let requests to the old colour finish (until ${a.until} at most)`;
     case 'delete-colour':
       return `delete ${rs(a.colour)} and its pods`;
+    case 'gate-check':
+      return `read the gate's figures of the new colour at ${a.at}`;
   }
 }
