@@ -267,7 +267,7 @@ function switching(r: DeployRecord, obs: Observation, now: Date, config: AppConf
       const until = iso(now.getTime() + config.gate.window * 1000);
       return {
         phase: 'gating',
-        actions: [{ kind: 'gate-check', at: now.toISOString() }],
+        actions: [{ kind: 'gate-check', at: now.toISOString(), since: now.toISOString() }],
         patch: { ...switched, gate: { since: now.toISOString(), until } },
         live,
         note: `every node on ${r.toColour}; the gate watches it until ${until}`,

@@ -16,8 +16,8 @@ export type Action =
   /** The colour lost Ready pods: look again each poll, at most until `until` (the end of its readiness grace). */
   | { kind: 'await-ready'; colour: Colour; until: string }
   | { kind: 'delete-colour'; colour: Colour }
-  /** Wait until `at`, then read the gate's source for the new colour's figures (see Observation.gate). */
-  | { kind: 'gate-check'; at: string };
+  /** Wait until `at`, then read the gate's source for what the new colour answered since the switch (see Observation.gate). */
+  | { kind: 'gate-check'; at: string; since: string };
 
 /** Record fields a decision may set with its transition. */
 export type RecordPatch = Partial<

@@ -379,18 +379,18 @@ export class DeployRunner {
         if (wait > 0) await clock.sleep(wait, signal);
         // Woken early (a person ended the window, a shutdown): the next pass decides without a new reading.
         if (signal.aborted) return;
-        this.gateReading = await this.readGate(appState, signal);
+        this.gateReading = await this.readGate(appState, new Date(action.since), signal);
         return;
       }
     }
   }
 
-  private async readGate(appState: AppState, signal: AbortSignal): Promise<GateReading> {
+  private async readGate(appState: AppState, since: Date, signal: AbortSignal): Promise<GateReading> {
     const r = appState.inFlight!;
     const at = (): string => this.deps.clock.now().toISOString();
-    if (!this.deps.gate || !r.gate) return { kind: 'unreadable', at: at(), message: 'this agent has no gate source' };
+    if (!this.deps.gate) return { kind: 'unreadable', at: at(), message: 'this agent has no gate source' };
     try {
-      return await this.deps.gate.read(await this.ensureNodes(), this.app, { colour: r.toColour, version: r.version, since: new Date(r.gate.since) }, signal);
+      return await this.deps.gate.read(await this.ensureNodes(), this.app, { colour: r.toColour, version: r.version, since }, signal);
     } catch (err) {
       return { kind: 'unreadable', at: at(), message: messageOf(err) };
     }

@@ -35,6 +35,6 @@ export function describeAction(a: Action, app: AppConfig): string {
     case 'delete-colour':
       return `delete ${rs(a.colour)} and its pods`;
     case 'gate-check':
-      return `read the gate's figures of the new colour at ${a.at}`;
+      return `read what the new colour answered since ${a.since}, at ${a.at}`;
   }
 }

@@ -41,7 +41,7 @@ export function decideGating(r: DeployRecord, g: GateRecord, obs: Observation, n
   const every = gate.checkEvery * 1000;
   if (g.held) return { phase: 'gating', actions: [{ kind: 'await-intent', until: iso(now.getTime() + every) }] };
   const reading = obs.gate;
-  if (!reading) return { phase: 'gating', actions: [{ kind: 'gate-check', at: now.toISOString() }] };
+  if (!reading) return { phase: 'gating', actions: [{ kind: 'gate-check', at: now.toISOString(), since: g.since }] };
   const verdict = evaluateGate(reading, gate);
   const figures = reading.kind === 'figures' ? reading.figures : undefined;
   const seen: GateRecord = figures ? { ...g, figures } : g;
@@ -67,7 +67,7 @@ export function decideGating(r: DeployRecord, g: GateRecord, obs: Observation, n
     return { passed: true, note, ...(patch ? { patch } : {}) };
   }
   const next = Math.min(new Date(verdict.figures.at).getTime() + every, until);
-  return { phase: 'gating', actions: [{ kind: 'gate-check', at: iso(Math.max(next, now.getTime())) }], ...(patch ? { patch } : {}) };
+  return { phase: 'gating', actions: [{ kind: 'gate-check', at: iso(Math.max(next, now.getTime())), since: g.since }], ...(patch ? { patch } : {}) };
 }
 
 /** Records why traffic goes back, then switches every node back to the old colour at once. */

@@ -25,7 +25,7 @@ describe('decide: the gate window (invariant 12)', () => {
     const d = decide(record('switching'), { colours: both, fleet: fleet('green') }, at(0), gated);
     expect(d).toMatchObject({
       phase: 'gating',
-      actions: [{ kind: 'gate-check', at: iso(0) }],
+      actions: [{ kind: 'gate-check', at: iso(0), since: iso(0) }],
       patch: { switchedAt: iso(0), gate: { since: iso(0), until: iso(60) } },
       live: { colour: 'green', version: 'v2' },
     });
@@ -38,13 +38,13 @@ describe('decide: the gate window (invariant 12)', () => {
   });
 
   it.each<{ name: string; rec: DeployRecord; obs: Observation; now: number; app?: typeof gated; want: object }>([
-    { name: 'no reading yet: check now', rec: gating(), obs: { colours: both }, now: 1, want: { phase: 'gating', actions: [{ kind: 'gate-check', at: iso(1) }] } },
+    { name: 'no reading yet: check now', rec: gating(), obs: { colours: both }, now: 1, want: { phase: 'gating', actions: [{ kind: 'gate-check', at: iso(1), since: iso(0) }] } },
     { name: 'good figures: recorded, next check one interval later', rec: gating(), obs: { colours: both, gate: figures(10, 100, 1) }, now: 10,
-      want: { phase: 'gating', actions: [{ kind: 'gate-check', at: iso(15) }], patch: { gate: { ...window, figures: { requests: 100, errors: 1 } } } } },
+      want: { phase: 'gating', actions: [{ kind: 'gate-check', at: iso(15), since: iso(0) }], patch: { gate: { ...window, figures: { requests: 100, errors: 1 } } } } },
     { name: 'the last check lands on the window\'s end', rec: gating(), obs: { colours: both, gate: figures(58, 100, 1) }, now: 58,
-      want: { phase: 'gating', actions: [{ kind: 'gate-check', at: iso(60) }] } },
+      want: { phase: 'gating', actions: [{ kind: 'gate-check', at: iso(60), since: iso(0) }] } },
     { name: 'too few requests are not judged while the window runs', rec: gating(), obs: { colours: both, gate: figures(10, 5, 5) }, now: 10,
-      want: { phase: 'gating', actions: [{ kind: 'gate-check', at: iso(15) }] } },
+      want: { phase: 'gating', actions: [{ kind: 'gate-check', at: iso(15), since: iso(0) }] } },
     { name: 'a check at the window\'s end that passes: on to drain', rec: gating(), obs: { colours: both, gate: figures(60, 100, 1) }, now: 60,
       want: { phase: 'draining', actions: [{ kind: 'wait-drained', until: iso(90) }], patch: { drainUntil: iso(90) }, note: 'gate passed: 100 requests, 5xx 1.0% (1), p95 10 ms' } },
     { name: 'a window that ends with too few requests says so', rec: gating(), obs: { colours: both, gate: figures(61, 3, 0) }, now: 61,
