@@ -41,6 +41,7 @@ describe('switchyard refuses bad input before touching anything', () => {
     ['an app the config does not name', ['deploy', 'shop', '1.0', '--yes'], EXIT.usage, /unknown app "shop" — known apps: blog/],
     ['a deploy without --yes and no terminal', ['deploy', 'blog', '1.0'], EXIT.usage, /without confirmation: stdin is not a terminal — pass --yes/],
     ['a bad app name to promote', ['promote', 'blog;ls'], EXIT.usage, /invalid app name/],
+    ['an unknown way to end a gate window', ['gate', 'blog', 'maybe'], EXIT.usage, /unknown gate end "maybe" — say accept or rollback/],
   ])('%s: one line, exit %i, nothing touched', async (_what, argv, code, message) => {
     const result = await runCli(argv as string[], { env });
     expect(result.code).toBe(code);
