@@ -1,4 +1,6 @@
 import { expect, it } from 'vitest';
+import { createAgent } from '../../src/agent/create-agent.js';
+import { createLogger } from '../../src/log/logger.js';
 import { startLoad } from '../../src/sandbox/load/http-load.js';
 import { alice, carol, deployStories, type DeployStory } from '../support/deploy-story.js';
 import { expectConsistent } from '../support/expect-consistent.js';
@@ -110,5 +112,28 @@ describeOnFleet('the metrics gate after the switch, on three real nodes under lo
     const record = await story.untilFinished();
     expect(record).toMatchObject({ phase: 'auto-rolled-back', gate: { ended: { by: carol, how: 'rollback' } } });
     expect(await servedByAll(story.env.fleet)).toEqual(['blog 1.0.0', 'blog 1.0.0', 'blog 1.0.0']);
+  });
+
+  it('an agent stopped during the window: the next one resumes the same window, and the old colour waits for its end', async () => {
+    const story = await stories.given({ app: app({ window: '8s' }) });
+    await story.givenLoad();
+    await story.whenDeployed('2.0.0', alice);
+    const gating = await story.untilPhase('gating');
+    await story.agent.close();
+
+    const next = await createAgent(story.env.config, { log: createLogger({ level: 'silent' }), ec2: story.env.ec2Options });
+    try {
+      const [report] = await next.service.resumeInFlight();
+      expect(report).toMatchObject({ phase: 'gating' });
+      const result = await report!.done!;
+      expect(result.record).toMatchObject({ phase: 'done', gate: { since: gating.gate!.since, until: gating.gate!.until } });
+      const passed = result.record!.transitions.find((t) => t.phase === 'draining')!;
+      expect(passed.note).toMatch(/^gate passed/);
+      expect(new Date(passed.at).getTime()).toBeGreaterThanOrEqual(new Date(gating.gate!.until).getTime());
+      const load = await story.loadReport();
+      expect(load.connectionErrors + load.badStatus, load.samples.join('\n')).toBe(0);
+    } finally {
+      await next.close();
+    }
   });
 });
