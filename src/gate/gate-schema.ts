@@ -21,7 +21,7 @@ const prometheus = (Seconds: DurationAtLeast) => z.strictObject({
 });
 
 /**
- * The metrics gate after the switch (docs/architecture.md, invariant 12): for
+ * The metrics gate after the switch (docs/architecture.md, invariant 4): for
  * `window` the old colour stays running and the drain waits, the new colour's
  * figures are read every `checkEvery`, and a crossed threshold switches every
  * node back at once.

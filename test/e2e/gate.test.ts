@@ -21,7 +21,7 @@ async function expectOnlyServes(story: DeployStory, body: string): Promise<void>
   expect(Object.keys(after.bodies)).toEqual([body]);
 }
 
-describeOnFleet('the metrics gate after the switch, on three real nodes under load (invariant 12)', () => {
+describeOnFleet('the metrics gate after the switch, on three real nodes under load (invariant 4)', () => {
   const stories = deployStories();
 
   it('a version answering 500 to a share of requests is rolled back by itself, the old colour serving again without a failure', async () => {

@@ -20,7 +20,7 @@ const figures = (seconds: number, requests: number, errors: number, latencyMs = 
 });
 const unreadable = (seconds: number): GateReading => ({ kind: 'unreadable', at: iso(seconds), message: 'gate log unreadable: node-b: cannot read /var/log/nginx/switchyard-blog.access.log' });
 
-describe('decide: the gate window (invariant 12)', () => {
+describe('decide: the gate window (invariant 4)', () => {
   it('a gated deploy that switched watches the new colour instead of draining, the window recorded', () => {
     const d = decide(record('switching'), { colours: both, fleet: fleet('green') }, at(0), gated);
     expect(d).toMatchObject({
