@@ -263,7 +263,7 @@ function switching(r: DeployRecord, obs: Observation, now: Date, config: AppConf
     };
     const live = { colour: r.toColour, version: r.version };
     if (config.gate && r.kind === 'deploy') {
-      // Invariant 12: the old colour keeps running, undrained, until the gate's window passes.
+      // Invariant 4: the old colour keeps running, undrained, until the gate's window passes.
       const until = iso(now.getTime() + config.gate.window * 1000);
       return {
         phase: 'gating',

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decide } from '../../src/deploy/decide.js';
+import { planDeploy } from '../../src/deploy/plan-deploy.js';
 import type { Observation } from '../../src/deploy/observation.js';
 import type { GateReading } from '../../src/gate/evaluate-gate.js';
 import { sumSamples } from '../../src/gate/gate-figures.js';
@@ -89,5 +90,13 @@ describe('decide: the gate window (invariant 4)', () => {
       const d = decide(gating(), { colours: both, gate: figures(s, 100, 0) }, at(s), gated);
       expect(d.actions.some((a) => a.kind === 'delete-colour' || a.kind === 'wait-drained')).toBe(false);
     }
+  });
+});
+
+describe('plan: a gated deploy', () => {
+  it('shows the window between the switch and the drain, assuming the gate passes', () => {
+    const steps = planDeploy(record('verifying', { promotedBy: alice }), { colours: both, fleet: fleet('blue') }, at(0), gated);
+    expect(steps.map((s) => s.phase)).toEqual(['switching', 'gating', 'draining', 'retiring', 'done']);
+    expect(steps[1]!.lines).toEqual([`read what the new colour answered since ${iso(0)}, at ${iso(0)}`]);
   });
 });
