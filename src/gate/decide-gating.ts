@@ -29,7 +29,7 @@ const iso = (ms: number): string => new Date(ms).toISOString();
  * only on a check made at or after its end.
  *
  * @example
- * const d = decideGating(record, { colours, gate: reading }, now, app);
+ * const d = decideGating(record, record.gate, { colours, gate: reading }, now, app);
  * if ('passed' in d) ... // on to draining, with d.note
  */
 export function decideGating(r: DeployRecord, g: GateRecord, obs: Observation, now: Date, config: AppConfig & { gate: NonNullable<AppConfig['gate']> }): Decision | GatePassed {
