@@ -12,6 +12,7 @@ import type { Discovery, FleetNode } from '../discovery/fleet-node.js';
 import { FleetSwitch } from '../fleet/fleet-switch.js';
 import type { NodeTruth } from '../fleet/node-truth.js';
 import { SshPool } from '../fleet/ssh-pool.js';
+import { createGatePort } from '../gate/create-gate-port.js';
 import type { Logger } from '../log/logger.js';
 import type { Colour } from '../validate/patterns.js';
 import { kubeClusterPort } from './kube-cluster-port.js';
@@ -88,6 +89,7 @@ export async function createAgent(config: Config, options: AgentOptions): Promis
     lock: kubeLockPort(kube, config.apps, { identity, instance, leaseSeconds: config.agent.leaseSeconds }),
     cluster: kubeClusterPort(kube),
     fleet: sshFleetPort({ discovery, switcher, log }),
+    gate: createGatePort({ pool, clock: systemClock }),
     clock: systemClock,
     agent: { via: 'agent', id: identity },
     log,

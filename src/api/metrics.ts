@@ -23,7 +23,7 @@ export class Metrics {
   private readonly counted = new Set<string>();
   private readonly deploys = new Counter({
     name: 'switchyard_deploys_total',
-    help: 'Finished deploys and rollbacks, by app, kind and result (done, failed, aborted, rolled-back)',
+    help: 'Finished deploys and rollbacks, by app, kind and result (done, failed, aborted, rolled-back, auto-rolled-back)',
     labelNames: ['app', 'kind', 'result'] as const,
     registers: [this.registry],
   });

@@ -9,9 +9,10 @@ import type { ButtonAction, ButtonValue } from './deploy-message.js';
 
 type Args = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
 
-export const BUTTON_ACTIONS: readonly ButtonAction[] = ['start', 'reject', 'promote', 'abort', 'rollback'];
+export const BUTTON_ACTIONS: readonly ButtonAction[] = ['start', 'reject', 'promote', 'abort', 'rollback', 'gate-accept', 'gate-rollback'];
 
-const VERB: Record<ButtonAction, Verb> = { start: 'start', reject: 'abort', promote: 'promote', abort: 'abort', rollback: 'rollback' };
+/** Ending a gate window early, either way, takes the rollback role. */
+const VERB: Record<ButtonAction, Verb> = { start: 'start', reject: 'abort', promote: 'promote', abort: 'abort', rollback: 'rollback', 'gate-accept': 'rollback', 'gate-rollback': 'rollback' };
 
 /**
  * A click on a deploy message's button: acknowledged at once; then checked
@@ -88,5 +89,11 @@ async function act(c: ChatContext, kind: ButtonAction, app: string, actor: Actor
       const { record } = await c.service.rollback(app, actor);
       return `Rolling ${app} back to ${record.toColour} ${record.version} as \`${record.id}\`.`;
     }
+    case 'gate-accept':
+      await c.service.endGate(app, actor, 'accept');
+      return undefined;
+    case 'gate-rollback':
+      await c.service.endGate(app, actor, 'rollback');
+      return undefined;
   }
 }

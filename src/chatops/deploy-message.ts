@@ -1,6 +1,7 @@
 import type { types } from '@slack/bolt';
 import type { DeploySnapshot } from '../deploy/deploy-feed.js';
 import { isFinal, isPreSwitch, isUnwinding } from '../deploy/deploy-phases.js';
+import { gateLines } from '../gate/gate-lines.js';
 import { describeFreezeOverride, describeOutcome, formatActor, formatDuration } from '../deploy/wording.js';
 import type { DeployRecord, Phase } from '../state/app-state.js';
 import { otherColour } from '../validate/patterns.js';
@@ -11,7 +12,7 @@ export interface ButtonValue {
   id: string;
 }
 
-export type ButtonAction = 'start' | 'reject' | 'promote' | 'abort' | 'rollback';
+export type ButtonAction = 'start' | 'reject' | 'promote' | 'abort' | 'rollback' | 'gate-accept' | 'gate-rollback';
 
 const ICON: Record<Phase, string> = {
   pending: ':hourglass:',
@@ -20,12 +21,14 @@ const ICON: Record<Phase, string> = {
   waiting: ':hourglass_flowing_sand:',
   verifying: ':eyes:',
   switching: ':twisted_rightwards_arrows:',
+  gating: ':traffic_light:',
   draining: ':droplet:',
   retiring: ':broom:',
   done: ':white_check_mark:',
   aborted: ':no_entry_sign:',
   failed: ':x:',
   'rolled-back': ':rewind:',
+  'auto-rolled-back': ':rotating_light:',
 };
 
 /** Slack reads `&`, `<` and `>` as markup: names, errors and notes are shown as written. */
@@ -67,6 +70,8 @@ export function deployMessage(s: DeploySnapshot, now: Date): { text: string; blo
     const links = s.previewUrls.slice(0, PREVIEWS_SHOWN).map((u) => `<${u}|${u}>`).join('  ');
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(`*Check ${r.toColour} before it takes traffic*${until}:\n${links}${more}`) } });
   }
+  const gate = gateLines(r);
+  if (gate.length > 0) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(esc(gate.join('\n'))) } });
   if (r.error) {
     const hint = r.error.hint ? `\n_${esc(r.error.hint)}_` : '';
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(`:warning: *${r.error.code}* in ${r.error.phase}: ${esc(r.error.message)}${hint}`) } });
@@ -81,6 +86,8 @@ function phaseWords(r: DeployRecord): string {
   if (r.phase === 'pending' && r.hold && !r.startedBy) return 'waiting for someone to Start it';
   if (isUnwinding(r)) return `${r.abortedBy && !r.error ? 'aborting' : 'failed'}: undoing (${r.phase})`;
   if (r.phase === 'verifying' && !r.promotedBy) return 'ready: waiting for Promote or Abort';
+  if (r.phase === 'gating' && r.gate?.held) return 'gate holding: waiting for Roll back or Accept';
+  if (r.phase === 'gating' && !r.gate?.rollback) return 'gate watching the new colour';
   return r.phase;
 }
 
@@ -155,6 +162,15 @@ function buttonsFor(s: DeploySnapshot): types.Button[] {
       confirm: confirm('Promote?', `Switch ${nodeCount(s.nodes.length)} of ${r.app} from ${from} to ${r.toColour} ${r.version}.`, 'Switch traffic'),
     });
     return [promote, abort];
+  }
+  if (r.phase === 'gating' && r.gate && !r.gate.rollback && !r.gate.ended) {
+    return [
+      button('gate-accept', 'Accept', r, { confirm: confirm('Accept now?', `End the gate window of ${r.app} ${r.version}: drain and retire ${from}.`, 'Accept') }),
+      button('gate-rollback', 'Roll back', r, {
+        style: 'danger',
+        confirm: confirm('Roll back now?', `Switch every node of ${r.app} back to ${from} at once; ${r.toColour} ${r.version} is kept for inspection.`, 'Roll back'),
+      }),
+    ];
   }
   const back = s.previous && s.live && s.previous.colour !== s.live.colour && s.live.version === r.version ? s.previous : null;
   if ((r.phase === 'done' || r.phase === 'rolled-back') && back) {

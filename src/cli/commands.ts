@@ -1,6 +1,7 @@
 import type { CliCommand } from './cli-command.js';
 import { checkCommand } from './commands/check-command.js';
 import { deployCommand } from './commands/deploy-command.js';
+import { gateCommand } from './commands/gate-command.js';
 import { historyCommand } from './commands/history-command.js';
 import { abortCommand, promoteCommand } from './commands/intent-commands.js';
 import { nodesCommand } from './commands/nodes-command.js';
@@ -18,6 +19,7 @@ export const COMMANDS: readonly CliCommand[] = [
   deployCommand,
   promoteCommand,
   abortCommand,
+  gateCommand,
   rollbackCommand,
   statusCommand,
   historyCommand,

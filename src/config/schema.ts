@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { APP_NAME, NAMESPACE, NODE_ADDRESS, NODE_NAME } from '../validate/patterns.js';
+import { gateSchema } from '../gate/gate-schema.js';
 import { releasesDirProblem } from './releases-dir-problem.js';
 import { windowProblems } from '../freeze/window-problems.js';
 import { isTimeZone } from '../freeze/zoned-time.js';
@@ -148,6 +149,8 @@ const App = z.strictObject({
     .optional(),
   /** Freeze windows of this app alone, beside the global ones; timeZone (else the global one) is the app's local time in messages. */
   freeze: z.strictObject({ timeZone: TimeZone.optional(), windows: FreezeWindows.default([]) }).optional(),
+  /** Watch the new colour's figures after the switch and switch back by itself if they go bad (src/gate). */
+  gate: gateSchema(DurationAtLeast).optional(),
 });
 
 const SlackId = z.string().regex(/^[UWSG][A-Z0-9]{2,}$/, 'a Slack user or user-group id such as U01ABC');

@@ -7,6 +7,7 @@ import { enteredAt, isReady, isUnwinding, readyText } from './deploy-phases.js';
 import type { Observation } from './observation.js';
 import type { ReplicaSetView } from './ports.js';
 import { unwind } from './unwind.js';
+import { decideGating } from '../gate/decide-gating.js';
 
 /** The actor of what the agent decides on its own (a verification that timed out). */
 export const AGENT_ACTOR: Actor = { via: 'agent', id: 'switchyard' };
@@ -29,6 +30,7 @@ export function decide(record: DeployRecord, observed: Observation, now: Date, c
     case 'aborted':
     case 'failed':
     case 'rolled-back':
+    case 'auto-rolled-back':
       return { phase: r.phase, actions: [] };
     default:
   }
@@ -47,6 +49,8 @@ export function decide(record: DeployRecord, observed: Observation, now: Date, c
       return verifying(r, observed, now, config);
     case 'switching':
       return switching(r, observed, now, config);
+    case 'gating':
+      return gating(r, observed, now, config);
     case 'draining':
       return draining(r, observed, now, config);
     default:
@@ -256,18 +260,23 @@ function switching(r: DeployRecord, obs: Observation, now: Date, config: AppConf
   if (!fleet) return stay(r);
   const old = r.fromColour ?? otherColour(r.toColour);
   if (fleet.agreed === r.toColour) {
-    const drainUntil = iso(now.getTime() + config.drainSeconds * 1000);
-    return {
-      phase: 'draining',
-      actions: [{ kind: 'wait-drained', until: drainUntil }],
-      patch: {
-        switchedAt: now.toISOString(),
-        drainUntil,
-        switched: { nodes: fleet.nodes.length, ...(obs.mixedWindowMs === undefined ? {} : { mixedWindowMs: obs.mixedWindowMs }) },
-      },
-      live: { colour: r.toColour, version: r.version },
-      note: `every node on ${r.toColour}`,
+    const switched: RecordPatch = {
+      switchedAt: now.toISOString(),
+      switched: { nodes: fleet.nodes.length, ...(obs.mixedWindowMs === undefined ? {} : { mixedWindowMs: obs.mixedWindowMs }) },
     };
+    const live = { colour: r.toColour, version: r.version };
+    if (config.gate && r.kind === 'deploy') {
+      // Invariant 4: the old colour keeps running, undrained, until the gate's window passes.
+      const until = iso(now.getTime() + config.gate.window * 1000);
+      return {
+        phase: 'gating',
+        actions: [{ kind: 'gate-check', at: now.toISOString(), since: now.toISOString() }],
+        patch: { ...switched, gate: { since: now.toISOString(), until } },
+        live,
+        note: `every node on ${r.toColour}; the gate watches it until ${until}`,
+      };
+    }
+    return { ...toDraining(now, config, `every node on ${r.toColour}`), patch: { ...switched, drainUntil: iso(now.getTime() + config.drainSeconds * 1000) }, live };
   }
   if (fleet.agreed !== old) {
     // Killed mid-switch (or a node unreadable): never leave the fleet mixed; back to the old colour first.
@@ -281,6 +290,30 @@ function switching(r: DeployRecord, obs: Observation, now: Date, config: AppConf
   const rs = obs.colours[r.toColour];
   if (!isReady(rs)) return fail(r, obs, 'pods-not-ready', `not switching ${r.app} to ${r.toColour}: ${rsName(r)} has ${readyText(rs)}`);
   return switchTo(r);
+}
+
+function toDraining(now: Date, config: AppConfig, note: string): Decision {
+  const drainUntil = iso(now.getTime() + config.drainSeconds * 1000);
+  return { phase: 'draining', actions: [{ kind: 'wait-drained', until: drainUntil }], patch: { drainUntil }, note };
+}
+
+/**
+ * The gate's window (src/gate/decide-gating.ts). Losing the new colour's
+ * readiness here is handled as while draining; without the old colour there
+ * is nothing to go back to, so the window ends.
+ */
+function gating(r: DeployRecord, obs: Observation, now: Date, config: AppConfig): Decision {
+  const rs = obs.colours[r.toColour];
+  const old = r.fromColour ? obs.colours[r.fromColour] : null;
+  if (!r.gate?.rollback) {
+    if (!isReady(rs) && old) return readinessLost(r, obs, rs, now, config, 'deploy-failed', 'during the gate window');
+    if (!config.gate || !r.gate) return toDraining(now, config, 'the app has no gate any more');
+    if (!old) return toDraining(now, config, `${rsName(r, r.fromColour ?? otherColour(r.toColour))} is gone: nothing for the gate to go back to`);
+  }
+  const d = decideGating(r, r.gate!, obs, now, { ...config, gate: config.gate! });
+  if (!('passed' in d)) return isReady(rs) ? readyAgain(r, rs, now, d) : d;
+  const next = toDraining(now, config, d.note);
+  return { ...next, patch: { ...d.patch, ...next.patch }, ...(d.by ? { by: d.by } : {}) };
 }
 
 function draining(r: DeployRecord, obs: Observation, now: Date, config: AppConfig): Decision {

@@ -27,11 +27,13 @@ export type Action =
   | { kind: 'post-deploy' }
   /** The colour lost Ready pods: look again each poll, at most until `until` (the end of its readiness grace). */
   | { kind: 'await-ready'; colour: Colour; until: string }
-  | { kind: 'delete-colour'; colour: Colour };
+  | { kind: 'delete-colour'; colour: Colour }
+  /** Wait until `at`, then read the gate's source for what the new colour answered since the switch (see Observation.gate). */
+  | { kind: 'gate-check'; at: string; since: string };
 
 /** Record fields a decision may set with its transition. */
 export type RecordPatch = Partial<
-  Pick<DeployRecord, 'fromColour' | 'fromVersion' | 'toColour' | 'verifyUntil' | 'drainUntil' | 'switchedAt' | 'switched' | 'error' | 'abortedBy' | 'notReadySince'>
+  Pick<DeployRecord, 'fromColour' | 'fromVersion' | 'toColour' | 'verifyUntil' | 'drainUntil' | 'switchedAt' | 'switched' | 'error' | 'abortedBy' | 'notReadySince' | 'gate'>
 >;
 
 /**

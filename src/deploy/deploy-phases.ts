@@ -31,10 +31,11 @@ export const isTrafficUntouched = (r: DeployRecord): boolean =>
 /**
  * Whether a pass must read every node's upstream file: to check agreement
  * before creating anything, to learn where an (interrupted) switch left the
- * fleet, and to put traffic back while unwinding after the switch.
+ * fleet, and to put traffic back while unwinding after the switch or when
+ * the gate rolls back.
  */
 export const needsFleet = (r: DeployRecord): boolean =>
-  isUnwinding(r) ? !isTrafficUntouched(r) : r.phase === 'discovering' || r.phase === 'switching';
+  isUnwinding(r) ? !isTrafficUntouched(r) : r.phase === 'discovering' || r.phase === 'switching' || (r.phase === 'gating' && r.gate?.rollback !== undefined);
 
 /**
  * Invariant 1: a colour may take traffic only when all its desired pods are

@@ -10,6 +10,8 @@ import type { DeployEvent, DeployEventListener } from './deploy-event.js';
 import { isFinal, needsFleet } from './deploy-phases.js';
 import { keepLease } from './keep-lease.js';
 import { lockHeldError } from './lock-held-error.js';
+import type { GateReading } from '../gate/evaluate-gate.js';
+import type { GatePort } from '../gate/gate-port.js';
 import type { ActionFailure, Observation } from './observation.js';
 import type { ClusterPort, Clock, CreateSource, FleetPort, FleetView, LockHolder, LockPort, StatePort, SwitchOutcome } from './ports.js';
 
@@ -31,6 +33,8 @@ export interface DeployDeps {
   renewMs?: number;
   /** Retries of a cluster observation before the runner stops (default 3). */
   observeRetries?: number;
+  /** Reads an app's gate source; an app with a gate finds it unreadable without one. */
+  gate?: GatePort;
 }
 
 export interface RunOptions {
@@ -82,6 +86,7 @@ export class DeployRunner {
   private drained = false;
   /** The drain problems last said, so each is said once. */
   private drainProblems = '';
+  private gateReading: GateReading | undefined;
   private failure: ActionFailure | undefined;
   private wake: AbortController | undefined;
   /** Why the runner must stop now (its lock is lost, or cannot be confirmed); checked before every pass and action. */
@@ -285,6 +290,7 @@ export class DeployRunner {
     this.phaseSince = now.getTime();
     this.smokePassed = false;
     this.drained = false;
+    this.gateReading = undefined;
   }
 
   /** Tells a loss of the new colour's Ready pods (and its end) that decide recorded in notReadySince. */
@@ -325,6 +331,7 @@ export class DeployRunner {
       colours,
       ...(this.drained ? { drained: true } : {}),
       ...(this.smokePassed ? { smokePassed: true } : {}),
+      ...(this.gateReading ? { gate: this.gateReading } : {}),
       ...(this.lastSwitch ? { mixedWindowMs: this.lastSwitch.mixedWindowMs } : {}),
       ...(this.failure ? { failure: this.failure } : {}),
     };
@@ -427,6 +434,25 @@ export class DeployRunner {
         return this.waitDrained(new Date(action.until), signal);
       case 'delete-colour':
         return cluster.deleteColour(app, action.colour);
+      case 'gate-check': {
+        const wait = new Date(action.at).getTime() - clock.now().getTime();
+        if (wait > 0) await clock.sleep(wait, signal);
+        // Woken early (a person ended the window, a shutdown): the next pass decides without a new reading.
+        if (signal.aborted) return;
+        this.gateReading = await this.readGate(appState, new Date(action.since), signal);
+        return;
+      }
+    }
+  }
+
+  private async readGate(appState: AppState, since: Date, signal: AbortSignal): Promise<GateReading> {
+    const r = appState.inFlight!;
+    const at = (): string => this.deps.clock.now().toISOString();
+    if (!this.deps.gate) return { kind: 'unreadable', at: at(), message: 'this agent has no gate source' };
+    try {
+      return await this.deps.gate.read(await this.ensureNodes(), this.app, { colour: r.toColour, version: r.version, since }, signal);
+    } catch (err) {
+      return { kind: 'unreadable', at: at(), message: messageOf(err) };
     }
   }
 

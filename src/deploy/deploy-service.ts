@@ -24,6 +24,7 @@ import { describeFreeze, frozenError } from './wording.js';
 
 export type { AppStatus, DeployOptions, DeployPlan, FreezeView, ResumeReport, Started };
 import { fleetProblems } from './fleet-problems.js';
+import { endGateWindow, type GateEnd } from '../gate/end-gate-window.js';
 import { intentRefusal } from './intent-refusal.js';
 
 export interface DeployServiceDeps extends DeployDeps {
@@ -187,6 +188,18 @@ export class DeployService {
   /** Stops a deploy before its switch (a held one is rejected): the new colour is removed and traffic never moves. */
   abort(app: string, by: Actor): Promise<DeployRecord> {
     return this.intent(app, by, 'abort');
+  }
+
+  /**
+   * Ends the deploy's gate window early (front ends authorize the rollback
+   * role first): accept goes on to the drain, rollback switches every node
+   * back at once. Recorded now, acted on by its runner.
+   */
+  async endGate(app: string, by: Actor, how: GateEnd): Promise<DeployRecord> {
+    this.appConfig(app);
+    const after = await this.deps.state.update(app, (s) => endGateWindow(s, by, how, this.deps.clock.now()));
+    this.runners.get(app)?.nudge();
+    return after.inFlight!;
   }
 
   /**

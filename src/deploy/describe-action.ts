@@ -38,5 +38,7 @@ export function describeAction(a: Action, app: AppConfig): string {
     }
     case 'delete-colour':
       return `delete ${rs(a.colour)} and its pods`;
+    case 'gate-check':
+      return `read what the new colour answered since ${a.since}, at ${a.at}`;
   }
 }

@@ -1,3 +1,4 @@
+import type { GateReading } from '../gate/evaluate-gate.js';
 import type { ColoursView, FleetView } from './ports.js';
 
 /** The last action failed: what it was and the error it ended with. */
@@ -26,6 +27,8 @@ export interface Observation {
   smokePassed?: boolean;
   /** The mixed window of the switch this process just made (first node's reload to the last one's). */
   mixedWindowMs?: number;
+  /** The latest gate check this process made in the current phase. */
+  gate?: GateReading;
   /** The previous pass's action failed. */
   failure?: ActionFailure;
 }

@@ -2,6 +2,7 @@ import type { AppConfig } from '../config/schema.js';
 import type { Actor, AppState, DeployRecord, Phase } from '../state/app-state.js';
 import { applyDecision } from './apply-decision.js';
 import { decide } from './decide.js';
+import type { GateReading } from '../gate/evaluate-gate.js';
 import type { Action } from './decision.js';
 import { describeAction } from './describe-action.js';
 import type { ColoursView, FleetView } from './ports.js';
@@ -38,11 +39,12 @@ export function planDeploy(
   let fleet = world.fleet;
   let smokePassed = false;
   let drained = false;
+  let gate: GateReading | undefined;
   const steps: PlanStep[] = [];
   // A deploy takes about a dozen decisions; the bound only guards against a loop.
   for (let pass = 0; r && pass < 50; pass++) {
-    const d = decide(r, { colours, fleet, smokePassed, drained }, now, config);
-    if (d.phase !== r.phase) [smokePassed, drained] = [false, false];
+    const d = decide(r, { colours, fleet, smokePassed, drained, ...(gate ? { gate } : {}) }, now, config);
+    if (d.phase !== r.phase) [smokePassed, drained, gate] = [false, false, undefined];
     if (d.phase !== r.phase || d.actions.length > 0) {
       steps.push({ phase: d.phase, actions: d.actions, lines: d.actions.map((a) => describeAction(a, config)), ...(d.note ? { note: d.note } : {}) });
     }
@@ -75,6 +77,12 @@ export function planDeploy(
         case 'wait-drained':
           drained = true;
           break;
+        case 'gate-check': {
+          // The plan's gate passes: a check at the window's end with just enough good requests.
+          const requests = config.gate?.minRequests ?? 0;
+          gate = { kind: 'figures', figures: { source: config.gate?.source ?? 'nginx', at: r?.gate?.until ?? a.at, requests, errors: 0, errorRatio: 0 } };
+          break;
+        }
         case 'delete-colour':
           colours[a.colour] = null;
           break;

@@ -20,6 +20,8 @@ export interface RetireReport {
 /** When the retention window of the colour `s.previous` names closes, or null when none is retained. */
 export function retainedUntil(s: AppState, app: AppConfig): Date | null {
   if (s.inFlight || !s.live || !s.previous || s.previous.colour === s.live.colour) return null;
+  // The gate switched back and kept the new colour for inspection: the next deploy replaces it, nothing retires it.
+  if (s.history[0]?.phase === 'auto-rolled-back') return null;
   // The deploy that made the live colour live is the one that kept the old one.
   const keptBy = s.history.find((r) => (r.phase === 'done' || r.phase === 'rolled-back') && r.toColour === s.live!.colour);
   if (!keptBy?.finishedAt) return null;

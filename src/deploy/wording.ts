@@ -30,6 +30,10 @@ export function describeOutcome(r: DeployRecord): string {
       return `done: ${r.toColour} ${r.version} is live`;
     case 'rolled-back':
       return `rolled back: ${r.toColour} ${r.version} is live`;
+    case 'auto-rolled-back': {
+      const back = r.fromColour ? `${r.fromColour} ${r.fromVersion ?? ''}`.trim() : 'the old colour';
+      return `auto-rolled-back: ${r.gate?.rollback?.reason ?? 'the gate rolled it back'}${r.gate?.rollback?.nodes.length ? ` (on ${r.gate.rollback.nodes.join(', ')})` : ''}; ${back} is live again`;
+    }
     case 'aborted':
       return `aborted by ${formatActor(r.abortedBy)}${r.error ? ` (${r.error.message})` : ''}; traffic untouched`;
     case 'failed':

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
+import { defaultAccessLog } from '../gate/gate-schema.js';
 import { type Colour, colourPort } from '../validate/patterns.js';
 import { parseUpstream, type UpstreamApp, upstreamName } from './upstream-file.js';
 
@@ -35,11 +36,11 @@ export function renderUpstreamFile(app: UpstreamApp, live: Colour): string {
   return text;
 }
 
-/** Renders the example vhost that sends outside traffic to the app's upstream. */
+/** Renders the example vhost that sends outside traffic to the app's upstream and logs it for the gate. */
 export function renderVhostFile(
   app: { name: string; upstreamName?: string | undefined },
-  options: { listen: string; serverName: string; backendsDir: string },
+  options: { listen: string; serverName: string; backendsDir: string; accessLog?: string },
 ): string {
   vhostTemplate ??= compile('vhost.conf.hbs');
-  return vhostTemplate({ app: app.name, upstream: upstreamName(app), ...options });
+  return vhostTemplate({ app: app.name, upstream: upstreamName(app), accessLog: defaultAccessLog(app.name), ...options });
 }

@@ -16,7 +16,7 @@ import { startEc2StandIn, type Ec2StandIn } from './ec2/start-ec2-stand-in.js';
 import { ec2Instance } from './ec2/ec2-instance.js';
 import { TestFleet } from './fleet/test-fleet.js';
 import { startKubeStandIn, type KubeStandIn } from './kube/start-kube-stand-in.js';
-import { startNodePortProxy, type NodePortProxy } from './node-port-proxy.js';
+import { startNodePortProxy, type NodePortProxy, type VersionBehaviour } from './node-port-proxy.js';
 
 const repoConfig = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'config');
 
@@ -41,6 +41,8 @@ export interface SandboxEnvOptions {
   nginx?: (fleet: TestFleet) => Partial<NginxConfig>;
   /** Who switchyard logs in as on the nodes (see TestFleetOptions.login); root by default. */
   login?: 'root' | 'deploy';
+  /** Versions whose pods answer badly (a share of 500s, slowly), for the gate's tests. */
+  versions?: Record<string, VersionBehaviour>;
 }
 
 export interface SandboxEnv {
@@ -90,7 +92,7 @@ export async function startSandboxEnv(options: SandboxEnvOptions = {}): Promise<
       live: 'blue',
       ...(options.login ? { login: options.login } : {}),
       responderUpstream: async (gateway) => {
-        const started = await startNodePortProxy(kube.store, apps, gateway);
+        const started = await startNodePortProxy(kube.store, apps, gateway, options.versions);
         // Closed also when the fleet fails to start after this point.
         closers.push(() => started.close());
         proxy = started;
@@ -132,6 +134,8 @@ export async function startSandboxEnv(options: SandboxEnvOptions = {}): Promise<
         probe: { host: app.name, path: '/' },
         drainSeconds: 5,
         ...options.app,
+        // A gate reads each node's own log, written where the test fleet's vhosts write it.
+        ...(isGateOnNginx(options.app?.gate) ? { gate: { accessLog: fleet.accessLog(app.name), ...options.app!.gate } } : {}),
       })),
     });
     await writeFile(configPath, text);
@@ -164,6 +168,9 @@ export async function startSandboxEnv(options: SandboxEnvOptions = {}): Promise<
     throw err;
   }
 }
+
+const isGateOnNginx = (gate: unknown): gate is Record<string, unknown> =>
+  typeof gate === 'object' && gate !== null && (gate as { source?: string }).source !== 'prometheus';
 
 /**
  * What an operator has before switchyard's first deploy: the namespace, both

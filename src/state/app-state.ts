@@ -1,3 +1,4 @@
+import type { GateRecord } from '../gate/gate-record.js';
 import type { Colour } from '../validate/patterns.js';
 
 /**
@@ -13,14 +14,18 @@ export type Phase =
   | 'waiting'
   | 'verifying'
   | 'switching'
+  /** After the switch, while the app's gate watches the new colour (the old one still runs). */
+  | 'gating'
   | 'draining'
   | 'retiring'
   | 'done'
   | 'aborted'
   | 'failed'
-  | 'rolled-back';
+  | 'rolled-back'
+  /** The gate saw the new colour fail (or a person ended its window so): every node went back to the old one. */
+  | 'auto-rolled-back';
 
-export const FINAL_PHASES: readonly Phase[] = ['done', 'aborted', 'failed', 'rolled-back'];
+export const FINAL_PHASES: readonly Phase[] = ['done', 'aborted', 'failed', 'rolled-back', 'auto-rolled-back'];
 
 /** Who did something: a Slack user, a CI token's name, a CLI user, or the agent itself. */
 export interface Actor {
@@ -76,6 +81,8 @@ export interface DeployRecord {
   freezeOverride?: { windows: string[]; until: string; reason: string; by: Actor };
   /** The deploy's Slack message, so whichever agent runs the deploy edits the same one. */
   chat?: { channel: string; ts: string };
+  /** The gate's window after the switch, for an app with a gate. */
+  gate?: GateRecord;
   /** What the switch did, once every node took the new colour. */
   switched?: { nodes: number; mixedWindowMs?: number };
   error?: { code: string; message: string; phase: Phase; hint?: string };

@@ -44,6 +44,7 @@ describe('switchyard refuses bad input before touching anything', () => {
     ['a reconcile to a colour that is not one', ['reconcile', 'blog', '--to', 'red', '--yes'], EXIT.usage, /^error: --to must be blue or green, not "red"/],
     ['a reconcile without --yes and no terminal', ['reconcile', 'blog'], EXIT.usage, /refusing to reconcile blog without confirmation: stdin is not a terminal — pass --yes/],
     ['a bad app name to check', ['check', 'blog;ls'], EXIT.usage, /invalid app name/],
+    ['an unknown way to end a gate window', ['gate', 'blog', 'maybe'], EXIT.usage, /unknown gate end "maybe" — say accept or rollback/],
   ])('%s: one line, exit %i, nothing touched', async (_what, argv, code, message) => {
     const result = await runCli(argv as string[], { env });
     expect(result.code).toBe(code);

@@ -138,6 +138,11 @@ export class DeployStory {
     return (await untilAppState(this.env.kube, (s) => s.inFlight?.phase === phase, `the deploy to reach ${phase}`)).inFlight!;
   }
 
+  /** Waits until the in-flight deploy's gate window holds for a person (its source unreadable). */
+  async untilHeld(): Promise<DeployRecord> {
+    return (await untilAppState(this.env.kube, (s) => s.inFlight?.gate?.held !== undefined, 'the gate window to hold')).inFlight!;
+  }
+
   /** The runner's end; the record it finished with (from history). */
   async untilFinished(): Promise<DeployRecord> {
     const result: RunResult = await this.started!.done;

@@ -132,6 +132,11 @@ export class TestFleet {
     return { test: `${NGINX} -t -q ${flags}`, dump: `${NGINX} -T -q ${flags}`, reload: `${NGINX} -s reload ${flags}` };
   }
 
+  /** Where every node's vhost of `app` writes the gate's access log (gate.accessLog). */
+  accessLog(app: string): string {
+    return `${this.mount}/logs/switchyard-${app}.access.log`;
+  }
+
   /** URL of a node's front nginx, which sends traffic to the app's live colour. */
   url(node: FleetNode, path = '/'): string {
     return `http://${node.address}${path}`;
@@ -218,7 +223,7 @@ export class TestFleet {
     for (const [index, app] of this.apps.entries()) {
       await writeFile(join(dir, 'backends.d', `${app.name}.conf`), renderUpstreamFile(app, live));
       const listen = index === 0 ? '80 default_server' : '80';
-      await writeFile(join(dir, 'sites', `${app.name}.conf`), renderVhostFile(app, { listen, serverName: app.name, backendsDir: `${this.mount}/backends.d` }));
+      await writeFile(join(dir, 'sites', `${app.name}.conf`), renderVhostFile(app, { listen, serverName: app.name, backendsDir: `${this.mount}/backends.d`, accessLog: this.accessLog(app.name) }));
     }
     const uid = this.deployUid;
     if (uid !== undefined) {
