@@ -75,7 +75,7 @@ export default async function* dashboard(): AsyncGenerator<{ name: string } & Re
   const baseline = createServer((_, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>x</title><p>baseline</p>'));
   let browser: Browser | undefined;
   try {
-    const { api } = loadFrontEnds(server, agent, { config: env.config, secrets: loadSecrets(env.config, {}), log: silentLogger, clock: systemClock });
+    const { api } = await loadFrontEnds(server, agent, { config: env.config, secrets: loadSecrets(env.config, {}), log: silentLogger, clock: systemClock });
     await server.start();
     const started = await agent.service.deploy('blog', '2.0.0', { by: { via: 'cli', id: 'bench' }, skipVerify: true });
     await started.done;

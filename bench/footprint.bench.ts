@@ -16,7 +16,7 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -64,7 +64,8 @@ export default async function* footprintBench(): AsyncGenerator<{ name: string }
   });
   try {
     // What the image runs: the compiled CLI, resolving the checkout's production dependencies.
-    await run(join(root, 'node_modules', '.bin', 'tsc'), ['-p', join(root, 'tsconfig.build.json'), '--outDir', join(dir, 'dist')]);
+    await run('npm', ['run', 'build'], { cwd: root });
+    await cp(join(root, 'dist'), join(dir, 'dist'), { recursive: true });
     await symlink(join(root, 'node_modules'), join(dir, 'node_modules'));
     await writeFile(join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
 

@@ -1,6 +1,5 @@
 import { apiFrontEnd, type ApiFrontEnd } from '../api/api-front-end.js';
 import { Metrics } from '../api/metrics.js';
-import { slackFrontEnd } from '../chatops/slack-front-end.js';
 import type { Secrets } from '../config/load-secrets.js';
 import type { Config } from '../config/schema.js';
 import type { Clock } from '../deploy/ports.js';
@@ -14,17 +13,24 @@ import type { Agent } from './create-agent.js';
  * `api.enabled` is false (on every agent; it takes writes only on the leader).
  * They share one set of metrics: Slack counts its Web API errors in it, the
  * API serves it. `switchyard serve` and the sandbox both build the agent so.
+ * Bolt is loaded only when Slack is configured: it is most of an idle
+ * agent's memory.
  *
  * @example
- * const { api } = loadFrontEnds(server, agent, { config, secrets: loadSecrets(config, env), log, clock: systemClock });
+ * const { api } = await loadFrontEnds(server, agent, { config, secrets: loadSecrets(config, env), log, clock: systemClock });
  * await server.start();
  * if (api) console.log(`HTTP API listening on ${api.url}`);
  */
-export function loadFrontEnds(server: AgentServer, agent: Agent, deps: { config: Config; secrets: Secrets; log: Logger; clock: Clock }): { api?: ApiFrontEnd } {
+export async function loadFrontEnds(
+  server: AgentServer,
+  agent: Agent,
+  deps: { config: Config; secrets: Secrets; log: Logger; clock: Clock },
+): Promise<{ api?: ApiFrontEnd }> {
   const { config, secrets, log, clock } = deps;
   const metrics = new Metrics();
   if (config.slack && secrets.slack) {
     const slack = config.slack;
+    const { slackFrontEnd } = await import('../chatops/slack-front-end.js');
     // Only the leader holds the Socket Mode connection: Slack spreads events over every connection an app opens.
     const slackSecrets = secrets.slack;
     server.loadWhileLeading(() => slackFrontEnd(agent, { config: { ...config, slack }, secrets: slackSecrets, log, clock, onApiError: (method, error) => metrics.slackApiError(method, error) }));

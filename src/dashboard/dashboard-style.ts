@@ -4,8 +4,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SafeHtml } from './html.js';
 
-/** The dashboard's script, style sheet and icon; read from the source tree also when running from dist/ (like nginx-templates/): a build step copies nothing. */
-export const ASSETS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'dashboard', 'assets');
+/** The dashboard's script, style sheet and icon, beside this module: `npm run build` copies them into dist/, which is all the image holds. */
+export const ASSETS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'assets');
 
 const css = readFileSync(join(ASSETS_DIR, 'dashboard.css'), 'utf8');
 

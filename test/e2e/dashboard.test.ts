@@ -65,7 +65,7 @@ describeOnFleet('the dashboard in a real browser, against the sandbox with three
     env = await startSandboxEnv({ nodes: 3 });
     agent = await createAgent(env.config, { log: silentLogger, ec2: env.ec2Options });
     server = new AgentServer(agent, { log: silentLogger, clock: systemClock, everyMs: 5_000 });
-    const { api } = loadFrontEnds(server, agent, { config: env.config, secrets: loadSecrets(env.config, {}), log: silentLogger, clock: systemClock });
+    const { api } = await loadFrontEnds(server, agent, { config: env.config, secrets: loadSecrets(env.config, {}), log: silentLogger, clock: systemClock });
     await server.start();
     url = api!.url;
     browser = await puppeteer.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox'] });

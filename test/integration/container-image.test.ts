@@ -128,4 +128,10 @@ describe('the image, built by replaying the Dockerfile', () => {
     const { stdout } = await run('node', ['dist/cli/main.js', ...args], { cwd: app, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', NODE_ENV: 'production' } });
     expect(stdout).toContain(args[0] === 'serve' ? 'Usage: switchyard serve' : 'Usage: switchyard');
   });
+
+  it('holds every module and file `serve` loads at start (the API, the dashboard and its assets, Slack)', async () => {
+    const modules = ['agent/load-front-ends.js', 'api/api-front-end.js', 'dashboard/dashboard-routes.js', 'chatops/slack-front-end.js'];
+    const script = modules.map((m) => `await import('./dist/${m}');`).join(' ');
+    await expect(run('node', ['--input-type=module', '-e', script], { cwd: app, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', NODE_ENV: 'production' } })).resolves.toBeDefined();
+  });
 });

@@ -106,7 +106,7 @@ export class ChatStory {
       ...(config.slack!.mode === 'http' ? { SLACK_SIGNING_SECRET: signingSecret } : { SLACK_APP_TOKEN: appToken }),
       SWITCHYARD_API_TOKENS: `ci:${CI_TOKEN}`,
     });
-    const { api } = loadFrontEnds(server, agent, { config, secrets, log, clock: systemClock });
+    const { api } = await loadFrontEnds(server, agent, { config, secrets, log, clock: systemClock });
     await server.start();
     const url = config.slack!.mode === 'http' ? `http://127.0.0.1:${config.slack!.port}/slack/events` : undefined;
     return { agent, server, url, apiUrl: api!.url };

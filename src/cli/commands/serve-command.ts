@@ -101,7 +101,7 @@ export const serveCommand: CliCommand = (program, cli) => {
             onResume: changePrinter(session, 'resume-report', describeReport),
             onRetire: changePrinter(session, 'retire-report', describeRetire),
           });
-          const { api } = loadFrontEnds(server, agent, { config, secrets, log: session.log, clock: session.clock });
+          const { api } = await loadFrontEnds(server, agent, { config, secrets, log: session.log, clock: session.clock });
           await server.start();
           if (api) session.say(`HTTP API listening on ${api.url}`);
           if (config.slack) session.say(`Slack app (${config.slack.mode === 'socket' ? 'Socket Mode' : `HTTP mode on ${config.slack.host}:${config.slack.port}`}) runs on the leading agent; deploy messages go to ${config.slack.channel} unless an app names its own channel`);

@@ -59,7 +59,7 @@ export async function serveSandboxAgent(env: SandboxEnv, slack: SlackStandIn, op
   // The process environment is the caller's: EC2's endpoint and credentials come from the sandbox instead.
   const agent = await createAgent(config, { log, ec2: env.ec2Options, onEvent: options.onEvent });
   const server = new AgentServer(agent, { log, clock: systemClock, everyMs: (config.agent.leaseSeconds * 1000) / 2 });
-  const { api } = loadFrontEnds(server, agent, { config, secrets, log, clock: systemClock });
+  const { api } = await loadFrontEnds(server, agent, { config, secrets, log, clock: systemClock });
   try {
     await server.start();
   } catch (err) {
