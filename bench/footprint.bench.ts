@@ -17,7 +17,6 @@
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { cp, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -29,6 +28,7 @@ import { startEc2StandIn } from '../src/sandbox/ec2/start-ec2-stand-in.js';
 import { startKubeStandIn } from '../src/sandbox/kube/start-kube-stand-in.js';
 import { startSlackStandIn } from '../src/sandbox/slack/start-slack-stand-in.js';
 import { round } from './figures.js';
+import { freePort } from '../test/support/free-port.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const run = promisify(execFile);
@@ -36,13 +36,6 @@ const APPS = 50;
 const NODES = 200;
 const SETTLE_MS = 3000;
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** utime + stime of /proc/<pid>/stat, in ms (the kernel counts in ticks of 10 ms). */
 async function cpuMs(pid: number): Promise<number> {

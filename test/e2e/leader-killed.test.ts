@@ -1,4 +1,3 @@
-import { createServer, type AddressInfo } from 'node:net';
 import { readFile, writeFile } from 'node:fs/promises';
 import { afterEach, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
@@ -14,6 +13,7 @@ import { CliProcess } from '../support/cli-process.js';
 import { expectConsistent } from '../support/expect-consistent.js';
 import { describeOnFleet } from '../support/fleet.js';
 import { killWhen } from '../support/kill-when.js';
+import { freePort } from '../support/free-port.js';
 
 const TOKEN = 'leader-test-ci-token-0123456789abcdef';
 const open: { env?: SandboxEnv; slack?: SlackStandIn; agents: CliProcess[] } = { agents: [] };
@@ -36,13 +36,6 @@ async function until<T>(what: string, check: () => T | undefined | false | Promi
   }
 }
 
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 interface Readiness {
   ready: boolean;

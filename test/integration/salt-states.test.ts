@@ -1,7 +1,6 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +19,7 @@ import { TOOLS } from '../../src/sandbox/fleet/fleet-prerequisites.js';
 import { startKubeStandIn, type KubeStandIn } from '../../src/sandbox/kube/start-kube-stand-in.js';
 import { COLOURS, colourPort, type Colour } from '../../src/validate/patterns.js';
 import { runCli } from '../cli/cli-harness.js';
+import { freePort } from '../support/free-port.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const saltRoot = join(root, 'salt');
@@ -56,13 +56,6 @@ function managedFile(state: SaltState, pillars: unknown[]): string {
   return renderSalt(source, pillars, state.args.context as Record<string, unknown>);
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('salt states from the pillar switchyard generates', () => {
   let kube: KubeStandIn;

@@ -1,4 +1,3 @@
-import { createServer, type AddressInfo } from 'node:net';
 import { afterEach } from 'vitest';
 import { AgentServer } from '../../src/agent/agent-server.js';
 import { createAgent, type Agent } from '../../src/agent/create-agent.js';
@@ -12,6 +11,7 @@ import { currentVersion, type StoredMessage } from '../../src/sandbox/slack/mess
 import { startSlackStandIn, type SlackStandIn } from '../../src/sandbox/slack/start-slack-stand-in.js';
 import type { AppState } from '../../src/state/app-state.js';
 import { appStateIn, untilAppState, untilLockFree } from './app-state-in-store.js';
+import { freePort } from './free-port.js';
 
 /** Roles as the example config sets them, with the stand-in workspace's people and groups. */
 export const ROLES = { deploy: ['U01ALICE', 'S03WEBTEAM'], approve: ['U02BOB'], rollback: ['S04ONCALL'], overrideFreeze: ['S04ONCALL'], selfApprove: true };
@@ -30,14 +30,6 @@ export function buttonsOf(m: StoredMessage): string[] {
   return blocks.flatMap((b) => (b.type === 'actions' ? (b.elements ?? []).map((e) => e.action_id ?? '?') : []));
 }
 
-/** A port nothing listens on now, for the Slack receiver (whose address the front end does not hand out once loaded). */
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 interface Served {
   agent: Agent;
