@@ -101,6 +101,9 @@ switchyard-vhost-{{ app.name }}-staged:
         backends_dir: {{ nginx.backends_dir | json }}
         listen: {{ app.listen | string | json }}
         server_name: {{ app.server_name | json }}
+        blue_port: {{ app.blue_port }}
+        green_port: {{ app.green_port }}
+        preview: {{ app.preview | json }}
 
 switchyard-vhost-{{ app.name }}:
   cmd.script:

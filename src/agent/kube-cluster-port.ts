@@ -5,6 +5,7 @@ import type { KubeClients } from '../cluster/kube-clients.js';
 import { loadReplicaSetTemplate } from '../cluster/load-replica-set-template.js';
 import { preflightServices } from '../cluster/preflight-services.js';
 import { readColours } from '../cluster/read-colours.js';
+import { scaleColour } from '../cluster/scale-colour.js';
 import { waitForColourReady } from '../cluster/wait-for-colour-ready.js';
 import type { AppConfig } from '../config/schema.js';
 import type { ClusterPort, ColoursView, ReplicaSetView } from '../deploy/ports.js';
@@ -64,6 +65,10 @@ export function kubeClusterPort(kube: KubeClients): ClusterPort {
 
     async deleteColour(app, colour) {
       await ensureColourRetired(kube, { app: app.name, namespace: app.namespace, colour }, { timeoutMs: RETIRE_TIMEOUT_MS });
+    },
+
+    async scaleColour(app, colour, replicas) {
+      await scaleColour(kube, { app: app.name, namespace: app.namespace, colour }, replicas);
     },
   };
 }

@@ -82,6 +82,7 @@ const eventData = (s: DeploySnapshot) => ({
   previous: s.previous,
   progress: s.progress,
   previewUrls: s.previewUrls,
+  productionPreview: s.productionPreview,
   nodes: s.nodes,
 });
 

@@ -68,7 +68,7 @@ export function deployMessage(s: DeploySnapshot, now: Date): { text: string; blo
     const more = s.previewUrls.length > PREVIEWS_SHOWN ? ` and ${s.previewUrls.length - PREVIEWS_SHOWN} more` : '';
     const until = r.verifyUntil ? ` until ${r.verifyUntil.slice(11, 16)} UTC (then it is aborted)` : '';
     const links = s.previewUrls.slice(0, PREVIEWS_SHOWN).map((u) => `<${u}|${u}>`).join('  ');
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(`*Check ${r.toColour} before it takes traffic*${until}:\n${links}${more}`) } });
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(`*Check ${r.toColour} before it takes traffic*${until}:\n${links}${more}${productionLine(s)}`) } });
   }
   const gate = gateLines(r);
   if (gate.length > 0) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(esc(gate.join('\n'))) } });
@@ -79,6 +79,14 @@ export function deployMessage(s: DeploySnapshot, now: Date): { text: string; blo
   const buttons = buttonsFor(s);
   if (buttons.length > 0) blocks.push({ type: 'actions', block_id: `deploy:${r.id}`, elements: buttons });
   return { text: `${what} of ${r.app} ${r.version}: ${phaseWords(r)}`, blocks };
+}
+
+/** How to preview through the production vhost: the header, and the links that set and clear the cookie. */
+function productionLine(s: DeploySnapshot): string {
+  const p = s.productionPreview;
+  if (!p) return '';
+  const links = p.link && p.off ? `, or open <${p.link}|${p.link}> (a cookie for ${formatDuration(p.cookieMaxAgeSeconds * 1000)}; <${p.off}|turn it off>)` : '';
+  return `\nThrough production: send \`${esc(p.header)}\`${links}`;
 }
 
 function phaseWords(r: DeployRecord): string {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { APP_NAME, NAMESPACE, NODE_ADDRESS, NODE_NAME } from '../validate/patterns.js';
 import { gateSchema } from '../gate/gate-schema.js';
+import { previewSchema } from '../preview/preview-schema.js';
 import { releasesDirProblem } from './releases-dir-problem.js';
 import { windowProblems } from '../freeze/window-problems.js';
 import { isTimeZone } from '../freeze/zoned-time.js';
@@ -121,6 +122,8 @@ const App = z.strictObject({
     })
     .prefault({}),
   previewUrl: z.string().optional(),
+  /** The new colour through the production vhost before the switch, by header or cookie (src/preview). */
+  preview: previewSchema.optional(),
   drainSeconds: Duration.refine((s) => s === 0 || s >= 1, 'either 0 (no drain) or at least 1s: a shorter drain ends before a request in flight can').default(30),
   retainMinutes: z.number().nonnegative().default(0),
   readyTimeout: DurationAtLeast(1, 'no pod starts sooner, so every deploy would fail in waiting').default(600),

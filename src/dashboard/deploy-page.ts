@@ -1,5 +1,6 @@
 import type { DeploySnapshot } from '../deploy/deploy-feed.js';
 import { isFinal } from '../deploy/deploy-phases.js';
+import type { ProductionPreview } from '../preview/production-preview.js';
 import { describeOutcome, formatActor, formatDuration } from '../deploy/wording.js';
 import type { Transition } from '../state/app-state.js';
 import { whoDidWhat } from './app-page.js';
@@ -44,10 +45,19 @@ ${r.error.hint && html`<p>What to do: ${r.error.hint}</p>`}
 </ul>
 ${s.previewUrls.length > 0 && html`<h2>Preview</h2>
 <p>${colourBadge(r.toColour)} ${r.version} before it takes traffic${s.nodes.length > 0 ? `, on ${s.nodes.join(', ')}` : ''}:</p>
-<ul class="previews">${s.previewUrls.map((u) => html`<li>${/^https?:\/\//.test(u) ? html`<a href="${u}" rel="noreferrer">${u}</a>` : u}</li>`)}</ul>`}
+<ul class="previews">${s.previewUrls.map((u) => html`<li>${/^https?:\/\//.test(u) ? html`<a href="${u}" rel="noreferrer">${u}</a>` : u}</li>`)}</ul>
+${s.productionPreview && productionPreviewLine(s.productionPreview)}`}
 <h2>Timeline</h2>
 ${timeline(r.transitions, final, now)}`;
   return { title: `${r.app} ${r.version}: ${r.phase} · switchyard`, main };
+}
+
+/** How to preview through the production vhost: the header, and the links that set and clear the cookie. */
+function productionPreviewLine(p: ProductionPreview): SafeHtml {
+  const links = p.link && p.off
+    ? html`, or open <a href="${p.link}" rel="noreferrer">${p.link}</a> (a cookie for ${formatDuration(p.cookieMaxAgeSeconds * 1000)}; <a href="${p.off}" rel="noreferrer">turn it off</a>)`
+    : '';
+  return html`<p>Through production: send <code>${p.header}</code>${links}</p>`;
 }
 
 /** A phase as the timeline shows it: when it began, and every entry recorded in it (intents noted in the same phase). */

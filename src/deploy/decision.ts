@@ -28,6 +28,8 @@ export type Action =
   /** The colour lost Ready pods: look again each poll, at most until `until` (the end of its readiness grace). */
   | { kind: 'await-ready'; colour: Colour; until: string }
   | { kind: 'delete-colour'; colour: Colour }
+  /** Sets the colour's desired replicas (the ReplicaSet's scale); its pods follow. */
+  | { kind: 'scale-colour'; colour: Colour; replicas: number }
   /** Wait until `at`, then read the gate's source for what the new colour answered since the switch (see Observation.gate). */
   | { kind: 'gate-check'; at: string; since: string };
 

@@ -6,6 +6,7 @@ import type { DeployEvent } from './deploy-event.js';
 import { isFinal } from './deploy-phases.js';
 import { type FleetReport, sameFindings } from './fleet-report.js';
 import { previewUrls } from './wording.js';
+import { type ProductionPreview, productionPreview } from '../preview/production-preview.js';
 
 /**
  * One deploy as a front end shows it, whole: a Slack message or a page is
@@ -24,6 +25,8 @@ export interface DeploySnapshot {
   };
   /** Where to look at the new colour while it waits in verification (empty otherwise). */
   previewUrls: string[];
+  /** How to reach the new colour through the production vhost while it waits in verification (apps[].preview). */
+  productionPreview?: ProductionPreview;
   /** The nodes a promote would switch, while it waits in verification (empty otherwise). */
   nodes: string[];
 }
@@ -158,6 +161,7 @@ export class DeployFeed {
           ? { ...progress, nodes: { colour: record.toColour, switched: record.switched.nodes, total: record.switched.nodes, ...mixed(record) } }
           : progress,
         previewUrls: record.phase === 'verifying' ? (known?.previewUrls ?? []) : [],
+        ...(record.phase === 'verifying' && known?.productionPreview ? { productionPreview: known.productionPreview } : {}),
         nodes: record.phase === 'verifying' ? (known?.nodes ?? []) : [],
       });
     }
@@ -210,7 +214,8 @@ export class DeployFeed {
     const nodes = await this.options.nodes().catch(() => []);
     const s = this.snapshots.get(id);
     if (!s || s.record.phase !== 'verifying' || nodes.length === 0) return;
-    this.set({ ...s, previewUrls: previewUrls(config, s.record.toColour, nodes), nodes: nodes.map((n) => n.name) });
+    const production = productionPreview(config, s.record.toColour);
+    this.set({ ...s, previewUrls: previewUrls(config, s.record.toColour, nodes), ...(production && { productionPreview: production }), nodes: nodes.map((n) => n.name) });
   }
 
   private trim(): void {

@@ -434,6 +434,8 @@ export class DeployRunner {
         return this.waitDrained(new Date(action.until), signal);
       case 'delete-colour':
         return cluster.deleteColour(app, action.colour);
+      case 'scale-colour':
+        return cluster.scaleColour(app, action.colour, action.replicas);
       case 'gate-check': {
         const wait = new Date(action.at).getTime() - clock.now().getTime();
         if (wait > 0) await clock.sleep(wait, signal);

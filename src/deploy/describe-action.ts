@@ -38,6 +38,8 @@ export function describeAction(a: Action, app: AppConfig): string {
     }
     case 'delete-colour':
       return `delete ${rs(a.colour)} and its pods`;
+    case 'scale-colour':
+      return `scale ${rs(a.colour)} to ${a.replicas} replicas`;
     case 'gate-check':
       return `read what the new colour answered since ${a.since}, at ${a.at}`;
   }

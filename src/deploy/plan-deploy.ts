@@ -86,6 +86,11 @@ export function planDeploy(
         case 'delete-colour':
           colours[a.colour] = null;
           break;
+        case 'scale-colour': {
+          const rs = colours[a.colour];
+          if (rs) colours[a.colour] = { ...rs, replicas: a.replicas, readyReplicas: Math.min(rs.readyReplicas, a.replicas) };
+          break;
+        }
       }
     }
   }

@@ -129,6 +129,8 @@ export interface ClusterPort {
   ): Promise<void>;
   /** Deletes the ReplicaSet and its pods and resolves once they are gone; a missing colour is not an error. */
   deleteColour(app: AppConfig, colour: Colour): Promise<void>;
+  /** Sets the colour's desired replicas (its pods follow, not awaited); a missing colour is not an error. */
+  scaleColour(app: AppConfig, colour: Colour, replicas: number): Promise<void>;
 }
 
 /** What each node's upstream file marks live. */

@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
 import { defaultAccessLog } from '../gate/gate-schema.js';
+import type { PreviewConfig } from '../preview/preview-schema.js';
 import { type Colour, colourPort } from '../validate/patterns.js';
 import { parseUpstream, type UpstreamApp, upstreamName } from './upstream-file.js';
 
@@ -36,11 +37,38 @@ export function renderUpstreamFile(app: UpstreamApp, live: Colour): string {
   return text;
 }
 
-/** Renders the example vhost that sends outside traffic to the app's upstream and logs it for the gate. */
-export function renderVhostFile(
-  app: { name: string; upstreamName?: string | undefined },
-  options: { listen: string; serverName: string; backendsDir: string; accessLog?: string },
-): string {
+/** What the vhost needs of an app: its upstream, and for a preview (apps[].preview) its ports too. */
+export interface VhostApp extends Pick<UpstreamApp, 'name' | 'upstreamName'> {
+  portBase?: number;
+  preview?: Pick<PreviewConfig, 'header' | 'cookie' | 'cookieMaxAgeSeconds'> | undefined;
+}
+
+/**
+ * Renders the example vhost that sends outside traffic to the app's upstream
+ * and logs it for the gate; with a preview, also the per-colour upstreams and
+ * the header and cookie that reach them.
+ *
+ * @example
+ * renderVhostFile({ name: 'blog', portBase: 30000, preview: { header: 'X-Switchyard-Preview', cookie: 'switchyard_preview', cookieMaxAgeSeconds: 3600 } },
+ *   { listen: '80', serverName: 'blog.example.com', backendsDir: '/etc/nginx/backends.d' })
+ */
+export function renderVhostFile(app: VhostApp, options: { listen: string; serverName: string; backendsDir: string; accessLog?: string }): string {
   vhostTemplate ??= compile('vhost.conf.hbs');
-  return vhostTemplate({ app: app.name, upstream: upstreamName(app), accessLog: defaultAccessLog(app.name), ...options });
+  const preview = app.preview && {
+    header: app.preview.header,
+    headerVariable: app.preview.header.toLowerCase().replaceAll('-', '_'),
+    cookie: app.preview.cookie,
+    maxAge: app.preview.cookieMaxAgeSeconds,
+    // nginx variable names take no dashes; app names take no underscores, so this stays one name per app.
+    id: app.name.replaceAll('-', '_'),
+  };
+  if (preview && app.portBase === undefined) throw new Error(`the preview of ${app.name} needs its portBase`);
+  return vhostTemplate({
+    app: app.name,
+    upstream: upstreamName(app),
+    accessLog: defaultAccessLog(app.name),
+    preview,
+    ...(preview && { bluePort: colourPort(app.portBase!, 'blue'), greenPort: colourPort(app.portBase!, 'green') }),
+    ...options,
+  });
 }

@@ -24,7 +24,8 @@ const iso = (ms: number): string => new Date(ms).toISOString();
  * check time, or end the window. A crossed threshold, an unreadable source
  * under `rollback`, or a person's roll back records the evidence first and
  * switches every node back at once; the deploy then ends auto-rolled-back
- * with the new colour kept as it is, for inspection. An unreadable source
+ * with the new colour kept for inspection, scaled to `gate.keepReplicas`
+ * when set (else as it ran). An unreadable source
  * under `hold` stays in the window until a person decides. The window passes
  * only on a check made at or after its end.
  *
@@ -35,7 +36,7 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 export function decideGating(r: DeployRecord, g: GateRecord, obs: Observation, now: Date, config: AppConfig & { gate: NonNullable<AppConfig['gate']> }): Decision | GatePassed {
   const gate = config.gate;
   const old = r.fromColour ?? otherColour(r.toColour);
-  if (g.rollback) return switchingBack(r, obs, old);
+  if (g.rollback) return switchingBack(r, obs, old, gate.keepReplicas);
   if (g.ended?.how === 'accept') return { passed: true, by: g.ended.by, note: `gate window ended early by ${formatActor(g.ended.by)}: accepted` };
   if (g.ended?.how === 'rollback') return rollBack(g, old, { reason: `gate window ended early by ${formatActor(g.ended.by)}: rolled back`, crossed: [], nodes: [] }, g.ended.by);
   const every = gate.checkEvery * 1000;
@@ -82,15 +83,24 @@ function rollBack(g: GateRecord, old: DeployRecord['toColour'], rollback: NonNul
   };
 }
 
-/** The switch back is recorded: once every node is on the old colour, the deploy ends auto-rolled-back. */
-function switchingBack(r: DeployRecord, obs: Observation, old: DeployRecord['toColour']): Decision {
+/**
+ * The switch back is recorded: once every node is on the old colour (and the
+ * kept colour is scaled as configured: only then, so no traffic still needs
+ * its pods), the deploy ends auto-rolled-back.
+ */
+function switchingBack(r: DeployRecord, obs: Observation, old: DeployRecord['toColour'], keepReplicas: number | undefined): Decision {
   if (!obs.fleet) return { phase: 'gating', actions: [] };
   if (obs.fleet.agreed !== old) return { phase: 'gating', actions: [{ kind: 'switch', colour: old, reason: 'revert' }] };
+  const kept = obs.colours[r.toColour];
+  if (kept && keepReplicas !== undefined && kept.replicas !== keepReplicas) {
+    return { phase: 'gating', actions: [{ kind: 'scale-colour', colour: r.toColour, replicas: keepReplicas }] };
+  }
   const version = r.fromVersion ?? obs.colours[old]?.version;
+  const how = kept && keepReplicas !== undefined ? `scaled to ${keepReplicas} replicas` : 'as it is';
   return {
     phase: 'auto-rolled-back',
     actions: [],
     live: version ? { colour: old, version } : null,
-    note: `every node back on ${old}; ${r.app}-${r.toColour} ${r.version} kept as it is for inspection`,
+    note: `every node back on ${old}; ${r.app}-${r.toColour} ${r.version} kept ${how} for inspection`,
   };
 }

@@ -42,6 +42,11 @@ export const gateSchema = (Seconds: DurationAtLeast) => z
     /** How much of each log's end a check reads: the window's lines in it are the sample judged. */
     readBytes: z.number().int().min(4096).max(64 * 1024 * 1024).default(1024 * 1024),
     prometheus: prometheus(Seconds).optional(),
+    /**
+     * After a roll back the new colour is kept for inspection: scaled to this
+     * many replicas (0 keeps the ReplicaSet without pods); unset, as it ran.
+     */
+    keepReplicas: z.number().int().min(0).max(500).optional(),
     /** When the source cannot be read: roll back, or hold the window and ask in Slack. Never a silent pass. */
     onUnreadable: z.enum(['rollback', 'hold']).default('rollback'),
   })

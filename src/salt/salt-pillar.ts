@@ -1,5 +1,6 @@
 import type { Config } from '../config/schema.js';
 import { upstreamName } from '../fleet/upstream-file.js';
+import type { PreviewConfig } from '../preview/preview-schema.js';
 import type { Colour } from '../validate/patterns.js';
 
 /** The part of salt's `switchyard` pillar that switchyard's config already says (salt/pillar.example.sls has the rest). */
@@ -7,9 +8,12 @@ export interface SaltPillar {
   switchyard: {
     nginx: { backends_dir: string; test_command: string; dump_command: string; reload_command: string };
     deploy_user: { name: string };
-    apps: Record<string, { namespace: string; portBase: number; upstreamName: string; first_live: Colour }>;
+    apps: Record<string, { namespace: string; portBase: number; upstreamName: string; first_live: Colour; preview?: SaltPreview }>;
   };
 }
+
+/** What the vhost template needs of apps[].preview (the url is for messages only). */
+type SaltPreview = Pick<PreviewConfig, 'header' | 'cookie' | 'cookieMaxAgeSeconds'>;
 
 /** The deploy user runs nginx's commands as `sudo -n <command>`; sudoers (and so salt) names the command alone. */
 const withoutSudo = (command: string): string => command.replace(/^sudo -n /, '');
@@ -21,6 +25,7 @@ const withoutSudo = (command: string): string => command.replace(/^sudo -n /, ''
  * upstream file salt creates marks live, from `live`: the colour the cluster
  * says serves (recorded, or the only one running; blue when none is known).
  * A node added while green serves then starts on green, like every other node.
+ * An app with a preview gets its header and cookie, for its vhost.
  *
  * @example
  * saltPillar(config, { blog: 'green', www: null }).switchyard.apps.blog
@@ -37,7 +42,16 @@ export function saltPillar(config: Config, live: Record<string, Colour | null>):
       },
       deploy_user: { name: config.ssh.user },
       apps: Object.fromEntries(
-        config.apps.map((a) => [a.name, { namespace: a.namespace, portBase: a.portBase, upstreamName: upstreamName(a), first_live: live[a.name] ?? 'blue' }]),
+        config.apps.map((a) => [
+          a.name,
+          {
+            namespace: a.namespace,
+            portBase: a.portBase,
+            upstreamName: upstreamName(a),
+            first_live: live[a.name] ?? 'blue',
+            ...(a.preview && { preview: { header: a.preview.header, cookie: a.preview.cookie, cookieMaxAgeSeconds: a.preview.cookieMaxAgeSeconds } }),
+          },
+        ]),
       ),
     },
   };

@@ -11,6 +11,7 @@ import { waitForColourReady } from '../cluster/wait-for-colour-ready.js';
 import { parseConfig } from '../config/load-config.js';
 import type { Config, NginxConfig } from '../config/schema.js';
 import type { CreateDiscoveryOptions } from '../discovery/create-discovery.js';
+import { previewSchema } from '../preview/preview-schema.js';
 import type { Colour } from '../validate/patterns.js';
 import { startEc2StandIn, type Ec2StandIn } from './ec2/start-ec2-stand-in.js';
 import { ec2Instance } from './ec2/ec2-instance.js';
@@ -85,10 +86,12 @@ export async function startSandboxEnv(options: SandboxEnvOptions = {}): Promise<
     const kube = await startKubeStandIn({ readyDelayMs: options.readyDelayMs ?? 300, terminateDelayMs: 50 });
     closers.push(() => kube.close());
     const apps = ['blog', ...(options.moreApps ?? [])].map((name, i) => ({ name, namespace: name, portBase: 30000 + 10 * i }));
+    // The nodes' vhosts are written before the config is: they take the apps' preview from the options.
+    const preview = options.app?.preview === undefined ? undefined : previewSchema.parse(options.app.preview);
     let proxy: NodePortProxy | undefined;
     const fleet = await TestFleet.start({
       size: options.nodes ?? 3,
-      apps,
+      apps: apps.map((app) => (preview ? { ...app, preview } : app)),
       live: 'blue',
       ...(options.login ? { login: options.login } : {}),
       responderUpstream: async (gateway) => {

@@ -38,6 +38,15 @@ describe('deployMessage', () => {
     expect(allText(snapshot(record('verifying')))).not.toContain(':snowflake:');
   });
 
+  it('says how to preview through production: the header, and the links that set and clear the cookie', () => {
+    const productionPreview = { header: 'X-Switchyard-Preview: green', link: 'https://blog.example.com/.switchyard/preview/green', off: 'https://blog.example.com/.switchyard/preview/off', cookieMaxAgeSeconds: 3600 };
+    const text = allText(snapshot(record('verifying'), { previewUrls: ['http://10.0.1.11:30001/'], productionPreview }));
+    expect(text).toContain('Through production: send `X-Switchyard-Preview: green`, or open <https://blog.example.com/.switchyard/preview/green|https://blog.example.com/.switchyard/preview/green> (a cookie for 1h 00m; <https://blog.example.com/.switchyard/preview/off|turn it off>)');
+    const { link: _link, off: _off, ...headerOnly } = productionPreview;
+    expect(allText(snapshot(record('verifying'), { previewUrls: ['http://10.0.1.11:30001/'], productionPreview: headerOnly }))).toContain('Through production: send `X-Switchyard-Preview: green`"}');
+    expect(allText(snapshot(record('verifying'), { previewUrls: ['http://10.0.1.11:30001/'] }))).not.toContain('Through production');
+  });
+
   it('names what a Promote will do in its confirmation, and what a Roll back will', () => {
     const promote = deployMessage(snapshot(record('verifying'), { nodes: ['a', 'b', 'c'] }), T0).blocks.find((b) => b.type === 'actions');
     expect(JSON.stringify(promote)).toContain('Switch 3 nodes of blog from blue v1 to green v2.');

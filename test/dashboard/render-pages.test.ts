@@ -152,6 +152,14 @@ describe('the dashboard pages, rendered from data', () => {
     expect(shown).toContain('Error in switching switch-failed : node-2: nginx -t failed What to do: fix the vhost on node-2');
   });
 
+  it('deploy page: how to preview through production, the header and the cookie links', () => {
+    const productionPreview = { header: 'X-Switchyard-Preview: green', link: 'https://blog.example.com/.switchyard/preview/green', off: 'https://blog.example.com/.switchyard/preview/off', cookieMaxAgeSeconds: 3600 };
+    const page = renderDeployPage(snapshot(record('verifying'), { previewUrls: ['http://10.0.0.1:30001/'], productionPreview }), now);
+    expect(text(page.main.text)).toContain('Through production: send X-Switchyard-Preview: green , or open https://blog.example.com/.switchyard/preview/green (a cookie for 1h 00m; turn it off )');
+    expect(page.main.text).toContain('<a href="https://blog.example.com/.switchyard/preview/off" rel="noreferrer">turn it off</a>');
+    expect(renderDeployPage(snapshot(record('verifying'), { previewUrls: ['http://10.0.0.1:30001/'] }), now).main.text).not.toContain('Through production');
+  });
+
   it('a finished deploy: no phase runs on, the outcome in words', () => {
     const page = renderDeployPage(snapshot(done()), now);
     expect(page.main.text).toContain('<p class="lead"><span class="phase phase-ok" data-phase="done">done: blue 1.0.0 is live</span></p>');

@@ -101,6 +101,27 @@ describe('DeployFeed', () => {
     expect(seen.at(-1)?.previewUrls).toEqual([]);
   });
 
+  it('says how to preview through production while verifying, for an app with a preview, and drops it after', async () => {
+    const f = new DeployFeed({ apps: [appConfig({ preview: { url: 'https://blog.example.com' } })], nodes: async () => nodes, now: () => T0 });
+    const seen: DeploySnapshot[] = [];
+    f.watch({}, (s) => void seen.push(s));
+    f.observeState(state(1, record('verifying')));
+    await settle();
+    await settle();
+    expect(seen.at(-1)?.productionPreview).toEqual({
+      header: 'X-Switchyard-Preview: green',
+      link: 'https://blog.example.com/.switchyard/preview/green',
+      off: 'https://blog.example.com/.switchyard/preview/off',
+      cookieMaxAgeSeconds: 3600,
+    });
+    f.observeState(state(2, record('verifying', { promotedBy: { via: 'cli', id: 'bob' } })));
+    await settle();
+    expect(seen.at(-1)?.productionPreview?.header).toBe('X-Switchyard-Preview: green');
+    f.observeState(state(3, record('switching')));
+    await settle();
+    expect(seen.at(-1)?.productionPreview).toBeUndefined();
+  });
+
   it('tells a deploy that finished as final, with what the switch did; not old history', async () => {
     const f = feed({ now: new Date(T0.getTime() + 10_000) });
     const old = { ...record('done', { id: 'blog-0' }), finishedAt: new Date(T0.getTime() - 3600_000).toISOString() };

@@ -169,7 +169,7 @@ export class FakeCluster implements ClusterPort {
   colours: ColoursView = { blue: null, green: null };
   /** Time all pods of a new colour take to turn Ready once waited for. */
   readyAfterMs = 3000;
-  /** Errors to throw, by "create green", "wait green", "delete blue", "observe". */
+  /** Errors to throw, by "create green", "wait green", "delete blue", "scale green", "observe". */
   readonly fail = new Map<string, SwitchyardError>();
   /** Pods that never get Ready (waitReady runs into its timeout). */
   neverReady = false;
@@ -231,6 +231,13 @@ export class FakeCluster implements ClusterPort {
     this.journal.push(`cluster delete ${colour}`);
     this.failing(`delete ${colour}`);
     this.colours[colour] = null;
+  }
+
+  async scaleColour(_app: AppConfig, colour: Colour, replicas: number): Promise<void> {
+    this.journal.push(`cluster scale ${colour} ${replicas}`);
+    this.failing(`scale ${colour}`);
+    const rs = this.colours[colour];
+    if (rs) this.colours[colour] = { ...rs, replicas, readyReplicas: Math.min(rs.readyReplicas, replicas) };
   }
 }
 

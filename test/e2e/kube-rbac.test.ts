@@ -29,15 +29,16 @@ function sources(dir: string): string[] {
 
 /**
  * The permissions the code asks for, read from its calls: client-node methods
- * (`readNamespacedConfigMap` is get on configmaps) and the collection paths it
+ * (`readNamespacedConfigMap` is get on configmaps, `replaceNamespacedReplicaSetScale`
+ * update on replicasets/scale) and the collection paths it
  * watches (`/api/v1/namespaces/${ns}/pods` in a listWatch).
  */
 function permissionsInCode(): string[] {
   const found = new Set<string>();
   for (const file of sources(join(root, 'src'))) {
     const text = readFileSync(file, 'utf8');
-    for (const [, verb, kind] of text.matchAll(/\.(read|list|create|replace|patch|delete)(?:Namespaced)?(ConfigMap|Lease|Namespace|Pod|ReplicaSet|Service)\(/g)) {
-      found.add(`${VERBS[verb!]} ${KINDS[kind!]}`);
+    for (const [, verb, kind, scale] of text.matchAll(/\.(read|list|create|replace|patch|delete)(?:Namespaced)?(ConfigMap|Lease|Namespace|Pod|ReplicaSet|Service)(Scale)?\(/g)) {
+      found.add(`${VERBS[verb!]} ${KINDS[kind!]}${scale ? '/scale' : ''}`);
     }
     for (const [, group, resource] of text.matchAll(/path: `\/apis?\/(?:([a-z.]+)\/)?v1\/namespaces\/\$\{\w+\}\/(\w+)`/g)) found.add(`watch ${group ?? ''}/${resource}`);
   }
@@ -87,11 +88,43 @@ describeOnFleet('what switchyard asks the Kubernetes API for, against the Role',
     }
     expect(snapshots).toContain('done');
 
-    const asked = [...new Set(requests.map((r) => `${r.verb} ${r.group}/${r.resource}${r.subresource ? `/${r.subresource}` : ''}`))].sort();
-    expect(asked).toEqual(granted(appRules));
+    // Scaling a colour only follows a gate's roll back: the next test asks for it.
+    expect(asked(requests)).toEqual(granted(appRules).filter((p) => p !== SCALE));
     // Each within the app's namespace, where the RoleBinding grants the rules (kube-apiserver
     // authorizes getting a namespace as a request in that namespace, hence the RoleBinding covers it).
     expect(new Set(requests.map((r) => (r.resource === 'namespaces' ? r.name : r.namespace)))).toEqual(new Set(['blog']));
     expect(story.env.kube.unserved).toEqual([]);
   });
+
+  it('stays within the Role when a gate rolls back and keeps the new colour scaled to gate.keepReplicas, the one permission that needs', async () => {
+    const story = await stories.given({ app: { verify: { required: false }, gate: { window: '10m', checkEvery: '500ms', keepReplicas: 1 } } });
+    const requests: RequestTarget[] = story.env.kube.requests;
+    requests.length = 0;
+    await story.whenDeployed('2.0.0', alice);
+    await story.untilPhase('gating');
+    await story.agent.service.endGate('blog', bob, 'rollback');
+    const record = await story.untilFinished();
+    expect(record.phase).toBe('auto-rolled-back');
+    expect(record.transitions.at(-1)?.note).toBe('every node back on blue; blog-green 2.0.0 kept scaled to 1 replicas for inspection');
+    // Kept: the ReplicaSet at 2.0.0 asks for one pod now (the sandbox's app runs two), and the controller follows.
+    expect(story.replicaSet('green')?.version).toBe('2.0.0');
+    expect((story.env.kube.store.get('replicasets', 'blog', 'blog-green').spec as { replicas: number }).replicas).toBe(1);
+    await waitFor(() => story.env.kube.store.list('pods', 'blog', { labelSelector: 'name=blog-green' }).items.length === 1);
+
+    expect(asked(requests)).toContain(SCALE);
+    expect(granted(appRules)).toEqual(expect.arrayContaining(asked(requests)));
+    expect(requests.filter((r) => r.subresource === 'scale').map((r) => `${r.verb} ${r.namespace}/${r.name}`)).toEqual(['update blog/blog-green']);
+    expect(story.env.kube.unserved).toEqual([]);
+  });
 });
+
+const SCALE = 'update apps/replicasets/scale';
+
+/** "verb group/resource[/subresource]" of each request, once each. */
+const asked = (requests: RequestTarget[]): string[] =>
+  [...new Set(requests.map((r) => `${r.verb} ${r.group}/${r.resource}${r.subresource ? `/${r.subresource}` : ''}`))].sort();
+
+/** Polls a condition on the stand-in's store (its controller acts on its own time). */
+async function waitFor(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 20));
+}

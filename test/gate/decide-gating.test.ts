@@ -10,6 +10,7 @@ import { alice, appConfig, at, colours, fleet, iso, record, rs } from '../deploy
 
 const gated = appConfig({ gate: { window: 60, checkEvery: 5, minRequests: 20, maxErrorRatio: 0.05, maxP95Seconds: 0.5 } });
 const holds = appConfig({ gate: { window: 60, checkEvery: 5, onUnreadable: 'hold' } });
+const keepsOne = appConfig({ gate: { window: 60, checkEvery: 5, keepReplicas: 1 } });
 const blue1 = rs('v1', 3);
 const green2 = rs('v2', 3);
 const both = colours(blue1, green2);
@@ -67,7 +68,15 @@ describe('decide: the gate window (invariant 4)', () => {
     { name: 'a person rolls back', rec: gating({ ended: { by: alice, how: 'rollback', at: iso(5) } }), obs: { colours: both }, now: 5,
       want: { phase: 'gating', by: alice, actions: [{ kind: 'switch', colour: 'blue' }], patch: { gate: { rollback: { reason: 'gate window ended early by alice (slack): rolled back' } } } } },
     { name: 'the switch back is confirmed: auto-rolled-back, blue live, green kept', rec: gating({ rollback: { reason: 'r', crossed: [], nodes: [] } }), obs: { colours: both, fleet: fleet('blue') }, now: 11,
-      want: { phase: 'auto-rolled-back', actions: [], live: { colour: 'blue', version: 'v1' } } },
+      want: { phase: 'auto-rolled-back', actions: [], live: { colour: 'blue', version: 'v1' }, note: 'every node back on blue; blog-green v2 kept as it is for inspection' } },
+    { name: 'the switch back is confirmed with keepReplicas: green scaled down first, nothing recorded yet', rec: gating({ rollback: { reason: 'r', crossed: [], nodes: [] } }), obs: { colours: both, fleet: fleet('blue') }, now: 11, app: keepsOne,
+      want: { phase: 'gating', actions: [{ kind: 'scale-colour', colour: 'green', replicas: 1 }] } },
+    { name: 'green scaled as configured (Ready or not): auto-rolled-back, saying so', rec: gating({ rollback: { reason: 'r', crossed: [], nodes: [] } }), obs: { colours: colours(blue1, rs('v2', 1, 0)), fleet: fleet('blue') }, now: 12, app: keepsOne,
+      want: { phase: 'auto-rolled-back', actions: [], live: { colour: 'blue', version: 'v1' }, note: 'every node back on blue; blog-green v2 kept scaled to 1 replicas for inspection' } },
+    { name: 'keepReplicas with green deleted by hand: nothing to scale', rec: gating({ rollback: { reason: 'r', crossed: [], nodes: [] } }), obs: { colours: colours(blue1, null), fleet: fleet('blue') }, now: 12, app: keepsOne,
+      want: { phase: 'auto-rolled-back', note: 'every node back on blue; blog-green v2 kept as it is for inspection' } },
+    { name: 'keepReplicas never scales before every node is back on blue', rec: gating({ rollback: { reason: 'r', crossed: [], nodes: [] } }), obs: { colours: both, fleet: fleet('green', 'blue', 'green') }, now: 11, app: keepsOne,
+      want: { phase: 'gating', actions: [{ kind: 'switch', colour: 'blue', reason: 'revert' }] } },
     { name: 'rolling back, resumed on a fleet still on green: switch back again', rec: gating({ rollback: { reason: 'r', crossed: [], nodes: [] } }), obs: { colours: both, fleet: fleet('green', 'blue', 'green') }, now: 11,
       want: { phase: 'gating', actions: [{ kind: 'switch', colour: 'blue', reason: 'revert' }] } },
     { name: 'rolling back waits for the fleet to be read', rec: gating({ rollback: { reason: 'r', crossed: [], nodes: [] } }), obs: { colours: both }, now: 11,

@@ -11,7 +11,7 @@ import { parse, parseAllDocuments, stringify } from 'yaml';
 import { AppStateStore } from '../../src/cluster/app-state-store.js';
 import { connectKube } from '../../src/cluster/kube-clients.js';
 import { serviceProblems } from '../../src/cluster/preflight-services.js';
-import { renderUpstreamFile } from '../../src/fleet/nginx-templates.js';
+import { renderUpstreamFile, renderVhostFile } from '../../src/fleet/nginx-templates.js';
 import { parseUpstream } from '../../src/fleet/upstream-file.js';
 import { sudoersRule } from '../../src/fleet/sudoers-rule.js';
 import type { SaltPillar } from '../../src/salt/salt-pillar.js';
@@ -106,7 +106,7 @@ describe('salt states from the pillar switchyard generates', () => {
 
   it('describes each app once: the pillar example holds only what switchyard does not know, the rest comes from the config and the cluster', () => {
     expect(generated.switchyard.apps).toEqual({
-      blog: { namespace: 'blog', portBase: 30000, upstreamName: 'blogLB', first_live: 'green' },
+      blog: { namespace: 'blog', portBase: 30000, upstreamName: 'blogLB', first_live: 'green', preview: { header: 'X-Switchyard-Preview', cookie: 'switchyard_preview', cookieMaxAgeSeconds: 3600 } },
       www: { namespace: 'www', portBase: 30010, upstreamName: 'wwwLB', first_live: 'green' },
     });
     expect(generated.switchyard.nginx).toEqual({ backends_dir: '/etc/nginx/backends.d', test_command: '/usr/sbin/nginx -t', dump_command: '/usr/sbin/nginx -T', reload_command: '/usr/bin/systemctl reload nginx' });
@@ -122,6 +122,20 @@ describe('salt states from the pillar switchyard generates', () => {
     const text = managedFile(state, pillars);
     expect(text).toBe(renderUpstreamFile(app, colour));
     expect(parseUpstream(text, app, `${name}.conf`).live).toBe(colour);
+  });
+
+  it.each(['blog', 'www'])('lays down %s\'s vhost exactly as switchyard renders it (blog with its preview, www without)', (name) => {
+    const state = nodeStates.find((s) => s.id === `switchyard-vhost-${name}-staged`)!;
+    const app = generated.switchyard.apps[name]!;
+    const { listen } = (pillars[2] as { switchyard: { apps: Record<string, { listen: string }> } }).switchyard.apps[name]!;
+    const text = managedFile(state, pillars);
+    expect(text).toBe(renderVhostFile({ name, ...app }, { listen, serverName: `${name}.example.com`, backendsDir: `${dir}/backends.d` }));
+    expect(text.includes('map $http_x_switchyard_preview $switchyard_blog_upstream')).toBe(name === 'blog');
+  });
+
+  it('stops before changing anything when an app\'s preview names what nginx cannot read', () => {
+    const bad = { switchyard: { apps: { blog: { preview: { header: 'X-Preview;', cookie: 'switchyard_preview', cookieMaxAgeSeconds: 3600 } } } } };
+    expect(() => renderSalt('switchyard/nginx.sls', [...pillars, bad])).toThrow(/apps\.blog\.preview: header/);
   });
 
   it('gives nginx files it accepts, each vhost put in place by install-checked.sh only with a passing nginx -t', async () => {

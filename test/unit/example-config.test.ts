@@ -10,7 +10,7 @@ import { loadReplicaSetTemplate } from '../../src/cluster/load-replica-set-templ
 import { serviceProblems } from '../../src/cluster/preflight-services.js';
 import { parseConfig } from '../../src/config/load-config.js';
 import { Config } from '../../src/config/schema.js';
-import { renderUpstreamFile, renderVhostFile } from '../../src/fleet/nginx-templates.js';
+import { renderUpstreamFile } from '../../src/fleet/nginx-templates.js';
 import { COLOURS, colourPort, type Colour } from '../../src/validate/patterns.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -182,18 +182,6 @@ describe('salt states', () => {
       ...downFlags(live),
     });
     expect(jinja).toBe(renderUpstreamFile({ name, portBase }, live));
-  });
-
-  it('lays down the vhost exactly as switchyard renders it', () => {
-    const options = { listen: '80', serverName: 'blog.example.com', backendsDir: '/etc/nginx/backends.d' };
-    const jinja = renderPlainJinja(read('salt/switchyard/files/vhost.conf.jinja'), {
-      app: 'blog',
-      upstream: 'blogLB',
-      listen: options.listen,
-      server_name: options.serverName,
-      backends_dir: options.backendsDir,
-    });
-    expect(jinja).toBe(renderVhostFile({ name: 'blog' }, options));
   });
 
   it('creates the upstream file only once (replace: False), while the vhost follows its template', () => {

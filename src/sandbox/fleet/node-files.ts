@@ -1,3 +1,5 @@
+import type { VhostApp } from '../../fleet/nginx-templates.js';
+
 /**
  * Config files of one test node. Every node sees its own folder at the same
  * path (`mount`, bind-mounted in the node's mount namespace), so one
@@ -9,6 +11,8 @@ export interface TestApp {
   portBase: number;
   /** The app's nginx upstream, as its config names it; `<name>LB` when unset. */
   upstreamName?: string;
+  /** Its vhost's preview routes (apps[].preview), when the test configures one. */
+  preview?: VhostApp['preview'];
 }
 
 export const sshdConfig = (mount: string, address: string, authorizedKeys: string): string => `Port 22
