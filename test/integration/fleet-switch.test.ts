@@ -3,20 +3,11 @@ import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import type { SwitchyardError } from '../../src/errors/switchyard-error.js';
 import { FleetSwitch } from '../../src/fleet/fleet-switch.js';
 import { SshPool } from '../../src/fleet/ssh-pool.js';
 import { parseUpstream } from '../../src/fleet/upstream-file.js';
-import { type FleetUnderTest, blog, describeOnFleet, servedBy, servedByAll, startFleet, upstreamFile } from '../support/fleet.js';
+import { type FleetUnderTest, blog, describeOnFleet, servedBy, servedByAll, startFleet, upstreamFile, failure } from '../support/fleet.js';
 
-async function failure(p: Promise<unknown>): Promise<SwitchyardError> {
-  try {
-    await p;
-  } catch (err) {
-    return err as SwitchyardError;
-  }
-  throw new Error('expected the switch to fail');
-}
 
 describeOnFleet('fleet switch on real nginx and sshd nodes', () => {
   let t: FleetUnderTest | undefined;

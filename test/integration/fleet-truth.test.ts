@@ -4,25 +4,16 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, expect, it } from 'vitest';
-import type { SwitchyardError } from '../../src/errors/switchyard-error.js';
 import { renderUpstreamFile, renderVhostFile } from '../../src/fleet/nginx-templates.js';
 import { COMMIT_UPSTREAM, STAGE_UPSTREAM, nodeFiles } from '../../src/fleet/remote-scripts.js';
 import { SshPool } from '../../src/fleet/ssh-pool.js';
 import { parseUpstream, renderUpstream } from '../../src/fleet/upstream-file.js';
 import type { TestNode } from '../../src/sandbox/fleet/test-fleet.js';
-import { type FleetUnderTest, describeOnFleet, servedBy, servedByAll, startFleet, upstreamFile } from '../support/fleet.js';
+import { type FleetUnderTest, describeOnFleet, servedBy, servedByAll, startFleet, upstreamFile, failure } from '../support/fleet.js';
 
 /** blog with a probe: a request through each node's nginx to the blog vhost. */
 const blog = { name: 'blog', portBase: 30000, probe: { host: 'blog', path: '/', port: 80 } };
 
-async function failure(p: Promise<unknown>): Promise<SwitchyardError> {
-  try {
-    await p;
-  } catch (err) {
-    return err as SwitchyardError;
-  }
-  throw new Error('expected the switch to fail');
-}
 
 /** Waits for a condition of the outside world (a file, an answer), checking every 20 ms. */
 async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 20_000): Promise<void> {

@@ -2,18 +2,9 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import type { SwitchyardError } from '../../src/errors/switchyard-error.js';
 import { parseUpstream } from '../../src/fleet/upstream-file.js';
-import { type FleetUnderTest, blog, describeOnFleet, servedByAll, startFleet, upstreamFile } from '../support/fleet.js';
+import { type FleetUnderTest, blog, describeOnFleet, servedByAll, startFleet, upstreamFile, failure } from '../support/fleet.js';
 
-async function failure(p: Promise<unknown>): Promise<SwitchyardError> {
-  try {
-    await p;
-  } catch (err) {
-    return err as SwitchyardError;
-  }
-  throw new Error('expected the switch to fail');
-}
 
 const fenceOf = (dir: string): Promise<string> => readFile(join(dir, 'backends.d', 'blog.conf.fence'), 'utf8');
 

@@ -1,19 +1,10 @@
 import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import type { SwitchyardError } from '../../src/errors/switchyard-error.js';
 import { FleetSwitch } from '../../src/fleet/fleet-switch.js';
 import { parseUpstream } from '../../src/fleet/upstream-file.js';
-import { type FleetUnderTest, blog, describeOnFleet, servedByAll, startFleet, upstreamFile } from '../support/fleet.js';
+import { type FleetUnderTest, blog, describeOnFleet, servedByAll, startFleet, upstreamFile, failure } from '../support/fleet.js';
 
-async function failure(p: Promise<unknown>): Promise<SwitchyardError> {
-  try {
-    await p;
-  } catch (err) {
-    return err as SwitchyardError;
-  }
-  throw new Error('expected the switch to fail');
-}
 
 describeOnFleet('a node whose state cannot be told is unknown, never a guess (docs/architecture.md, invariants 2, 11)', () => {
   let t: FleetUnderTest | undefined;

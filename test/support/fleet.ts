@@ -3,6 +3,7 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { describe, it } from 'vitest';
 import type { NginxConfig } from '../../src/config/schema.js';
+import type { SwitchyardError } from '../../src/errors/switchyard-error.js';
 import { FleetSwitch } from '../../src/fleet/fleet-switch.js';
 import { SshPool } from '../../src/fleet/ssh-pool.js';
 import { TestFleet, type TestFleetOptions, type TestNode, testFleetUnsupported } from '../../src/sandbox/fleet/test-fleet.js';
@@ -94,3 +95,13 @@ export async function servedByAll(fleet: TestFleet, host = 'blog'): Promise<stri
 }
 
 export const upstreamFile = (node: TestNode, app = 'blog'): Promise<string> => readFile(join(node.dir, 'backends.d', `${app}.conf`), 'utf8');
+
+/** The error a switch (or any call) rejects with; fails the test when it resolves. */
+export async function failure(p: Promise<unknown>): Promise<SwitchyardError> {
+  try {
+    await p;
+  } catch (err) {
+    return err as SwitchyardError;
+  }
+  throw new Error('expected the switch to fail');
+}
