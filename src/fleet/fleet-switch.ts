@@ -16,6 +16,7 @@ import {
   READ_UPSTREAM,
   REVERT_UPSTREAM,
   STAGE_UPSTREAM,
+  STAGED_UNCHANGED,
   WAIT_DRAINED,
   nodeFiles,
   reports,
@@ -64,6 +65,25 @@ export interface SwitchResult {
    * node (its master lets old workers accept for 100 ms after new ones start).
    */
   settledMs: number;
+  /**
+   * With a staged prepare handed in: whether it stood for the prepare, or
+   * why the switch prepared in full instead (a file changed since staging).
+   * `prepareMs` is then the check's time, or the check's and the prepare's.
+   */
+  staging?: { used: true } | { used: false; why: string };
+}
+
+/**
+ * A prepare done ahead (FleetSwitch.stage): every node as it read it, and
+ * for each node that changes, the hashes of the staged and live files it
+ * left, which the commit's check compares.
+ */
+export interface StagedSwitch {
+  app: string;
+  from: Colour;
+  to: Colour;
+  nodes: Array<{ node: FleetNode; live: Colour; prepareMs: number; sha?: { staged: string; live: string } }>;
+  prepareMs: number;
 }
 
 export interface LiveColours {
@@ -231,17 +251,92 @@ export class FleetSwitch {
    * `from` (the colour the record says is live), every node must mark `from`
    * live, read in this very prepare: a node on another colour (drift since
    * discovery: a hand edit, a node salt added later) refuses the switch.
+   *
+   * With `staged` (from `stage`, for the same nodes, colours and `from`), the
+   * prepare is only a check that every node's files are what staging left
+   * (STAGED_UNCHANGED): a live file the same to the byte still marks `from`
+   * live, so agreement holds. If anything changed, the switch prepares in
+   * full instead (and so re-checks agreement), says so in the log, and
+   * reports why in `staging`.
    */
   async switchTo(
     nodes: readonly FleetNode[],
     app: FleetApp,
     to: Colour,
-    options: { repair?: boolean; from?: Colour; fence?: number; onEvent?: (event: FleetEvent) => void } = {},
+    options: { repair?: boolean; from?: Colour; fence?: number; staged?: StagedSwitch; onEvent?: (event: FleetEvent) => void } = {},
   ): Promise<SwitchResult> {
     const emit = (event: FleetEvent): void => {
       this.onEvent(event);
       options.onEvent?.(event);
     };
+    const prepareStart = performance.now();
+    const unusable = options.staged ? await this.stagedProblem(options.staged, nodes, app, to, options.from) : undefined;
+    if (options.staged && unusable) this.log.warn({ app: app.name, to, why: unusable }, 'files staged during verification changed since; preparing the switch in full');
+    const prepared = options.staged && !unusable ? options.staged : await this.prepare(nodes, app, to, options, emit);
+    const staging: SwitchResult['staging'] = options.staged ? (unusable ? { used: false, why: unusable } : { used: true }) : undefined;
+    return this.commit(prepared, app, to, performance.now() - prepareStart, { ...options, ...(staging ? { staging } : {}) }, emit);
+  }
+
+  /**
+   * The prepare of a switch to `to`, done ahead (while a deploy waits for
+   * its promote): every node read and proven, agreement checked (`from`),
+   * the new file staged beside the live one. Changes no traffic: nginx does
+   * not load staged files. Hand the result to switchTo as `staged`; to drop
+   * it instead, `unstage`. Staging again (an agent that restarted) simply
+   * overwrites what was staged.
+   *
+   * @example
+   * const staged = await fleet.stage(nodes, app, 'green', { from: 'blue' });
+   * // ... hours later, on promote:
+   * await fleet.switchTo(nodes, app, 'green', { from: 'blue', staged });
+   */
+  stage(nodes: readonly FleetNode[], app: FleetApp, to: Colour, options: { from: Colour }): Promise<StagedSwitch> {
+    return this.prepare(nodes, app, to, options, this.onEvent);
+  }
+
+  /** Removes the app's staged file on every node (a deploy aborted or failed after staging); rejects naming the nodes where it could not. */
+  async unstage(nodes: readonly FleetNode[], app: FleetApp): Promise<void> {
+    const staged = nodeFiles(upstreamPath(this.nginx, app)).staged;
+    const settled = await this.pool.forEach(nodes, async (node) => {
+      const res = await this.pool.exec(node, DISCARD_STAGED, [staged]);
+      if (res.code !== 0) throw new Error(`cannot remove ${staged}: ${res.stderr.trim() || `exit ${res.code}`}`);
+    });
+    const left = failures(settled, nodes);
+    if (left.length > 0) {
+      throw new SwitchyardError('ssh-command-failed', `staged files of ${app.name} left on ${left.map((f) => `${f.node.name} (${f.error})`).join(', ')}`, {
+        hint: `nginx does not load them; remove ${staged} by hand, or leave it for the next switch to overwrite`,
+      });
+    }
+  }
+
+  /** Why `staged` cannot stand for this switch's prepare, or undefined when every node still holds what staging left. */
+  private async stagedProblem(staged: StagedSwitch, nodes: readonly FleetNode[], app: FleetApp, to: Colour, from: Colour | undefined): Promise<string | undefined> {
+    if (staged.app !== app.name || staged.to !== to || (from !== undefined && staged.from !== from)) return `staged ${staged.app} ${staged.from}→${staged.to}, not ${app.name} ${from ?? 'any'}→${to}`;
+    const names = (list: readonly FleetNode[]): string => list.map(lockOrder).sort().join(' ');
+    if (names(staged.nodes.map((n) => n.node)) !== names(nodes)) return 'the node list changed since staging';
+    const path = upstreamPath(this.nginx, app);
+    const pending = staged.nodes.filter((n) => n.sha);
+    const checks = await this.pool.forEach(pending, async (n) => {
+      const res = await this.pool.exec(n.node, STAGED_UNCHANGED, [...this.fileArgs(path), n.sha!.staged, n.sha!.live], { timeoutMs: this.timing.lockedMs });
+      const seen = reports(res.stdout);
+      if (res.code === 0 && seen.has('stage-unchanged')) return undefined;
+      return seen.get('stage-changed') ?? `cannot tell: ${describeReloadFailure(res.code, res.stdout, seen, res.stderr)}`;
+    });
+    const problems = checks.flatMap((c, i) => {
+      const why = c.status === 'fulfilled' ? c.value : `cannot tell: ${message(c.reason)}`;
+      return why ? [`${pending[i]!.node.name}: ${why}`] : [];
+    });
+    return problems.length > 0 ? problems.join('; ') : undefined;
+  }
+
+  /** Phase 1: read and prove every node, check agreement, stage the new file; nothing live changes. */
+  private async prepare(
+    nodes: readonly FleetNode[],
+    app: FleetApp,
+    to: Colour,
+    options: { repair?: boolean; from?: Colour },
+    emit: (event: FleetEvent) => void,
+  ): Promise<StagedSwitch> {
     if (nodes.length === 0) throw new SwitchyardError('switch-prepare-failed', `no nodes to switch ${app.name} on`, { hint: 'check discovery' });
     const path = upstreamPath(this.nginx, app);
     const { staged } = nodeFiles(path);
@@ -282,8 +377,10 @@ export class FleetSwitch {
     const stages = await this.pool.forEach(pending, async (r) => {
       const text = renderUpstream(r.text, app, to, `${r.node.name}:${path}`);
       const res = await this.pool.exec(r.node, STAGE_UPSTREAM, this.fileArgs(path), { stdin: text, timeoutMs: this.timing.lockedMs });
-      if (res.code !== 0) throw new Error(`cannot stage ${staged}: ${describeReloadFailure(res.code, res.stdout, reports(res.stdout), res.stderr)}`);
-      return performance.now() - r.started;
+      const seen = reports(res.stdout);
+      const [stagedSha, liveSha] = (seen.get('staged') ?? '').split(' ');
+      if (res.code !== 0 || !stagedSha || !liveSha) throw new Error(`cannot stage ${staged}: ${describeReloadFailure(res.code, res.stdout, seen, res.stderr)}`);
+      return { prepareMs: performance.now() - r.started, sha: { staged: stagedSha, live: liveSha } };
     });
     const unstaged = failures(stages, pending.map((r) => r.node));
     if (unstaged.length > 0) {
@@ -291,12 +388,37 @@ export class FleetSwitch {
       throw prepareError(app, unstaged, 'staged files were removed; the live files were not touched');
     }
     stages.forEach((_, i) => emit({ kind: 'prepared', node: pending[i]!.node.name, done: i + 1, total: pending.length }));
-    const prepareMs = performance.now() - prepareStart;
+    return {
+      app: app.name,
+      from,
+      to,
+      nodes: read.map((r) => {
+        const i = pending.indexOf(r);
+        if (i < 0) return { node: r.node, live: r.live, prepareMs: performance.now() - r.started };
+        return { node: r.node, live: r.live, ...(stages[i] as PromiseFulfilledResult<{ prepareMs: number; sha: { staged: string; live: string } }>).value };
+      }),
+      prepareMs: performance.now() - prepareStart,
+    };
+  }
 
-    // Phase 2: commit every node at once (the connections are open; the
-    // pool's bound is for opening them). Each node takes its node lock (one
-    // node at a time, see lockNodes), arms, then waits at the barrier until
-    // every node has armed; only then are all told to reload.
+  /**
+   * Phase 2: commit every node at once (the connections are open; the
+   * pool's bound is for opening them). Each node takes its node lock (one
+   * node at a time, see lockNodes), arms, then waits at the barrier until
+   * every node has armed; only then are all told to reload.
+   */
+  private async commit(
+    prepared: StagedSwitch,
+    app: FleetApp,
+    to: Colour,
+    prepareMs: number,
+    options: { fence?: number; staging?: SwitchResult['staging'] },
+    emit: (event: FleetEvent) => void,
+  ): Promise<SwitchResult> {
+    const path = upstreamPath(this.nginx, app);
+    const { from } = prepared;
+    const nodes = prepared.nodes.map((n) => n.node);
+    const pending = prepared.nodes.filter((n) => n.sha);
     const commitStart = performance.now();
     const pendingNodes = pending.map((r) => r.node);
     const commits = pendingNodes.map((node) => this.startCommit(node, path, options.fence, emit));
@@ -331,19 +453,18 @@ export class FleetSwitch {
     });
     if (stayed.length > 0) throw await this.putBack(app, pendingNodes, stayed, from, to, path, emit);
 
-    const nodeReports: NodeSwitchReport[] = read.map((r) => {
+    const nodeReports: NodeSwitchReport[] = prepared.nodes.map((r) => {
       const i = pending.indexOf(r);
-      const prepared = i >= 0 ? (stages[i] as PromiseFulfilledResult<number>).value : performance.now() - r.started;
-      if (i < 0) return { node: r.node.name, from: r.live, changed: false, prepareMs: prepared, commitMs: 0, oldWorkers: [] };
+      if (i < 0) return { node: r.node.name, from: r.live, changed: false, prepareMs: r.prepareMs, commitMs: 0, oldWorkers: [] };
       const report = (settled[i] as PromiseFulfilledResult<ReloadReport & { commitMs: number }>).value;
-      return { node: r.node.name, from: r.live, changed: true, prepareMs: prepared, ...report };
+      return { node: r.node.name, from: r.live, changed: true, prepareMs: r.prepareMs, ...report };
     });
     const starts = nodeReports.flatMap((n) => n.reloadStartedAt ?? []);
     const ends = nodeReports.flatMap((n) => n.reloadConfirmedAt ?? []);
     const mixedWindowMs = starts.length > 0 ? Math.max(...starts) - Math.min(...starts) : 0;
     const settledMs = starts.length > 0 ? Math.max(...ends) - Math.min(...starts) : 0;
-    const result: SwitchResult = { app: app.name, from, to, nodes: nodeReports, prepareMs, commitMs, mixedWindowMs, settledMs };
-    this.log.info({ app: app.name, from, to, prepareMs, commitMs, mixedWindowMs, settledMs, changed: pending.length }, 'fleet switched');
+    const result: SwitchResult = { app: app.name, from, to, nodes: nodeReports, prepareMs, commitMs, mixedWindowMs, settledMs, ...(options.staging ? { staging: options.staging } : {}) };
+    this.log.info({ app: app.name, from, to, prepareMs, commitMs, mixedWindowMs, settledMs, changed: pending.length, staging: options.staging }, 'fleet switched');
     return result;
   }
 

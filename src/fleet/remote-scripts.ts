@@ -183,14 +183,35 @@ cat -- "$live"`;
 /**
  * Stages stdin next to the live file and keeps a backup of the live file.
  * The staged copy starts as a copy of the live one so it keeps its owner and
- * mode.
+ * mode. Reports `@staged <sha256 of the staged file> <sha256 of the live
+ * one>`, what STAGED_UNCHANGED compares later.
  */
 export const STAGE_UPSTREAM = `${COMMON}
 hold_lock
 [ ! -e "$journal" ] || { hold_node_lock "$lock_ms"; settle; } || exit 29
 umask 022
 cp -p -- "$live" "$staged.tmp" && cat > "$staged.tmp" && mv -f -- "$staged.tmp" "$staged" &&
-  cp -p -- "$live" "$backup.tmp" && mv -f -- "$backup.tmp" "$backup" || exit 1`;
+  cp -p -- "$live" "$backup.tmp" && mv -f -- "$backup.tmp" "$backup" || exit 1
+say "@staged $(sha256sum < "$staged" | cut -c1-64) $(sha256sum < "$live" | cut -c1-64)"`;
+
+/**
+ * Whether what STAGE_UPSTREAM left is still what it reported, read under the
+ * app's lock: no journal (no switch ran or died since), the staged file and
+ * the live file hash as they did, and the backup is the live file. Staging
+ * may have been hours ago (a deploy waits for its promote): anything that
+ * touched the files since makes the switch prepare again. Reports
+ * `@stage-unchanged`, or `@stage-changed: <why>`.
+ * $8 staged file's sha256, $9 live file's sha256 (after the common ones).
+ */
+export const STAGED_UNCHANGED = `${COMMON}
+sha() { sha256sum < "$1" 2>/dev/null | cut -c1-64; }
+hold_lock
+if [ -e "$journal" ]; then say "@stage-changed: $journal exists (a switch ran or died here since staging)"
+elif [ ! -f "$staged" ]; then say "@stage-changed: $staged is gone"
+elif [ "$(sha "$staged")" != "$8" ]; then say "@stage-changed: $staged is not the file staged"
+elif [ "$(sha "$live")" != "$9" ]; then say "@stage-changed: $live changed since staging"
+elif ! cmp -s -- "$live" "$backup"; then say "@stage-changed: $backup is no longer $live"
+else say "@stage-unchanged"; fi`;
 
 /**
  * Commits one node in two steps with a barrier between them, on one channel.
