@@ -183,8 +183,10 @@ cat -- "$live"`;
 /**
  * Stages stdin next to the live file and keeps a backup of the live file.
  * The staged copy starts as a copy of the live one so it keeps its owner and
- * mode. Reports `@staged <sha256 of the staged file> <sha256 of the live
- * one>`, what STAGED_UNCHANGED compares later.
+ * mode. Reports `@staged <sha256 of the staged file> <sha256 of the
+ * backup>`, what STAGED_UNCHANGED compares later: the backup's, since that
+ * is the live file the commit expects (a hand edit landing while this runs
+ * is then seen as a change since staging).
  */
 export const STAGE_UPSTREAM = `${COMMON}
 hold_lock
@@ -192,7 +194,7 @@ hold_lock
 umask 022
 cp -p -- "$live" "$staged.tmp" && cat > "$staged.tmp" && mv -f -- "$staged.tmp" "$staged" &&
   cp -p -- "$live" "$backup.tmp" && mv -f -- "$backup.tmp" "$backup" || exit 1
-say "@staged $(sha256sum < "$staged" | cut -c1-64) $(sha256sum < "$live" | cut -c1-64)"`;
+say "@staged $(sha256sum < "$staged" | cut -c1-64) $(sha256sum < "$backup" | cut -c1-64)"`;
 
 /**
  * Whether what STAGE_UPSTREAM left is still what it reported, read under the
