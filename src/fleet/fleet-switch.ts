@@ -16,7 +16,6 @@ import {
   READ_UPSTREAM,
   REVERT_UPSTREAM,
   STAGE_UPSTREAM,
-  STAGED_UNCHANGED,
   WAIT_DRAINED,
   nodeFiles,
   reports,
@@ -68,7 +67,9 @@ export interface SwitchResult {
   /**
    * With a staged prepare handed in: whether it stood for the prepare, or
    * why the switch prepared in full instead (a file changed since staging).
-   * `prepareMs` is then the check's time, or the check's and the prepare's.
+   * Used, there is no prepare (`prepareMs` near 0: each node checks within
+   * its commit); not used, `prepareMs` counts the refused commit and the
+   * full prepare.
    */
   staging?: { used: true } | { used: false; why: string };
 }
@@ -252,12 +253,14 @@ export class FleetSwitch {
    * live, read in this very prepare: a node on another colour (drift since
    * discovery: a hand edit, a node salt added later) refuses the switch.
    *
-   * With `staged` (from `stage`, for the same nodes, colours and `from`), the
-   * prepare is only a check that every node's files are what staging left
-   * (STAGED_UNCHANGED): a live file the same to the byte still marks `from`
-   * live, so agreement holds. If anything changed, the switch prepares in
-   * full instead (and so re-checks agreement), says so in the log, and
-   * reports why in `staging`.
+   * With `staged` (from `stage`, for the same nodes, colours and `from`),
+   * there is no prepare: each node's commit first checks, under the app's
+   * lock it then keeps, that its files are what staging left (see
+   * COMMIT_UPSTREAM); a live file the same to the byte still marks `from`
+   * live, so agreement holds. If any node's changed, every node is told to
+   * leave before it touches anything, and the switch prepares in full (so
+   * re-checking agreement), says so in the log, and reports why in
+   * `staging`.
    */
   async switchTo(
     nodes: readonly FleetNode[],
@@ -270,11 +273,16 @@ export class FleetSwitch {
       options.onEvent?.(event);
     };
     const prepareStart = performance.now();
-    const unusable = options.staged ? await this.stagedProblem(options.staged, nodes, app, to, options.from) : undefined;
-    if (options.staged && unusable) this.log.warn({ app: app.name, to, why: unusable }, 'files staged during verification changed since; preparing the switch in full');
-    const prepared = options.staged && !unusable ? options.staged : await this.prepare(nodes, app, to, options, emit);
-    const staging: SwitchResult['staging'] = options.staged ? (unusable ? { used: false, why: unusable } : { used: true }) : undefined;
-    return this.commit(prepared, app, to, performance.now() - prepareStart, { ...options, ...(staging ? { staging } : {}) }, emit);
+    let staging: SwitchResult['staging'];
+    if (options.staged) {
+      const tried = stagedMismatch(options.staged, nodes, app, to, options.from)
+        ?? (await this.commit(options.staged, app, to, prepareStart, { ...options, staging: { used: true } }, emit));
+      if (typeof tried !== 'string') return tried;
+      this.log.warn({ app: app.name, to, why: tried }, 'files staged during verification changed since; preparing the switch in full');
+      staging = { used: false, why: tried };
+    }
+    const prepared = await this.prepare(nodes, app, to, options, emit);
+    return (await this.commit(prepared, app, to, prepareStart, { ...options, ...(staging ? { staging } : {}) }, emit)) as SwitchResult;
   }
 
   /**
@@ -307,26 +315,6 @@ export class FleetSwitch {
         hint: `nginx does not load them; remove ${staged} by hand, or leave it for the next switch to overwrite`,
       });
     }
-  }
-
-  /** Why `staged` cannot stand for this switch's prepare, or undefined when every node still holds what staging left. */
-  private async stagedProblem(staged: StagedSwitch, nodes: readonly FleetNode[], app: FleetApp, to: Colour, from: Colour | undefined): Promise<string | undefined> {
-    if (staged.app !== app.name || staged.to !== to || (from !== undefined && staged.from !== from)) return `staged ${staged.app} ${staged.from}→${staged.to}, not ${app.name} ${from ?? 'any'}→${to}`;
-    const names = (list: readonly FleetNode[]): string => list.map(lockOrder).sort().join(' ');
-    if (names(staged.nodes.map((n) => n.node)) !== names(nodes)) return 'the node list changed since staging';
-    const path = upstreamPath(this.nginx, app);
-    const pending = staged.nodes.filter((n) => n.sha);
-    const checks = await this.pool.forEach(pending, async (n) => {
-      const res = await this.pool.exec(n.node, STAGED_UNCHANGED, [...this.fileArgs(path), n.sha!.staged, n.sha!.live], { timeoutMs: this.timing.lockedMs });
-      const seen = reports(res.stdout);
-      if (res.code === 0 && seen.has('stage-unchanged')) return undefined;
-      return seen.get('stage-changed') ?? `cannot tell: ${describeReloadFailure(res.code, res.stdout, seen, res.stderr)}`;
-    });
-    const problems = checks.flatMap((c, i) => {
-      const why = c.status === 'fulfilled' ? c.value : `cannot tell: ${message(c.reason)}`;
-      return why ? [`${pending[i]!.node.name}: ${why}`] : [];
-    });
-    return problems.length > 0 ? problems.join('; ') : undefined;
   }
 
   /** Phase 1: read and prove every node, check agreement, stage the new file; nothing live changes. */
@@ -406,22 +394,37 @@ export class FleetSwitch {
    * pool's bound is for opening them). Each node takes its node lock (one
    * node at a time, see lockNodes), arms, then waits at the barrier until
    * every node has armed; only then are all told to reload.
+   *
+   * A staged prepare (`staging.used`) is checked by each node's script
+   * first: where any node's files changed, every node is told to leave
+   * (none has touched anything yet) and the answer is why, as a string.
    */
   private async commit(
     prepared: StagedSwitch,
     app: FleetApp,
     to: Colour,
-    prepareMs: number,
+    prepareStart: number,
     options: { fence?: number; staging?: SwitchResult['staging'] },
     emit: (event: FleetEvent) => void,
-  ): Promise<SwitchResult> {
+  ): Promise<SwitchResult | string> {
     const path = upstreamPath(this.nginx, app);
     const { from } = prepared;
     const nodes = prepared.nodes.map((n) => n.node);
     const pending = prepared.nodes.filter((n) => n.sha);
     const commitStart = performance.now();
+    const prepareMs = commitStart - prepareStart;
     const pendingNodes = pending.map((r) => r.node);
-    const commits = pendingNodes.map((node) => this.startCommit(node, path, options.fence, emit));
+    const checkStaged = options.staging?.used === true;
+    const commits = pending.map((r) => this.startCommit(r.node, path, { fence: options.fence, ...(checkStaged ? { sha: r.sha! } : {}) }, emit));
+    if (checkStaged) {
+      await Promise.all(commits.map((c) => c.stageCheckedOrDone));
+      const changed = commits.flatMap((c) => (c.stageUnchanged() ? [] : [`${c.node.name}: ${c.stageChanged() ?? 'its commit ended before it could check'}`]));
+      if (changed.length > 0) {
+        for (const c of commits) if (!c.go.writableEnded) c.go.end('disarm\n');
+        await Promise.allSettled(commits.map((c) => c.done));
+        return changed.join('; ');
+      }
+    }
     await this.lockNodes(commits);
     await Promise.all(commits.map((c) => c.armedOrDone));
     const allArmed = commits.every((c) => c.armed());
@@ -495,27 +498,29 @@ export class FleetSwitch {
    * reports `@armed`, and waits at the barrier for `go` to say reload or
    * disarm.
    */
-  private startCommit(node: FleetNode, path: string, fence: number | undefined, emit: (event: FleetEvent) => void): Commit {
+  private startCommit(node: FleetNode, path: string, run: { fence: number | undefined; sha?: { staged: string; live: string } }, emit: (event: FleetEvent) => void): Commit {
     const go = new PassThrough();
     let output = '';
-    const seen = new Set<string>();
-    const signals = { 'node-locked': latch(), armed: latch() };
+    const seen = new Map<string, string>();
+    const signals = { 'node-locked': latch(), armed: latch(), 'stage-checked': latch() };
     const started = performance.now();
     const done = this.runScript(node, COMMIT_UPSTREAM, path, {
       stdin: go,
       // A long timeout: the node may first wait for its node lock (lockNodes bounds that).
       timeoutMs: 2 * this.pool.commandTimeoutMs,
-      ...(fence !== undefined ? { fence } : {}),
+      ...(run.fence !== undefined ? { fence: run.fence } : {}),
+      ...(run.sha ? { staged: run.sha } : {}),
       onStdout: (chunk) => {
         output += chunk.toString();
-        for (const m of output.matchAll(/^@(node-locked|armed|node-lock-waiting)(?:: (.*))?\n/gm)) {
+        for (const m of output.matchAll(/^@(node-locked|armed|node-lock-waiting|stage-unchanged|stage-changed)(?:: (.*))?\n/gm)) {
           const key = m[1]!;
           if (seen.has(key)) continue;
-          seen.add(key);
+          seen.set(key, m[2] ?? '');
           if (key === 'node-lock-waiting') {
             this.log.warn({ node: node.name, path, holder: m[2] }, 'waiting for the node lock: another run is testing or reloading its nginx');
             emit({ kind: 'node-lock-waiting', node: node.name, holder: m[2] ?? '' });
-          } else signals[key as keyof typeof signals].resolve();
+          } else if (key === 'stage-unchanged' || key === 'stage-changed') signals['stage-checked'].resolve();
+          else signals[key as 'node-locked' | 'armed'].resolve();
         }
       },
     }).then((report) => ({ ...report, commitMs: performance.now() - started }));
@@ -528,6 +533,9 @@ export class FleetSwitch {
       lockedOrDone: orDone(signals['node-locked'].promise),
       armed: () => seen.has('armed'),
       armedOrDone: orDone(signals.armed.promise),
+      stageUnchanged: () => seen.has('stage-unchanged'),
+      stageChanged: () => seen.get('stage-changed'),
+      stageCheckedOrDone: orDone(signals['stage-checked'].promise),
     };
   }
 
@@ -652,10 +660,11 @@ export class FleetSwitch {
     node: FleetNode,
     script: string,
     path: string,
-    io: { stdin?: PassThrough; onStdout?: (chunk: Buffer) => void; timeoutMs?: number; fence?: number } = {},
+    io: { stdin?: PassThrough; onStdout?: (chunk: Buffer) => void; timeoutMs?: number; fence?: number; staged?: { staged: string; live: string } } = {},
   ): Promise<ReloadReport> {
-    const { fence, ...exec } = io;
-    const res = await this.pool.exec(node, script, [...this.fileArgs(path), ...(fence !== undefined ? [String(fence)] : [])], exec);
+    const { fence, staged, ...exec } = io;
+    const fenceArg = fence !== undefined ? [String(fence)] : staged ? [''] : [];
+    const res = await this.pool.exec(node, script, [...this.fileArgs(path), ...fenceArg, ...(staged ? [staged.staged, staged.live] : [])], exec);
     const seen = reports(res.stdout);
     if (res.code !== 0) {
       const why = describeReloadFailure(res.code, res.stdout, seen, res.stderr);
@@ -690,6 +699,10 @@ interface Commit {
   lockedOrDone: Promise<void>;
   armed: () => boolean;
   armedOrDone: Promise<void>;
+  /** With a staged prepare: the node found its files as staging left them, or why not. */
+  stageUnchanged: () => boolean;
+  stageChanged: () => string | undefined;
+  stageCheckedOrDone: Promise<void>;
   done: Promise<ReloadReport & { commitMs: number }>;
 }
 
@@ -699,6 +712,13 @@ function latch(): { promise: Promise<void>; resolve: () => void } {
   const promise = new Promise<void>((r) => (resolve = r));
   return { promise, resolve: () => resolve() };
 }
+/** Why a staged prepare cannot stand for this switch at all (another app, colours or node list), before any node is asked. */
+function stagedMismatch(staged: StagedSwitch, nodes: readonly FleetNode[], app: FleetApp, to: Colour, from: Colour | undefined): string | undefined {
+  if (staged.app !== app.name || staged.to !== to || (from !== undefined && staged.from !== from)) return `staged ${staged.app} ${staged.from}→${staged.to}, not ${app.name} ${from ?? 'any'}→${to}`;
+  const names = (list: readonly FleetNode[]): string => list.map(lockOrder).sort().join(' ');
+  return names(staged.nodes.map((n) => n.node)) === names(nodes) ? undefined : 'the node list changed since staging';
+}
+
 /** The order in which every switch takes node locks. */
 const lockOrder = (node: FleetNode): string => `${node.address}:${node.port}`;
 interface ReloadReport {

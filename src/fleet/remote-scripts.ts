@@ -184,7 +184,7 @@ cat -- "$live"`;
  * Stages stdin next to the live file and keeps a backup of the live file.
  * The staged copy starts as a copy of the live one so it keeps its owner and
  * mode. Reports `@staged <sha256 of the staged file> <sha256 of the
- * backup>`, what STAGED_UNCHANGED compares later: the backup's, since that
+ * backup>`, what COMMIT_UPSTREAM compares when handed them: the backup's, since that
  * is the live file the commit expects (a hand edit landing while this runs
  * is then seen as a change since staging).
  */
@@ -195,25 +195,6 @@ umask 022
 cp -p -- "$live" "$staged.tmp" && cat > "$staged.tmp" && mv -f -- "$staged.tmp" "$staged" &&
   cp -p -- "$live" "$backup.tmp" && mv -f -- "$backup.tmp" "$backup" || exit 1
 say "@staged $(sha256sum < "$staged" | cut -c1-64) $(sha256sum < "$backup" | cut -c1-64)"`;
-
-/**
- * Whether what STAGE_UPSTREAM left is still what it reported, read under the
- * app's lock: no journal (no switch ran or died since), the staged file and
- * the live file hash as they did, and the backup is the live file. Staging
- * may have been hours ago (a deploy waits for its promote): anything that
- * touched the files since makes the switch prepare again. Reports
- * `@stage-unchanged`, or `@stage-changed: <why>`.
- * $8 staged file's sha256, $9 live file's sha256 (after the common ones).
- */
-export const STAGED_UNCHANGED = `${COMMON}
-sha() { sha256sum < "$1" 2>/dev/null | cut -c1-64; }
-hold_lock
-if [ -e "$journal" ]; then say "@stage-changed: $journal exists (a switch ran or died here since staging)"
-elif [ ! -f "$staged" ]; then say "@stage-changed: $staged is gone"
-elif [ "$(sha "$staged")" != "$8" ]; then say "@stage-changed: $staged is not the file staged"
-elif [ "$(sha "$live")" != "$9" ]; then say "@stage-changed: $live changed since staging"
-elif ! cmp -s -- "$live" "$backup"; then say "@stage-changed: $backup is no longer $live"
-else say "@stage-unchanged"; fi`;
 
 /**
  * Commits one node in two steps with a barrier between them, on one channel.
@@ -228,7 +209,17 @@ else say "@stage-unchanged"; fi`;
  * and the reloads start together, which keeps the mixed window short.
  * Refuses if the live file changed since prepare read it.
  *
- * $8, when given, is the fencing token of the app's lock the run holds
+ * $9 and $10, when given, are the hashes STAGE_UPSTREAM reported when it
+ * staged this commit ahead (hours ago, perhaps: a deploy waits for its
+ * promote). Right after taking the app's lock, before anything else, the
+ * script checks that what staging left is still there: no journal (no
+ * switch ran or died since), the staged file and the backup hash as they
+ * did, and the live file is the backup. It reports `@stage-unchanged` and
+ * goes on, or `@stage-changed: <why>` and exits 33, having changed nothing;
+ * the agent then prepares in full. Held from there to the end, the app's
+ * lock leaves no gap between the check and the commit.
+ *
+ * $8, when given (it may be empty), is the fencing token of the app's lock the run holds
  * (LockResult.fence). The node keeps the highest token a commit ran under
  * and refuses a lower one before changing anything: a runner whose lock was
  * taken over while it was frozen or cut off cannot commit, whatever it
@@ -250,6 +241,17 @@ watch() {
 unwatch() { kill -- "-$watchdog" 2>/dev/null || kill "$watchdog" 2>/dev/null; }
 no_word() { say "@barrier-timeout: no word from switchyard within $(( barrier_ms / 1000 )) s"; }
 hold_lock
+if [ -n "$9" ]; then
+  sha() { sha256sum < "$1" 2>/dev/null | cut -c1-64; }
+  changed=
+  if [ -e "$journal" ]; then changed="$journal exists (a switch ran or died here since staging)"
+  elif [ ! -f "$staged" ]; then changed="$staged is gone"
+  elif [ "$(sha "$staged")" != "$9" ]; then changed="$staged is not the file staged"
+  elif [ "$(sha "$backup")" != "\${10}" ] || ! cmp -s -- "$live" "$backup"; then changed="$live changed since staging"
+  fi
+  [ -z "$changed" ] || { say "@stage-changed: $changed"; exit 33; }
+  say "@stage-unchanged"
+fi
 watch
 word= node_ms=; read -r word node_ms
 unwatch
