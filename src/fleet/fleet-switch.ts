@@ -415,17 +415,25 @@ export class FleetSwitch {
     const prepareMs = commitStart - prepareStart;
     const pendingNodes = pending.map((r) => r.node);
     const checkStaged = options.staging?.used === true;
-    const commits = pending.map((r) => this.startCommit(r.node, path, { fence: options.fence, ...(checkStaged ? { sha: r.sha! } : {}) }, emit));
-    if (checkStaged) {
-      await Promise.all(commits.map((c) => c.stageCheckedOrDone));
-      const changed = commits.flatMap((c) => (c.stageUnchanged() ? [] : [`${c.node.name}: ${c.stageChanged() ?? 'its commit ended before it could check'}`]));
-      if (changed.length > 0) {
-        for (const c of commits) if (!c.go.writableEnded) c.go.end('disarm\n');
-        await Promise.allSettled(commits.map((c) => c.done));
-        return changed.join('; ');
-      }
+    const begin = async (): Promise<Commit[] | string> => {
+      const started = pending.map((r) => this.startCommit(r.node, path, { fence: options.fence, ...(checkStaged ? { sha: r.sha! } : {}) }, emit));
+      if (!checkStaged) return started;
+      await Promise.all(started.map((c) => c.stageCheckedOrDone));
+      const changed = started.flatMap((c) => (c.stageUnchanged() ? [] : [`${c.node.name}: ${c.stageChanged() ?? 'its commit ended before it could check'}`]));
+      if (changed.length === 0) return started;
+      await leave(started);
+      return changed.join('; ');
+    };
+    let commits = await begin();
+    if (typeof commits === 'string') return commits;
+    if (!(await this.tryLockNodes(commits))) {
+      // Some node's lock is taken (another app's switch, a settle): none is kept out of order
+      // while waiting, so every node leaves and the commit starts over, taking them in order.
+      await leave(commits);
+      commits = await begin();
+      if (typeof commits === 'string') return commits;
+      await this.lockNodes(commits);
     }
-    await this.lockNodes(commits);
     await Promise.all(commits.map((c) => c.armedOrDone));
     const allArmed = commits.every((c) => c.armed());
     for (const c of commits) if (!c.go.writableEnded) c.go.end(allArmed ? 'reload\n' : 'disarm\n');
@@ -472,6 +480,20 @@ export class FleetSwitch {
   }
 
   /**
+   * Takes every node's lock at once when all are free (one round trip,
+   * nobody waits), and tells them to arm. False, having armed none, when
+   * any node's lock was taken or its commit ended: the caller then lets
+   * them all go.
+   */
+  private async tryLockNodes(commits: Commit[]): Promise<boolean> {
+    for (const c of commits) c.go.write('try\n');
+    await Promise.all(commits.map((c) => c.lockedOrDone));
+    if (!commits.every((c) => c.locked())) return false;
+    for (const c of commits) c.go.write('arm\n');
+    return true;
+  }
+
+  /**
    * Takes the node lock of every node one after the other, in one order
    * (by address) for every switch of every app: a switch holding some nodes
    * waits only for nodes later in that order, so two switches never wait on
@@ -502,7 +524,7 @@ export class FleetSwitch {
     const go = new PassThrough();
     let output = '';
     const seen = new Map<string, string>();
-    const signals = { 'node-locked': latch(), armed: latch(), 'stage-checked': latch() };
+    const signals = { 'node-locked': latch(), armed: latch(), 'stage-checked': latch(), 'node-lock-busy': latch() };
     const started = performance.now();
     const done = this.runScript(node, COMMIT_UPSTREAM, path, {
       stdin: go,
@@ -512,7 +534,7 @@ export class FleetSwitch {
       ...(run.sha ? { staged: run.sha } : {}),
       onStdout: (chunk) => {
         output += chunk.toString();
-        for (const m of output.matchAll(/^@(node-locked|armed|node-lock-waiting|stage-unchanged|stage-changed)(?:: (.*))?\n/gm)) {
+        for (const m of output.matchAll(/^@(node-locked|node-lock-busy|armed|node-lock-waiting|stage-unchanged|stage-changed)(?:: (.*))?\n/gm)) {
           const key = m[1]!;
           if (seen.has(key)) continue;
           seen.set(key, m[2] ?? '');
@@ -520,7 +542,7 @@ export class FleetSwitch {
             this.log.warn({ node: node.name, path, holder: m[2] }, 'waiting for the node lock: another run is testing or reloading its nginx');
             emit({ kind: 'node-lock-waiting', node: node.name, holder: m[2] ?? '' });
           } else if (key === 'stage-unchanged' || key === 'stage-changed') signals['stage-checked'].resolve();
-          else signals[key as 'node-locked' | 'armed'].resolve();
+          else signals[key as 'node-locked' | 'node-lock-busy' | 'armed'].resolve();
         }
       },
     }).then((report) => ({ ...report, commitMs: performance.now() - started }));
@@ -530,7 +552,8 @@ export class FleetSwitch {
       go,
       done,
       locked: () => seen.has('node-locked'),
-      lockedOrDone: orDone(signals['node-locked'].promise),
+      // A busy answer to `try` ends this wait too.
+      lockedOrDone: orDone(Promise.race([signals['node-locked'].promise, signals['node-lock-busy'].promise])),
       armed: () => seen.has('armed'),
       armedOrDone: orDone(signals.armed.promise),
       stageUnchanged: () => seen.has('stage-unchanged'),
@@ -693,7 +716,7 @@ export class FleetSwitch {
 
 interface Commit {
   node: FleetNode;
-  /** First `lock <ms>` (its turn to take the node lock), then the barrier: `reload` or `disarm`. */
+  /** First `lock <ms>` (its turn to take the node lock), or `try` then `arm` when every node's is free; then the barrier: `reload` or `disarm`. */
   go: PassThrough;
   locked: () => boolean;
   lockedOrDone: Promise<void>;
@@ -712,6 +735,12 @@ function latch(): { promise: Promise<void>; resolve: () => void } {
   const promise = new Promise<void>((r) => (resolve = r));
   return { promise, resolve: () => resolve() };
 }
+/** Tells every commit to leave (none has armed: each changes nothing) and waits until they have. */
+async function leave(commits: Commit[]): Promise<void> {
+  for (const c of commits) if (!c.go.writableEnded) c.go.end('disarm\n');
+  await Promise.allSettled(commits.map((c) => c.done));
+}
+
 /** Why a staged prepare cannot stand for this switch at all (another app, colours or node list), before any node is asked. */
 function stagedMismatch(staged: StagedSwitch, nodes: readonly FleetNode[], app: FleetApp, to: Colour, from: Colour | undefined): string | undefined {
   if (staged.app !== app.name || staged.to !== to || (from !== undefined && staged.from !== from)) return `staged ${staged.app} ${staged.from}→${staged.to}, not ${app.name} ${from ?? 'any'}→${to}`;

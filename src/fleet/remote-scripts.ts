@@ -24,8 +24,9 @@
  * run may test or reload that nginx: the node lock is held from before arming
  * until the reload is confirmed or the backup is back and nginx runs it.
  * Locks are always taken app first, node second, and a switch takes its nodes'
- * locks one node at a time in one order (FleetSwitch), so no two runs ever
- * wait on each other.
+ * locks one node at a time in one order (FleetSwitch), or all at once when
+ * every one is free without waiting for any, so no two runs ever wait on
+ * each other.
  *
  * The journal exists while the file may differ from what nginx runs: it is
  * written before the staged file is renamed in (or a backup put back), and
@@ -200,7 +201,10 @@ say "@staged $(sha256sum < "$staged" | cut -c1-64) $(sha256sum < "$backup" | cut
  * Commits one node in two steps with a barrier between them, on one channel.
  * Under the app's lock it first waits for the word `lock <ms>` on stdin and
  * takes the node lock, waiting at most that long (anything else: it leaves,
- * having changed nothing), and reports `@node-locked`. Then it arms (journal,
+ * having changed nothing), and reports `@node-locked`. The word `try` takes
+ * the node lock only if it is free at once (`@node-locked`, else
+ * `@node-lock-busy`) and waits for `arm` to go on; any other word, or a
+ * busy lock, and it leaves having changed nothing. Then it arms (journal,
  * rename the staged file in, atomically, and run `nginx -t`), reports
  * `@armed`, and waits for a second word. `reload` reloads and confirms;
  * anything else, stdin closing, or no word within the barrier time (a frozen
@@ -256,9 +260,25 @@ watch
 word= node_ms=; read -r word node_ms
 unwatch
 [ -z "$timed_out" ] || { no_word; exit 31; }
-[ "$word" = lock ] || { say "@disarmed"; exit 26; }
-hold_node_lock "$node_ms"
-say "@node-locked"
+if [ "$word" = try ]; then
+  exec 8>>"$node_lock" || { say "@lock-failed: cannot open $node_lock"; exit 27; }
+  locked=
+  if flock -n 8; then
+    printf '%s (pid %s)\\n' "\${live##*/}" "$$" > "$node_lock" 2>/dev/null || :
+    locked=1; say "@node-locked"
+  else
+    say "@node-lock-busy"
+  fi
+  watch
+  word=; read -r word _
+  unwatch
+  [ -z "$timed_out" ] || { no_word; exit 31; }
+  [ -n "$locked" ] && [ "$word" = arm ] || { say "@disarmed"; exit 26; }
+else
+  [ "$word" = lock ] || { say "@disarmed"; exit 26; }
+  hold_node_lock "$node_ms"
+  say "@node-locked"
+fi
 if [ -n "$fence" ]; then
   seen=0; [ ! -e "$fence_file" ] || { read -r seen < "$fence_file"; } 2>/dev/null || seen=
   case $seen in ''|*[!0-9]*) say "@fence-unreadable: $fence_file holds no fencing token"; exit 21 ;; esac
