@@ -76,8 +76,8 @@ export interface SwitchResult {
 
 /**
  * A prepare done ahead (FleetSwitch.stage): every node as it read it, and
- * for each node that changes, the hashes of the staged and live files it
- * left, which the commit's check compares.
+ * for each node that changes, the hashes of the staged file and of the
+ * live one as staging backed it up, which each node's commit compares.
  */
 export interface StagedSwitch {
   app: string;

@@ -246,21 +246,25 @@ unwatch() { kill -- "-$watchdog" 2>/dev/null || kill "$watchdog" 2>/dev/null; }
 no_word() { say "@barrier-timeout: no word from switchyard within $(( barrier_ms / 1000 )) s"; }
 hold_lock
 if [ -n "$9" ]; then
-  sha() { sha256sum < "$1" 2>/dev/null | cut -c1-64; }
+  # One sha256sum for both files (a promote's cost is counted in processes on a busy node).
+  sums=$(sha256sum -- "$staged" "$backup" 2>/dev/null)
   changed=
   if [ -e "$journal" ]; then changed="$journal exists (a switch ran or died here since staging)"
   elif [ ! -f "$staged" ]; then changed="$staged is gone"
-  elif [ "$(sha "$staged")" != "$9" ]; then changed="$staged is not the file staged"
-  elif [ "$(sha "$backup")" != "\${10}" ] || ! cmp -s -- "$live" "$backup"; then changed="$live changed since staging"
-  fi
+  else case $sums in
+    "$9  $staged"*) case $sums in
+      *"\${10}  $backup") cmp -s -- "$live" "$backup" || changed="$live changed since staging" ;;
+      *) changed="$live changed since staging" ;;
+      esac ;;
+    *) changed="$staged is not the file staged" ;;
+  esac; fi
   [ -z "$changed" ] || { say "@stage-changed: $changed"; exit 33; }
   say "@stage-unchanged"
 fi
 watch
 word= node_ms=; read -r word node_ms
-unwatch
-[ -z "$timed_out" ] || { no_word; exit 31; }
-if [ "$word" = try ]; then
+if [ "$word" = try ] && [ -z "$timed_out" ]; then
+  # \`arm\` follows at once: one watchdog covers both words.
   exec 8>>"$node_lock" || { say "@lock-failed: cannot open $node_lock"; exit 27; }
   locked=
   if flock -n 8; then
@@ -269,12 +273,13 @@ if [ "$word" = try ]; then
   else
     say "@node-lock-busy"
   fi
-  watch
   word=; read -r word _
   unwatch
   [ -z "$timed_out" ] || { no_word; exit 31; }
   [ -n "$locked" ] && [ "$word" = arm ] || { say "@disarmed"; exit 26; }
 else
+  unwatch
+  [ -z "$timed_out" ] || { no_word; exit 31; }
   [ "$word" = lock ] || { say "@disarmed"; exit 26; }
   hold_node_lock "$node_ms"
   say "@node-locked"
