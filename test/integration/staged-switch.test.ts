@@ -107,3 +107,20 @@ describeOnFleet('a switch staged ahead (during verification) and committed on pr
     expect(await nginxWorkers(fleet)).toEqual(workers);
   });
 });
+
+describeOnFleet('a staged switch through a non-root login with the narrow sudoers rule', () => {
+  let t: FleetUnderTest | undefined;
+  afterEach(async () => {
+    await t?.close();
+    t = undefined;
+  });
+
+  it('stages and commits the staged files as the deploy user', async () => {
+    t = await startFleet({ size: 2, login: 'deploy' });
+    const { fleet, switcher } = t;
+    const staged = await switcher.stage(fleet.nodes, blog, 'green', { from: 'blue' });
+    const result = await switcher.switchTo(fleet.nodes, blog, 'green', { from: 'blue', staged });
+    expect(result.staging).toEqual({ used: true });
+    expect(await servedByAll(fleet)).toEqual(['blog green', 'blog green']);
+  });
+}, { login: 'deploy' });
