@@ -1,8 +1,8 @@
 import { request } from 'node:http';
-import type { FleetPort, SwitchOutcome } from '../deploy/ports.js';
+import type { FleetPort, StagedFiles, SwitchOutcome } from '../deploy/ports.js';
 import type { Discovery, FleetNode } from '../discovery/fleet-node.js';
 import { SwitchyardError } from '../errors/switchyard-error.js';
-import type { FleetSwitch, SwitchResult } from '../fleet/fleet-switch.js';
+import type { FleetSwitch, StagedSwitch, SwitchResult } from '../fleet/fleet-switch.js';
 import { truthProblems } from '../fleet/node-truth.js';
 import type { Logger } from '../log/logger.js';
 import { colourPort } from '../validate/patterns.js';
@@ -11,6 +11,11 @@ import { colourPort } from '../validate/patterns.js';
 interface FleetOutcome extends SwitchOutcome {
   result: SwitchResult;
   fleetNodes: FleetNode[];
+}
+
+/** What stage hands the runner, and the runner hands back to switchTo. */
+interface FleetStaged extends StagedFiles {
+  prepared: StagedSwitch;
 }
 
 /**
@@ -50,10 +55,18 @@ export function sshFleetPort(deps: { discovery: Discovery; switcher: FleetSwitch
       return { agreed: colours.size === 1 && only ? only : null, nodes: list };
     },
 
+    async stage(nodes, app, colour, options) {
+      const staged: FleetStaged = { colour, prepared: await switcher.stage(nodes, app, colour, options) };
+      return staged;
+    },
+
+    unstage: (nodes, app) => switcher.unstage(nodes, app),
+
     async switchTo(nodes, app, colour, options = {}) {
       const result = await switcher.switchTo(nodes, app, colour, {
         ...(options.from ? { from: options.from } : { repair: true }),
         ...(options.fence !== undefined ? { fence: options.fence } : {}),
+        ...(options.staged ? { staged: (options.staged as FleetStaged).prepared } : {}),
         onEvent: (e) => {
           if (e.kind === 'switched') options.onProgress?.(e.done, e.total);
         },
@@ -63,6 +76,7 @@ export function sshFleetPort(deps: { discovery: Discovery; switcher: FleetSwitch
         nodes: result.nodes.map((n) => ({ node: n.node, ms: n.prepareMs + n.commitMs })),
         result,
         fleetNodes: nodes,
+        ...(result.staging?.used === false ? { restaged: result.staging.why } : {}),
       };
       return outcome;
     },

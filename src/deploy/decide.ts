@@ -252,7 +252,9 @@ function verifyingReady(r: DeployRecord, obs: Observation, now: Date, config: Ap
     const patch = { abortedBy: AGENT_ACTOR, error: { code: 'deploy-aborted', message, phase: r.phase } };
     return startUnwind(r, obs, patch, message, AGENT_ACTOR);
   }
-  return { phase: 'verifying', actions: [{ kind: 'await-intent', until: until.toISOString() }] };
+  const wait = { kind: 'await-intent', until: until.toISOString() } as const;
+  if (obs.staged) return { phase: 'verifying', actions: [wait] };
+  return { phase: 'verifying', actions: [{ kind: 'stage', colour: r.toColour, from: r.fromColour ?? otherColour(r.toColour) }, wait] };
 }
 
 function switching(r: DeployRecord, obs: Observation, now: Date, config: AppConfig): Decision {

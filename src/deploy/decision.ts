@@ -12,6 +12,14 @@ export type Action =
   /** Pause for start, promote or abort (recorded in state by the service), at most until `until`. */
   | { kind: 'await-intent'; until: string }
   /**
+   * While the pause lasts, the switch's prepare done ahead: the new file
+   * staged on every node (no traffic changes), so a promote costs only the
+   * commit. A failure only warns; the switch then prepares in full.
+   */
+  | { kind: 'stage'; colour: Colour; from: Colour }
+  /** Removes the staged files of a deploy undone after it reached verifying; repeating it is harmless. */
+  | { kind: 'unstage' }
+  /**
    * A forward switch names the colour every node must still serve (`from`, the
    * record's): the fleet re-checks it as it reads every node, right before it
    * changes any. A revert brings whatever mix it finds to `colour`.

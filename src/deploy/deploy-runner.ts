@@ -13,7 +13,7 @@ import { lockHeldError } from './lock-held-error.js';
 import type { GateReading } from '../gate/evaluate-gate.js';
 import type { GatePort } from '../gate/gate-port.js';
 import type { ActionFailure, Observation } from './observation.js';
-import type { ClusterPort, Clock, CreateSource, FleetPort, FleetView, LockHolder, LockPort, StatePort, SwitchOutcome } from './ports.js';
+import type { ClusterPort, Clock, CreateSource, FleetPort, FleetView, LockHolder, LockPort, StagedFiles, StatePort, SwitchOutcome } from './ports.js';
 
 /** Everything a runner (and the deploy service) needs, wired once in the entry point. */
 export interface DeployDeps {
@@ -83,6 +83,9 @@ export class DeployRunner {
   private lastSwitch: SwitchOutcome | undefined;
   private knownFleet: FleetView | undefined;
   private smokePassed = false;
+  /** Staging was tried in this phase; `staged` is kept past it, for the promote's switch. */
+  private stageTried = false;
+  private staged: StagedFiles | undefined;
   private drained = false;
   /** The drain problems last said, so each is said once. */
   private drainProblems = '';
@@ -289,6 +292,7 @@ export class DeployRunner {
     });
     this.phaseSince = now.getTime();
     this.smokePassed = false;
+    this.stageTried = false;
     this.drained = false;
     this.gateReading = undefined;
   }
@@ -331,6 +335,7 @@ export class DeployRunner {
       colours,
       ...(this.drained ? { drained: true } : {}),
       ...(this.smokePassed ? { smokePassed: true } : {}),
+      ...(this.stageTried ? { staged: true } : {}),
       ...(this.gateReading ? { gate: this.gateReading } : {}),
       ...(this.lastSwitch ? { mixedWindowMs: this.lastSwitch.mixedWindowMs } : {}),
       ...(this.failure ? { failure: this.failure } : {}),
@@ -426,6 +431,12 @@ export class DeployRunner {
         const left = new Date(action.until).getTime() - clock.now().getTime();
         return clock.sleep(Math.max(0, Math.min(this.pollMs, left)), signal);
       }
+      case 'stage':
+        return this.stage(action);
+      case 'unstage':
+        this.staged = undefined;
+        // Staged files change no traffic: one left behind is said, not a reason to fail the unwind.
+        return fleet.unstage(await this.ensureNodes(), app).catch((err: unknown) => this.warn(appState.inFlight?.phase ?? 'verifying', 'could not remove the staged files', err));
       case 'switch':
         return this.switch(action);
       case 'post-deploy':
@@ -469,15 +480,35 @@ export class DeployRunner {
     return { kind: 'recorded', template: prev.template, replicas: prev.replicas };
   }
 
+  /** Staging is a head start only: when it fails the promote's switch prepares in full, and says so. */
+  private async stage(action: Extract<Action, { kind: 'stage' }>): Promise<void> {
+    this.stageTried = true;
+    this.staged = undefined;
+    try {
+      this.staged = await this.deps.fleet.stage(await this.ensureNodes(), this.app, action.colour, { from: action.from });
+    } catch (err) {
+      this.warn('verifying', `could not stage the switch to ${action.colour} ahead of the promote; the switch will prepare in full`, err);
+    }
+  }
+
+  private warn(phase: Phase, what: string, err: unknown): void {
+    this.log.warn({ err, ...this.about(), phase }, what);
+    this.emit({ ...this.about(), type: 'warning', phase, message: `${what}: ${messageOf(err)}` });
+  }
+
   private async switch(action: Extract<Action, { kind: 'switch' }>): Promise<void> {
     const { colour, reason } = action;
     const nodes = await this.ensureNodes();
+    const staged = reason === 'deploy' && this.staged?.colour === colour ? this.staged : undefined;
+    this.staged = undefined;
     // Never interrupted by a shutdown: a switch half done is worse than one finished.
     const outcome = await this.deps.fleet.switchTo(nodes, this.app, colour, {
       fence: this.fence,
       ...(action.reason === 'deploy' ? { from: action.from } : {}),
+      ...(staged ? { staged } : {}),
       onProgress: (switched, total) => this.emit({ ...this.about(), type: 'nodes', colour, switched, total }),
     });
+    if (outcome.restaged) this.warn('switching', 'the files staged for the switch had changed, so it prepared in full', new Error(outcome.restaged));
     if (reason === 'deploy') this.lastSwitch = outcome;
     this.knownFleet = { agreed: colour, nodes: nodes.map((n) => ({ node: n.name, colour })) };
     const total = nodes.length;

@@ -26,6 +26,10 @@ export function describeAction(a: Action, app: AppConfig): string {
       return `GET ${a.path} through each node's ${a.colour} NodePort ${colourPort(app.portBase, a.colour)}, expecting ${a.status}`;
     case 'await-intent':
       return `wait for promote or abort, at most until ${a.until}`;
+    case 'stage':
+      return `stage the switch to ${a.colour} on every node (the new file beside the live one; traffic stays on ${a.from})`;
+    case 'unstage':
+      return 'remove the staged upstream files from every node';
     case 'switch':
       return a.reason === 'revert' ? `put every node back on ${a.colour}` : `switch every node to ${a.colour}`;
     case 'await-ready':

@@ -25,6 +25,12 @@ export interface Observation {
   drained?: boolean;
   /** The smoke check passed in the current phase (re-run after a restart: it is only a GET per node). */
   smokePassed?: boolean;
+  /**
+   * This process staged the switch in the current phase, or tried and
+   * warned (staging is only a head start). A restarted runner has not: it
+   * stages again.
+   */
+  staged?: boolean;
   /** The mixed window of the switch this process just made (first node's reload to the last one's). */
   mixedWindowMs?: number;
   /** The latest gate check this process made in the current phase. */

@@ -38,13 +38,14 @@ export function planDeploy(
   const colours: ColoursView = { ...world.colours };
   let fleet = world.fleet;
   let smokePassed = false;
+  let staged = false;
   let drained = false;
   let gate: GateReading | undefined;
   const steps: PlanStep[] = [];
   // A deploy takes about a dozen decisions; the bound only guards against a loop.
   for (let pass = 0; r && pass < 50; pass++) {
-    const d = decide(r, { colours, fleet, smokePassed, drained, ...(gate ? { gate } : {}) }, now, config);
-    if (d.phase !== r.phase) [smokePassed, drained, gate] = [false, false, undefined];
+    const d = decide(r, { colours, fleet, smokePassed, staged, drained, ...(gate ? { gate } : {}) }, now, config);
+    if (d.phase !== r.phase) [smokePassed, staged, drained, gate] = [false, false, false, undefined];
     if (d.phase !== r.phase || d.actions.length > 0) {
       steps.push({ phase: d.phase, actions: d.actions, lines: d.actions.map((a) => describeAction(a, config)), ...(d.note ? { note: d.note } : {}) });
     }
@@ -67,6 +68,9 @@ export function planDeploy(
         }
         case 'smoke':
           smokePassed = true;
+          break;
+        case 'stage':
+          staged = true;
           break;
         case 'await-intent':
           if (r) r = { ...r, promotedBy: PLANNER };

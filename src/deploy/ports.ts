@@ -149,6 +149,17 @@ export interface SwitchOutcome {
   /** First node's reload to the last one's. */
   mixedWindowMs: number;
   nodes: { node: string; ms: number }[];
+  /** Files staged for this switch had changed on some node, so it prepared in full: why. */
+  restaged?: string;
+}
+
+/**
+ * The new upstream file staged on every node, ahead of its switch. Adapters
+ * return a richer object (what each node's files were); the runner hands it
+ * back to `switchTo`.
+ */
+export interface StagedFiles {
+  colour: Colour;
 }
 
 /** What a wait for the old nginx workers found. */
@@ -164,7 +175,8 @@ export interface DrainVerdict {
  * @example
  * const nodes = await fleet.discover();
  * const view = await fleet.liveColour(nodes, app); // { agreed: 'blue', nodes: [...] }
- * const outcome = await fleet.switchTo(nodes, app, 'green', { from: 'blue', onProgress: (d, t) => log(`${d}/${t}`) });
+ * const staged = await fleet.stage(nodes, app, 'green', { from: 'blue' }); // while waiting for the promote
+ * const outcome = await fleet.switchTo(nodes, app, 'green', { from: 'blue', staged, onProgress: (d, t) => log(`${d}/${t}`) });
  * await fleet.waitDrained(outcome, new Date(Date.now() + 30_000));
  * await fleet.afterSwitch(nodes, app);
  */
@@ -191,14 +203,26 @@ export interface FleetPort {
    * when that is right (putting back an interrupted switch, a reconcile).
    * With `fence` (LockResult.fence), each node refuses a commit under a lower
    * fence than one it already committed under; the switch then rejects with
-   * lock-held (this runner lost the app's lock).
+   * lock-held (this runner lost the app's lock). With `staged` (from
+   * `stage`), only the commit is left to do, unless a node's files changed
+   * since: then it prepares in full and says why in `restaged`.
    */
   switchTo(
     nodes: FleetNode[],
     app: AppConfig,
     colour: Colour,
-    options?: { from?: Colour; fence?: number; onProgress?: (switched: number, total: number) => void },
+    options?: { from?: Colour; fence?: number; staged?: StagedFiles; onProgress?: (switched: number, total: number) => void },
   ): Promise<SwitchOutcome>;
+  /**
+   * Prepares a switch to `colour` ahead of it (while the deploy waits for
+   * its promote): reads and checks every node as switchTo's prepare does,
+   * `from` included, and stages the new file beside the live one. Changes
+   * no traffic. Handed to switchTo as `staged`, it leaves the switch only
+   * its commit, once every node is checked to hold what staging left.
+   */
+  stage(nodes: FleetNode[], app: AppConfig, colour: Colour, options: { from: Colour }): Promise<StagedFiles>;
+  /** Removes the app's staged file from every node (a deploy undone after staging); nothing else changes. */
+  unstage(nodes: FleetNode[], app: AppConfig): Promise<void>;
   /**
    * The app's post-deploy command and release clean-up on every node, once a
    * forward switch is kept (never after a switch back). A node where it fails

@@ -38,7 +38,9 @@ export function unwind(r: DeployRecord, obs: Observation): Decision {
   const createdNothing =
     r.phase === 'pending' || r.phase === 'discovering' || (r.kind === 'rollback' && !r.transitions.some((t) => t.phase === 'creating'));
   if (target !== r.toColour && obs.colours[r.toColour] && !createdNothing) {
-    return { phase: r.phase, actions: [{ kind: 'delete-colour', colour: r.toColour }], note: `removing ${r.toColour}` };
+    // Files staged while it waited for a promote go with the colour they were for.
+    const unstage = untouched && r.transitions.some((t) => t.phase === 'verifying') ? [{ kind: 'unstage' } as const] : [];
+    return { phase: r.phase, actions: [...unstage, { kind: 'delete-colour', colour: r.toColour }], note: `removing ${r.toColour}` };
   }
   const final: Decision = { phase: r.abortedBy ? 'aborted' : 'failed', actions: [], ...(by ? { by } : {}) };
   const old = r.fromColour && r.fromVersion ? { colour: r.fromColour, version: r.fromVersion } : null;

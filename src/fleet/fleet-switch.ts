@@ -64,6 +64,27 @@ export interface SwitchResult {
    * node (its master lets old workers accept for 100 ms after new ones start).
    */
   settledMs: number;
+  /**
+   * With a staged prepare handed in: whether it stood for the prepare, or
+   * why the switch prepared in full instead (a file changed since staging).
+   * Used, there is no prepare (`prepareMs` near 0: each node checks within
+   * its commit); not used, `prepareMs` counts the refused commit and the
+   * full prepare.
+   */
+  staging?: { used: true } | { used: false; why: string };
+}
+
+/**
+ * A prepare done ahead (FleetSwitch.stage): every node as it read it, and
+ * for each node that changes, the hashes of the staged file and of the
+ * live one as staging backed it up, which each node's commit compares.
+ */
+export interface StagedSwitch {
+  app: string;
+  from: Colour;
+  to: Colour;
+  nodes: Array<{ node: FleetNode; live: Colour; prepareMs: number; sha?: { staged: string; live: string } }>;
+  prepareMs: number;
 }
 
 export interface LiveColours {
@@ -231,17 +252,79 @@ export class FleetSwitch {
    * `from` (the colour the record says is live), every node must mark `from`
    * live, read in this very prepare: a node on another colour (drift since
    * discovery: a hand edit, a node salt added later) refuses the switch.
+   *
+   * With `staged` (from `stage`, for the same nodes, colours and `from`),
+   * there is no prepare: each node's commit first checks, under the app's
+   * lock it then keeps, that its files are what staging left (see
+   * COMMIT_UPSTREAM); a live file the same to the byte still marks `from`
+   * live, so agreement holds. If any node's changed, every node is told to
+   * leave before it touches anything, and the switch prepares in full (so
+   * re-checking agreement), says so in the log, and reports why in
+   * `staging`.
    */
   async switchTo(
     nodes: readonly FleetNode[],
     app: FleetApp,
     to: Colour,
-    options: { repair?: boolean; from?: Colour; fence?: number; onEvent?: (event: FleetEvent) => void } = {},
+    options: { repair?: boolean; from?: Colour; fence?: number; staged?: StagedSwitch; onEvent?: (event: FleetEvent) => void } = {},
   ): Promise<SwitchResult> {
     const emit = (event: FleetEvent): void => {
       this.onEvent(event);
       options.onEvent?.(event);
     };
+    const prepareStart = performance.now();
+    let staging: SwitchResult['staging'];
+    if (options.staged) {
+      const tried = stagedMismatch(options.staged, nodes, app, to, options.from)
+        ?? (await this.commit(options.staged, app, to, prepareStart, { ...options, staging: { used: true } }, emit));
+      if (typeof tried !== 'string') return tried;
+      this.log.warn({ app: app.name, to, why: tried }, 'files staged during verification changed since; preparing the switch in full');
+      staging = { used: false, why: tried };
+    }
+    const prepared = await this.prepare(nodes, app, to, options, emit);
+    return (await this.commit(prepared, app, to, prepareStart, { ...options, ...(staging ? { staging } : {}) }, emit)) as SwitchResult;
+  }
+
+  /**
+   * The prepare of a switch to `to`, done ahead (while a deploy waits for
+   * its promote): every node read and proven, agreement checked (`from`),
+   * the new file staged beside the live one. Changes no traffic: nginx does
+   * not load staged files. Hand the result to switchTo as `staged`; to drop
+   * it instead, `unstage`. Staging again (an agent that restarted) simply
+   * overwrites what was staged.
+   *
+   * @example
+   * const staged = await fleet.stage(nodes, app, 'green', { from: 'blue' });
+   * // ... hours later, on promote:
+   * await fleet.switchTo(nodes, app, 'green', { from: 'blue', staged });
+   */
+  stage(nodes: readonly FleetNode[], app: FleetApp, to: Colour, options: { from: Colour }): Promise<StagedSwitch> {
+    return this.prepare(nodes, app, to, options, this.onEvent);
+  }
+
+  /** Removes the app's staged file on every node (a deploy aborted or failed after staging); rejects naming the nodes where it could not. */
+  async unstage(nodes: readonly FleetNode[], app: FleetApp): Promise<void> {
+    const staged = nodeFiles(upstreamPath(this.nginx, app)).staged;
+    const settled = await this.pool.forEach(nodes, async (node) => {
+      const res = await this.pool.exec(node, DISCARD_STAGED, [staged]);
+      if (res.code !== 0) throw new Error(`cannot remove ${staged}: ${res.stderr.trim() || `exit ${res.code}`}`);
+    });
+    const left = failures(settled, nodes);
+    if (left.length > 0) {
+      throw new SwitchyardError('ssh-command-failed', `staged files of ${app.name} left on ${left.map((f) => `${f.node.name} (${f.error})`).join(', ')}`, {
+        hint: `nginx does not load them; remove ${staged} by hand, or leave it for the next switch to overwrite`,
+      });
+    }
+  }
+
+  /** Phase 1: read and prove every node, check agreement, stage the new file; nothing live changes. */
+  private async prepare(
+    nodes: readonly FleetNode[],
+    app: FleetApp,
+    to: Colour,
+    options: { repair?: boolean; from?: Colour },
+    emit: (event: FleetEvent) => void,
+  ): Promise<StagedSwitch> {
     if (nodes.length === 0) throw new SwitchyardError('switch-prepare-failed', `no nodes to switch ${app.name} on`, { hint: 'check discovery' });
     const path = upstreamPath(this.nginx, app);
     const { staged } = nodeFiles(path);
@@ -282,8 +365,10 @@ export class FleetSwitch {
     const stages = await this.pool.forEach(pending, async (r) => {
       const text = renderUpstream(r.text, app, to, `${r.node.name}:${path}`);
       const res = await this.pool.exec(r.node, STAGE_UPSTREAM, this.fileArgs(path), { stdin: text, timeoutMs: this.timing.lockedMs });
-      if (res.code !== 0) throw new Error(`cannot stage ${staged}: ${describeReloadFailure(res.code, res.stdout, reports(res.stdout), res.stderr)}`);
-      return performance.now() - r.started;
+      const seen = reports(res.stdout);
+      const [stagedSha, liveSha] = (seen.get('staged') ?? '').split(' ');
+      if (res.code !== 0 || !stagedSha || !liveSha) throw new Error(`cannot stage ${staged}: ${describeReloadFailure(res.code, res.stdout, seen, res.stderr)}`);
+      return { prepareMs: performance.now() - r.started, sha: { staged: stagedSha, live: liveSha } };
     });
     const unstaged = failures(stages, pending.map((r) => r.node));
     if (unstaged.length > 0) {
@@ -291,16 +376,64 @@ export class FleetSwitch {
       throw prepareError(app, unstaged, 'staged files were removed; the live files were not touched');
     }
     stages.forEach((_, i) => emit({ kind: 'prepared', node: pending[i]!.node.name, done: i + 1, total: pending.length }));
-    const prepareMs = performance.now() - prepareStart;
+    return {
+      app: app.name,
+      from,
+      to,
+      nodes: read.map((r) => {
+        const i = pending.indexOf(r);
+        if (i < 0) return { node: r.node, live: r.live, prepareMs: performance.now() - r.started };
+        return { node: r.node, live: r.live, ...(stages[i] as PromiseFulfilledResult<{ prepareMs: number; sha: { staged: string; live: string } }>).value };
+      }),
+      prepareMs: performance.now() - prepareStart,
+    };
+  }
 
-    // Phase 2: commit every node at once (the connections are open; the
-    // pool's bound is for opening them). Each node takes its node lock (one
-    // node at a time, see lockNodes), arms, then waits at the barrier until
-    // every node has armed; only then are all told to reload.
+  /**
+   * Phase 2: commit every node at once (the connections are open; the
+   * pool's bound is for opening them). Each node takes its node lock (one
+   * node at a time, see lockNodes), arms, then waits at the barrier until
+   * every node has armed; only then are all told to reload.
+   *
+   * A staged prepare (`staging.used`) is checked by each node's script
+   * first: where any node's files changed, every node is told to leave
+   * (none has touched anything yet) and the answer is why, as a string.
+   */
+  private async commit(
+    prepared: StagedSwitch,
+    app: FleetApp,
+    to: Colour,
+    prepareStart: number,
+    options: { fence?: number; staging?: SwitchResult['staging'] },
+    emit: (event: FleetEvent) => void,
+  ): Promise<SwitchResult | string> {
+    const path = upstreamPath(this.nginx, app);
+    const { from } = prepared;
+    const nodes = prepared.nodes.map((n) => n.node);
+    const pending = prepared.nodes.filter((n) => n.sha);
     const commitStart = performance.now();
+    const prepareMs = commitStart - prepareStart;
     const pendingNodes = pending.map((r) => r.node);
-    const commits = pendingNodes.map((node) => this.startCommit(node, path, options.fence, emit));
-    await this.lockNodes(commits);
+    const checkStaged = options.staging?.used === true;
+    const begin = async (): Promise<Commit[] | string> => {
+      const started = pending.map((r) => this.startCommit(r.node, path, { fence: options.fence, ...(checkStaged ? { sha: r.sha! } : {}) }, emit));
+      if (!checkStaged) return started;
+      await Promise.all(started.map((c) => c.stageCheckedOrDone));
+      const changed = started.flatMap((c) => (c.stageUnchanged() ? [] : [`${c.node.name}: ${c.stageChanged() ?? 'its commit ended before it could check'}`]));
+      if (changed.length === 0) return started;
+      await leave(started);
+      return changed.join('; ');
+    };
+    let commits = await begin();
+    if (typeof commits === 'string') return commits;
+    if (!(await this.tryLockNodes(commits))) {
+      // Some node's lock is taken (another app's switch, a settle): none is kept out of order
+      // while waiting, so every node leaves and the commit starts over, taking them in order.
+      await leave(commits);
+      commits = await begin();
+      if (typeof commits === 'string') return commits;
+      await this.lockNodes(commits);
+    }
     await Promise.all(commits.map((c) => c.armedOrDone));
     const allArmed = commits.every((c) => c.armed());
     for (const c of commits) if (!c.go.writableEnded) c.go.end(allArmed ? 'reload\n' : 'disarm\n');
@@ -331,20 +464,33 @@ export class FleetSwitch {
     });
     if (stayed.length > 0) throw await this.putBack(app, pendingNodes, stayed, from, to, path, emit);
 
-    const nodeReports: NodeSwitchReport[] = read.map((r) => {
+    const nodeReports: NodeSwitchReport[] = prepared.nodes.map((r) => {
       const i = pending.indexOf(r);
-      const prepared = i >= 0 ? (stages[i] as PromiseFulfilledResult<number>).value : performance.now() - r.started;
-      if (i < 0) return { node: r.node.name, from: r.live, changed: false, prepareMs: prepared, commitMs: 0, oldWorkers: [] };
+      if (i < 0) return { node: r.node.name, from: r.live, changed: false, prepareMs: r.prepareMs, commitMs: 0, oldWorkers: [] };
       const report = (settled[i] as PromiseFulfilledResult<ReloadReport & { commitMs: number }>).value;
-      return { node: r.node.name, from: r.live, changed: true, prepareMs: prepared, ...report };
+      return { node: r.node.name, from: r.live, changed: true, prepareMs: r.prepareMs, ...report };
     });
     const starts = nodeReports.flatMap((n) => n.reloadStartedAt ?? []);
     const ends = nodeReports.flatMap((n) => n.reloadConfirmedAt ?? []);
     const mixedWindowMs = starts.length > 0 ? Math.max(...starts) - Math.min(...starts) : 0;
     const settledMs = starts.length > 0 ? Math.max(...ends) - Math.min(...starts) : 0;
-    const result: SwitchResult = { app: app.name, from, to, nodes: nodeReports, prepareMs, commitMs, mixedWindowMs, settledMs };
-    this.log.info({ app: app.name, from, to, prepareMs, commitMs, mixedWindowMs, settledMs, changed: pending.length }, 'fleet switched');
+    const result: SwitchResult = { app: app.name, from, to, nodes: nodeReports, prepareMs, commitMs, mixedWindowMs, settledMs, ...(options.staging ? { staging: options.staging } : {}) };
+    this.log.info({ app: app.name, from, to, prepareMs, commitMs, mixedWindowMs, settledMs, changed: pending.length, staging: options.staging }, 'fleet switched');
     return result;
+  }
+
+  /**
+   * Takes every node's lock at once when all are free (one round trip,
+   * nobody waits), and tells them to arm. False, having armed none, when
+   * any node's lock was taken or its commit ended: the caller then lets
+   * them all go.
+   */
+  private async tryLockNodes(commits: Commit[]): Promise<boolean> {
+    for (const c of commits) c.go.write('try\n');
+    await Promise.all(commits.map((c) => c.lockedOrDone));
+    if (!commits.every((c) => c.locked())) return false;
+    for (const c of commits) c.go.write('arm\n');
+    return true;
   }
 
   /**
@@ -374,27 +520,29 @@ export class FleetSwitch {
    * reports `@armed`, and waits at the barrier for `go` to say reload or
    * disarm.
    */
-  private startCommit(node: FleetNode, path: string, fence: number | undefined, emit: (event: FleetEvent) => void): Commit {
+  private startCommit(node: FleetNode, path: string, run: { fence: number | undefined; sha?: { staged: string; live: string } }, emit: (event: FleetEvent) => void): Commit {
     const go = new PassThrough();
     let output = '';
-    const seen = new Set<string>();
-    const signals = { 'node-locked': latch(), armed: latch() };
+    const seen = new Map<string, string>();
+    const signals = { 'node-locked': latch(), armed: latch(), 'stage-checked': latch(), 'node-lock-busy': latch() };
     const started = performance.now();
     const done = this.runScript(node, COMMIT_UPSTREAM, path, {
       stdin: go,
       // A long timeout: the node may first wait for its node lock (lockNodes bounds that).
       timeoutMs: 2 * this.pool.commandTimeoutMs,
-      ...(fence !== undefined ? { fence } : {}),
+      ...(run.fence !== undefined ? { fence: run.fence } : {}),
+      ...(run.sha ? { staged: run.sha } : {}),
       onStdout: (chunk) => {
         output += chunk.toString();
-        for (const m of output.matchAll(/^@(node-locked|armed|node-lock-waiting)(?:: (.*))?\n/gm)) {
+        for (const m of output.matchAll(/^@(node-locked|node-lock-busy|armed|node-lock-waiting|stage-unchanged|stage-changed)(?:: (.*))?\n/gm)) {
           const key = m[1]!;
           if (seen.has(key)) continue;
-          seen.add(key);
+          seen.set(key, m[2] ?? '');
           if (key === 'node-lock-waiting') {
             this.log.warn({ node: node.name, path, holder: m[2] }, 'waiting for the node lock: another run is testing or reloading its nginx');
             emit({ kind: 'node-lock-waiting', node: node.name, holder: m[2] ?? '' });
-          } else signals[key as keyof typeof signals].resolve();
+          } else if (key === 'stage-unchanged' || key === 'stage-changed') signals['stage-checked'].resolve();
+          else signals[key as 'node-locked' | 'node-lock-busy' | 'armed'].resolve();
         }
       },
     }).then((report) => ({ ...report, commitMs: performance.now() - started }));
@@ -404,9 +552,13 @@ export class FleetSwitch {
       go,
       done,
       locked: () => seen.has('node-locked'),
-      lockedOrDone: orDone(signals['node-locked'].promise),
+      // A busy answer to `try` ends this wait too.
+      lockedOrDone: orDone(Promise.race([signals['node-locked'].promise, signals['node-lock-busy'].promise])),
       armed: () => seen.has('armed'),
       armedOrDone: orDone(signals.armed.promise),
+      stageUnchanged: () => seen.has('stage-unchanged'),
+      stageChanged: () => seen.get('stage-changed'),
+      stageCheckedOrDone: orDone(signals['stage-checked'].promise),
     };
   }
 
@@ -531,10 +683,11 @@ export class FleetSwitch {
     node: FleetNode,
     script: string,
     path: string,
-    io: { stdin?: PassThrough; onStdout?: (chunk: Buffer) => void; timeoutMs?: number; fence?: number } = {},
+    io: { stdin?: PassThrough; onStdout?: (chunk: Buffer) => void; timeoutMs?: number; fence?: number; staged?: { staged: string; live: string } } = {},
   ): Promise<ReloadReport> {
-    const { fence, ...exec } = io;
-    const res = await this.pool.exec(node, script, [...this.fileArgs(path), ...(fence !== undefined ? [String(fence)] : [])], exec);
+    const { fence, staged, ...exec } = io;
+    const fenceArg = fence !== undefined ? [String(fence)] : staged ? [''] : [];
+    const res = await this.pool.exec(node, script, [...this.fileArgs(path), ...fenceArg, ...(staged ? [staged.staged, staged.live] : [])], exec);
     const seen = reports(res.stdout);
     if (res.code !== 0) {
       const why = describeReloadFailure(res.code, res.stdout, seen, res.stderr);
@@ -563,12 +716,16 @@ export class FleetSwitch {
 
 interface Commit {
   node: FleetNode;
-  /** First `lock <ms>` (its turn to take the node lock), then the barrier: `reload` or `disarm`. */
+  /** First `lock <ms>` (its turn to take the node lock), or `try` then `arm` when every node's is free; then the barrier: `reload` or `disarm`. */
   go: PassThrough;
   locked: () => boolean;
   lockedOrDone: Promise<void>;
   armed: () => boolean;
   armedOrDone: Promise<void>;
+  /** With a staged prepare: the node found its files as staging left them, or why not. */
+  stageUnchanged: () => boolean;
+  stageChanged: () => string | undefined;
+  stageCheckedOrDone: Promise<void>;
   done: Promise<ReloadReport & { commitMs: number }>;
 }
 
@@ -578,6 +735,19 @@ function latch(): { promise: Promise<void>; resolve: () => void } {
   const promise = new Promise<void>((r) => (resolve = r));
   return { promise, resolve: () => resolve() };
 }
+/** Tells every commit to leave (none has armed: each changes nothing) and waits until they have. */
+async function leave(commits: Commit[]): Promise<void> {
+  for (const c of commits) if (!c.go.writableEnded) c.go.end('disarm\n');
+  await Promise.allSettled(commits.map((c) => c.done));
+}
+
+/** Why a staged prepare cannot stand for this switch at all (another app, colours or node list), before any node is asked. */
+function stagedMismatch(staged: StagedSwitch, nodes: readonly FleetNode[], app: FleetApp, to: Colour, from: Colour | undefined): string | undefined {
+  if (staged.app !== app.name || staged.to !== to || (from !== undefined && staged.from !== from)) return `staged ${staged.app} ${staged.from}→${staged.to}, not ${app.name} ${from ?? 'any'}→${to}`;
+  const names = (list: readonly FleetNode[]): string => list.map(lockOrder).sort().join(' ');
+  return names(staged.nodes.map((n) => n.node)) === names(nodes) ? undefined : 'the node list changed since staging';
+}
+
 /** The order in which every switch takes node locks. */
 const lockOrder = (node: FleetNode): string => `${node.address}:${node.port}`;
 interface ReloadReport {

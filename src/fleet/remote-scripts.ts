@@ -24,8 +24,9 @@
  * run may test or reload that nginx: the node lock is held from before arming
  * until the reload is confirmed or the backup is back and nginx runs it.
  * Locks are always taken app first, node second, and a switch takes its nodes'
- * locks one node at a time in one order (FleetSwitch), so no two runs ever
- * wait on each other.
+ * locks one node at a time in one order (FleetSwitch), or all at once when
+ * every one is free without waiting for any, so no two runs ever wait on
+ * each other.
  *
  * The journal exists while the file may differ from what nginx runs: it is
  * written before the staged file is renamed in (or a backup put back), and
@@ -183,20 +184,27 @@ cat -- "$live"`;
 /**
  * Stages stdin next to the live file and keeps a backup of the live file.
  * The staged copy starts as a copy of the live one so it keeps its owner and
- * mode.
+ * mode. Reports `@staged <sha256 of the staged file> <sha256 of the
+ * backup>`, what COMMIT_UPSTREAM compares when handed them: the backup's, since that
+ * is the live file the commit expects (a hand edit landing while this runs
+ * is then seen as a change since staging).
  */
 export const STAGE_UPSTREAM = `${COMMON}
 hold_lock
 [ ! -e "$journal" ] || { hold_node_lock "$lock_ms"; settle; } || exit 29
 umask 022
 cp -p -- "$live" "$staged.tmp" && cat > "$staged.tmp" && mv -f -- "$staged.tmp" "$staged" &&
-  cp -p -- "$live" "$backup.tmp" && mv -f -- "$backup.tmp" "$backup" || exit 1`;
+  cp -p -- "$live" "$backup.tmp" && mv -f -- "$backup.tmp" "$backup" || exit 1
+say "@staged $(sha256sum < "$staged" | cut -c1-64) $(sha256sum < "$backup" | cut -c1-64)"`;
 
 /**
  * Commits one node in two steps with a barrier between them, on one channel.
  * Under the app's lock it first waits for the word `lock <ms>` on stdin and
  * takes the node lock, waiting at most that long (anything else: it leaves,
- * having changed nothing), and reports `@node-locked`. Then it arms (journal,
+ * having changed nothing), and reports `@node-locked`. The word `try` takes
+ * the node lock only if it is free at once (`@node-locked`, else
+ * `@node-lock-busy`) and waits for `arm` to go on; any other word, or a
+ * busy lock, and it leaves having changed nothing. Then it arms (journal,
  * rename the staged file in, atomically, and run `nginx -t`), reports
  * `@armed`, and waits for a second word. `reload` reloads and confirms;
  * anything else, stdin closing, or no word within the barrier time (a frozen
@@ -205,7 +213,17 @@ cp -p -- "$live" "$staged.tmp" && cat > "$staged.tmp" && mv -f -- "$staged.tmp" 
  * and the reloads start together, which keeps the mixed window short.
  * Refuses if the live file changed since prepare read it.
  *
- * $8, when given, is the fencing token of the app's lock the run holds
+ * $9 and $10, when given, are the hashes STAGE_UPSTREAM reported when it
+ * staged this commit ahead (hours ago, perhaps: a deploy waits for its
+ * promote). Right after taking the app's lock, before anything else, the
+ * script checks that what staging left is still there: no journal (no
+ * switch ran or died since), the staged file and the backup hash as they
+ * did, and the live file is the backup. It reports `@stage-unchanged` and
+ * goes on, or `@stage-changed: <why>` and exits 33, having changed nothing;
+ * the agent then prepares in full. Held from there to the end, the app's
+ * lock leaves no gap between the check and the commit.
+ *
+ * $8, when given (it may be empty), is the fencing token of the app's lock the run holds
  * (LockResult.fence). The node keeps the highest token a commit ran under
  * and refuses a lower one before changing anything: a runner whose lock was
  * taken over while it was frozen or cut off cannot commit, whatever it
@@ -227,13 +245,45 @@ watch() {
 unwatch() { kill -- "-$watchdog" 2>/dev/null || kill "$watchdog" 2>/dev/null; }
 no_word() { say "@barrier-timeout: no word from switchyard within $(( barrier_ms / 1000 )) s"; }
 hold_lock
+if [ -n "$9" ]; then
+  # One sha256sum for both files (a promote's cost is counted in processes on a busy node).
+  sums=$(sha256sum -- "$staged" "$backup" 2>/dev/null)
+  changed=
+  if [ -e "$journal" ]; then changed="$journal exists (a switch ran or died here since staging)"
+  elif [ ! -f "$staged" ]; then changed="$staged is gone"
+  else case $sums in
+    "$9  $staged"*) case $sums in
+      *"\${10}  $backup") cmp -s -- "$live" "$backup" || changed="$live changed since staging" ;;
+      *) changed="$live changed since staging" ;;
+      esac ;;
+    *) changed="$staged is not the file staged" ;;
+  esac; fi
+  [ -z "$changed" ] || { say "@stage-changed: $changed"; exit 33; }
+  say "@stage-unchanged"
+fi
 watch
 word= node_ms=; read -r word node_ms
-unwatch
-[ -z "$timed_out" ] || { no_word; exit 31; }
-[ "$word" = lock ] || { say "@disarmed"; exit 26; }
-hold_node_lock "$node_ms"
-say "@node-locked"
+if [ "$word" = try ] && [ -z "$timed_out" ]; then
+  # \`arm\` follows at once: one watchdog covers both words.
+  exec 8>>"$node_lock" || { say "@lock-failed: cannot open $node_lock"; exit 27; }
+  locked=
+  if flock -n 8; then
+    printf '%s (pid %s)\\n' "\${live##*/}" "$$" > "$node_lock" 2>/dev/null || :
+    locked=1; say "@node-locked"
+  else
+    say "@node-lock-busy"
+  fi
+  word=; read -r word _
+  unwatch
+  [ -z "$timed_out" ] || { no_word; exit 31; }
+  [ -n "$locked" ] && [ "$word" = arm ] || { say "@disarmed"; exit 26; }
+else
+  unwatch
+  [ -z "$timed_out" ] || { no_word; exit 31; }
+  [ "$word" = lock ] || { say "@disarmed"; exit 26; }
+  hold_node_lock "$node_ms"
+  say "@node-locked"
+fi
 if [ -n "$fence" ]; then
   seen=0; [ ! -e "$fence_file" ] || { read -r seen < "$fence_file"; } 2>/dev/null || seen=
   case $seen in ''|*[!0-9]*) say "@fence-unreadable: $fence_file holds no fencing token"; exit 21 ;; esac

@@ -23,6 +23,9 @@ export interface NodeFailure {
 /** A node told to disarm put its backup back (and reloaded nginx with it); that is not a failure of its own. */
 export const DISARMED = 'disarmed: backup put back';
 
+/** A commit handed a staged prepare found the node's files changed since staging, and changed nothing. */
+export const STAGE_CHANGED_EXIT = 33;
+
 /** The exit of a script that could not put a node's backup back (see settle in remote-scripts). */
 export const NOT_PUT_BACK_EXIT = 29;
 
@@ -30,7 +33,7 @@ export const NOT_PUT_BACK_EXIT = 29;
 export const FENCED_OUT_EXIT = 32;
 
 /** Every exit the scripts that touch the upstream file give on purpose (see remote-scripts); any other leaves the node's state unknown. */
-export const SCRIPT_EXITS: ReadonlySet<number> = new Set([0, 20, 21, 22, 23, 24, 25, 26, 27, 28, NOT_PUT_BACK_EXIT, 31, FENCED_OUT_EXIT]);
+export const SCRIPT_EXITS: ReadonlySet<number> = new Set([0, 20, 21, 22, 23, 24, 25, 26, 27, 28, NOT_PUT_BACK_EXIT, 31, FENCED_OUT_EXIT, STAGE_CHANGED_EXIT]);
 
 /** The reason a script that touches the upstream file gave for its exit, in words. */
 export function describeReloadFailure(code: number, stdout: string, seen: Map<string, string>, stderr: string): string {

@@ -167,6 +167,12 @@ describe('decide: creating and waiting', () => {
         want: { phase: 'creating', actions: [{ kind: 'delete-colour', colour: 'green' }] },
       },
       {
+        name: 'abort before verifying staged nothing: nothing to unstage',
+        rec: record('waiting', { abortedBy: bob }),
+        obs: { colours: colours(blue1, green2Starting) },
+        want: { phase: 'waiting', actions: [{ kind: 'delete-colour', colour: 'green' }] },
+      },
+      {
         name: 'abort completes once green is gone, by whom aborted',
         rec: record('creating', { abortedBy: bob }),
         obs: { colours: colours(blue1, null) },
@@ -239,23 +245,35 @@ describe('decide: verifying', () => {
         want: { phase: 'verifying', actions: [{ kind: 'smoke', colour: 'green', path: '/healthz', status: 200 }] },
       },
       {
-        name: 'smoke passed: pause for promote until the recorded deadline',
+        name: 'smoke passed: stage the switch on every node, then pause for promote until the recorded deadline',
         rec: verifying(),
         obs: { colours: colours(blue1, green2), smokePassed: true },
         app: smoke,
+        want: { phase: 'verifying', actions: [{ kind: 'stage', colour: 'green', from: 'blue' }, { kind: 'await-intent', until: iso(3600) }] },
+      },
+      {
+        name: 'staged (or tried) in this phase: only the pause',
+        rec: verifying(),
+        obs: { colours: colours(blue1, green2), staged: true },
         want: { phase: 'verifying', actions: [{ kind: 'await-intent', until: iso(3600) }] },
+      },
+      {
+        name: 'a first deploy stages against the colour the nodes were found on',
+        rec: verifying({ fromColour: null, fromVersion: null }),
+        obs: { colours: colours(null, green2) },
+        want: { phase: 'verifying', actions: [{ kind: 'stage', colour: 'green', from: 'blue' }, { kind: 'await-intent', until: iso(3600) }] },
       },
       {
         name: 'smoke failed: fail and remove green, traffic untouched',
         rec: verifying(),
         obs: { colours: colours(blue1, green2), failure: { action: 'smoke', code: 'deploy-failed', message: 'GET /healthz on node-b:30001 answered 500' } },
         app: smoke,
-        want: { phase: 'verifying', actions: [{ kind: 'delete-colour', colour: 'green' }], patch: err('deploy-failed', 'GET /healthz on node-b:30001 answered 500', 'verifying') },
+        want: { phase: 'verifying', actions: [{ kind: 'unstage' }, { kind: 'delete-colour', colour: 'green' }], patch: err('deploy-failed', 'GET /healthz on node-b:30001 answered 500', 'verifying') },
       },
       {
-        name: 'promoted: switch, by whom promoted',
+        name: 'promoted: switch, by whom promoted (staged or not: the runner hands over what it staged)',
         rec: verifying({ promotedBy: bob }),
-        obs: { colours: colours(blue1, green2) },
+        obs: { colours: colours(blue1, green2), staged: true },
         want: { phase: 'switching', actions: [{ kind: 'switch', colour: 'green', reason: 'deploy', from: 'blue' }], by: bob },
       },
       {
@@ -265,7 +283,7 @@ describe('decide: verifying', () => {
         now: 3600,
         want: {
           phase: 'verifying',
-          actions: [{ kind: 'delete-colour', colour: 'green' }],
+          actions: [{ kind: 'unstage' }, { kind: 'delete-colour', colour: 'green' }],
           by: AGENT_ACTOR,
           patch: { abortedBy: AGENT_ACTOR, ...err('deploy-aborted', `verification of blog v2 timed out at ${iso(3600)} without a promote`, 'verifying') },
         },
@@ -314,7 +332,7 @@ describe('decide: verifying', () => {
         now: 35,
         want: {
           phase: 'verifying',
-          actions: [{ kind: 'delete-colour', colour: 'green' }],
+          actions: [{ kind: 'unstage' }, { kind: 'delete-colour', colour: 'green' }],
           patch: err('pods-not-ready', `blog-green lost Ready pods while being verified at ${iso(5)} and was not Ready again within 30s (2/3 Ready)`, 'verifying'),
         },
       },
@@ -328,7 +346,7 @@ describe('decide: verifying', () => {
       {
         name: 'Ready again while nobody promoted yet: noted, and the pause goes on',
         rec: verifying({ notReadySince: iso(5) }),
-        obs: { colours: colours(blue1, green2) },
+        obs: { colours: colours(blue1, green2), staged: true },
         now: 12,
         want: { phase: 'verifying', actions: [{ kind: 'await-intent', until: iso(3600) }], noteHas: 'blog-green Ready again (3/3 Ready) after 7s' },
       },
@@ -337,7 +355,7 @@ describe('decide: verifying', () => {
         rec: verifying({ promotedBy: bob }),
         obs: { colours: colours(blue1, rs('v2', 3, 2)) },
         app: { readinessGraceSeconds: 0 },
-        want: { phase: 'verifying', actions: [{ kind: 'delete-colour', colour: 'green' }], patch: err('pods-not-ready', 'blog-green lost Ready pods while being verified (2/3 Ready)', 'verifying') },
+        want: { phase: 'verifying', actions: [{ kind: 'unstage' }, { kind: 'delete-colour', colour: 'green' }], patch: err('pods-not-ready', 'blog-green lost Ready pods while being verified (2/3 Ready)', 'verifying') },
       },
       {
         name: 'green gone while verified fails at once, whatever the grace',
@@ -355,7 +373,7 @@ describe('decide: verifying', () => {
         name: 'abort wins over a promote before the switch',
         rec: verifying({ promotedBy: bob, abortedBy: alice }),
         obs: { colours: colours(blue1, green2) },
-        want: { phase: 'verifying', actions: [{ kind: 'delete-colour', colour: 'green' }] },
+        want: { phase: 'verifying', actions: [{ kind: 'unstage' }, { kind: 'delete-colour', colour: 'green' }] },
       },
     ]),
   )('%s', (_, row) => check(row));
@@ -420,6 +438,15 @@ describe('decide: switching', () => {
         rec: record('switching', err('switch-prepare-failed', 'cannot prepare blog on node-b: connection refused', 'switching')),
         obs: { colours: colours(blue1, green2), fleet: fleet('blue', null, 'blue') },
         want: { phase: 'switching', actions: [{ kind: 'delete-colour', colour: 'green' }] },
+      },
+      {
+        name: 'a promoted switch that failed in prepare (drift since staging) removes the files staged during verification with green',
+        rec: {
+          ...record('switching', err('fleet-disagrees', 'nodes disagree on blog\'s live colour: green on node-b', 'switching')),
+          transitions: [{ phase: 'pending', at: iso(-60), by: alice }, { phase: 'verifying', at: iso(0) }, { phase: 'switching', at: iso(1), by: bob }],
+        },
+        obs: { colours: colours(blue1, green2) },
+        want: { phase: 'switching', actions: [{ kind: 'unstage' }, { kind: 'delete-colour', colour: 'green' }] },
       },
       {
         name: 'a switch that failed in prepare ends failed with blue live, without reading the fleet',

@@ -14,6 +14,18 @@ function expectBefore(journal: string[], before: string, after: string): void {
   expect(journal.indexOf(before)).toBeLessThan(journal.indexOf(after));
 }
 
+/** Runs `then` once the runner has staged (or tried to stage) the switch. */
+function afterStaging(w: ReturnType<typeof world>, then: () => void): void {
+  const stage = w.fleet.stage.bind(w.fleet);
+  w.fleet.stage = async (...args) => {
+    try {
+      return await stage(...args);
+    } finally {
+      then();
+    }
+  };
+}
+
 describe('DeployRunner', () => {
   it('runs a deploy to done, recording each phase before acting on it', async () => {
     const w = world();
@@ -85,6 +97,41 @@ describe('DeployRunner', () => {
     expect(w.cluster.colours.green).toBeNull();
     expect((await w.state.read('blog')).live).toEqual({ colour: 'blue', version: 'v1' });
     expect(w.lock.holders.size).toBe(0);
+  });
+
+  it('stages the switch while waiting for the promote, once, and hands the staged files to the promoted switch', async () => {
+    const w = world();
+    afterStaging(w, () => void w.service.promote('blog', bob));
+    const result = await (await w.service.deploy('blog', 'v2', { by: alice })).done;
+    expect(result.record?.phase).toBe('done');
+    expect(w.journal.filter((j) => j.startsWith('fleet stage'))).toEqual(['fleet stage green']);
+    expectBefore(w.journal, 'state verifying', 'fleet stage green');
+    expectBefore(w.journal, 'fleet stage green', 'state switching');
+    expect(w.fleet.switches).toEqual([{ colour: 'green', from: 'blue', staged: true }]);
+    expect(w.events.filter((e) => e.type === 'warning')).toEqual([]);
+  });
+
+  it('a staging that fails only warns: the promoted switch prepares in full', async () => {
+    const w = world();
+    w.fleet.failStage = true;
+    afterStaging(w, () => void w.service.promote('blog', bob));
+    const result = await (await w.service.deploy('blog', 'v2', { by: alice })).done;
+    expect(result.record?.phase).toBe('done');
+    expect(w.fleet.switches).toEqual([{ colour: 'green', from: 'blue' }]);
+    expect(w.events.filter((e) => e.type === 'warning')).toEqual([
+      expect.objectContaining({ phase: 'verifying', message: expect.stringMatching(/^could not stage the switch to green ahead of the promote; the switch will prepare in full: cannot prepare blog on node-c/) }),
+    ]);
+  });
+
+  it('abort after staging removes the staged files, then green', async () => {
+    const w = world();
+    afterStaging(w, () => void w.service.abort('blog', bob));
+    const result = await (await w.service.deploy('blog', 'v2', { by: alice })).done;
+    expect(result.record).toMatchObject({ phase: 'aborted', abortedBy: bob });
+    expectBefore(w.journal, 'fleet stage green', 'fleet unstage');
+    expectBefore(w.journal, 'fleet unstage', 'cluster delete green');
+    expect(w.fleet.stagedColour).toBeUndefined();
+    expect(w.fleet.switches).toEqual([]);
   });
 
   it('abort during a long wait for pods ends the wait at once', async () => {

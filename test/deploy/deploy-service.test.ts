@@ -130,6 +130,7 @@ describe('DeployService', () => {
       'create blog-green at v2 from a mirror of blog-blue',
       'wait until every pod of blog-green is Ready (at most 600s)',
       "GET /healthz through each node's green NodePort 30001, expecting 200",
+      'stage the switch to green on every node (the new file beside the live one; traffic stays on blue)',
       'wait for promote or abort, at most until 2026-01-01T14:00:00.000Z',
       'switch every node to green',
       'let requests to the old colour finish (until 2026-01-01T10:00:30.000Z at most)',

@@ -9,6 +9,7 @@ import type {
   CreateSource,
   FleetPort,
   FleetView,
+  StagedFiles,
   LockHolder,
   LockPort,
   LockResult,
@@ -253,8 +254,12 @@ export class FakeFleet implements FleetPort {
   readFailures: string[][] = [];
   /** How long the old nginx workers take to exit after a switch. */
   drainMs = 500;
-  /** Every switch asked for, with the colour it required every node to serve first (none: repair). */
-  readonly switches: { colour: Colour; from?: Colour }[] = [];
+  /** Every switch asked for, with the colour it required every node to serve first (none: repair), and whether it was handed staged files. */
+  readonly switches: { colour: Colour; from?: Colour; staged?: true }[] = [];
+  /** The colour staged on the nodes (the fake's `<app>.conf.staged`), if any. */
+  stagedColour: Colour | undefined;
+  /** Staging fails (a node unreachable): the promote's switch then prepares in full. */
+  failStage = false;
   /** Called while draining (lets a test break the new colour mid-drain). */
   onDrain: (() => void) | undefined;
   /** Nodes whose drain cannot be told, each as `<node>: <why>`, for every wait. */
@@ -290,14 +295,27 @@ export class FakeFleet implements FleetPort {
     return this.liveColour(nodes);
   }
 
+  async stage(_nodes: FleetNode[], app: AppConfig, colour: Colour): Promise<StagedFiles> {
+    this.journal.push(`fleet stage ${colour}`);
+    if (this.failStage) throw new SwitchyardError('switch-prepare-failed', `cannot prepare ${app.name} on node-c: connection refused; staged files were removed`);
+    this.stagedColour = colour;
+    return { colour };
+  }
+
+  async unstage(): Promise<void> {
+    this.journal.push('fleet unstage');
+    this.stagedColour = undefined;
+  }
+
   async switchTo(
     nodes: FleetNode[],
     app: AppConfig,
     colour: Colour,
-    options?: { from?: Colour; onProgress?: (switched: number, total: number) => void },
+    options?: { from?: Colour; staged?: StagedFiles; onProgress?: (switched: number, total: number) => void },
   ): Promise<SwitchOutcome> {
     this.journal.push(`fleet switch ${colour}`);
-    this.switches.push({ colour, ...(options?.from ? { from: options.from } : {}) });
+    this.switches.push({ colour, ...(options?.from ? { from: options.from } : {}), ...(options?.staged ? { staged: true as const } : {}) });
+    this.stagedColour = undefined;
     const off = nodes.filter((n) => options?.from && this.live.get(n.name) !== options.from);
     if (off.length > 0) {
       throw new SwitchyardError('fleet-disagrees', `nodes disagree on ${app.name}'s live colour: ${off.map((n) => `${n.name} ${this.live.get(n.name)}`).join(', ')} (the record says ${options?.from}); nothing was changed`);
