@@ -9,10 +9,10 @@
  *   machine shared with other work, the part of startMs that is the agent's.
  * - rssMb: its resident memory once ready and settled (a few seconds later:
  *   the watches of all 50 namespaces open, the first resume pass done).
- * At start, serve reads each app's state and watches the cluster; it finds
- * nodes only for a deploy, so the 200 instances are configured but not yet
- * asked for (nothing is in flight), and the AWS SDK (about 80 MB) is loaded
- * only then.
+ * At start, serve reads each app's state and watches the cluster, and the
+ * leader's first drift check discovers the 200 instances (loading the AWS
+ * SDK) and tries to read them over SSH: they are addresses nothing answers
+ * here, so those reads wait for their connect timeout.
  */
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { AppConfig, Config } from '../config/schema.js';
+import type { FleetNode } from '../discovery/fleet-node.js';
 import { asSwitchyardError, SwitchyardError } from '../errors/switchyard-error.js';
 import { HISTORY_LIMIT, type Actor, type AppState, type DeployRecord } from '../state/app-state.js';
 import { checkAppName, checkVersion, otherColour, type Colour } from '../validate/patterns.js';
@@ -346,12 +347,18 @@ export class DeployService {
     return this.deps.apps.map((a) => a.name);
   }
 
+  /** The fleet's nodes, found by discovery: once for checks of several apps (checkFleet's `nodes`). */
+  discoverNodes(): Promise<FleetNode[]> {
+    return this.deps.fleet.discover();
+  }
+
   /**
    * What every node serves for the app, against the record, as a fleet report
-   * (its `report` is null while a deploy of the app is in flight).
+   * (its `report` is null while a deploy of the app is in flight). Reads
+   * `nodes` when given, else discovers them.
    */
-  checkFleet(app: string): Promise<FleetReading> {
-    return readFleetReport(this.deps, this.appConfig(app));
+  checkFleet(app: string, nodes?: readonly FleetNode[]): Promise<FleetReading> {
+    return readFleetReport(this.deps, this.appConfig(app), nodes);
   }
 
   /**

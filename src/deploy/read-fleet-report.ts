@@ -17,15 +17,21 @@ export interface FleetReading {
  * Reads the app's record, then (unless a deploy is in flight) discovers the
  * nodes and what each one's nginx serves, as one fleet report. The only
  * read behind `switchyard check`, `reconcile` and the drift check of `serve`.
+ * `nodes`, when given, are the nodes to read, discovered once for several
+ * apps.
  *
  * @example
  * const { report } = await readFleetReport({ state, fleet, clock }, app);
  * if (report?.drift) log.warn(report.drift);
  */
-export async function readFleetReport(deps: { state: StatePort; fleet: FleetPort; clock: Clock }, app: AppConfig): Promise<FleetReading> {
+export async function readFleetReport(
+  deps: { state: StatePort; fleet: FleetPort; clock: Clock },
+  app: AppConfig,
+  discovered?: readonly FleetNode[],
+): Promise<FleetReading> {
   const state = await deps.state.read(app.name);
   if (state.inFlight) return { state, report: null, nodes: [] };
-  const nodes = await deps.fleet.discover();
+  const nodes = discovered ? [...discovered] : await deps.fleet.discover();
   const view = await deps.fleet.serving(nodes, app);
   // A deploy that started while the nodes were read may have caught them mid-switch: that is not drift.
   const after = await deps.state.read(app.name);

@@ -2,7 +2,10 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { driftCheck } from '../../src/agent/drift-check.js';
 import type { FleetReport } from '../../src/deploy/fleet-report.js';
-import { alice } from './fixtures.js';
+import { DeployService } from '../../src/deploy/deploy-service.js';
+import type { FleetNode } from '../../src/discovery/fleet-node.js';
+import { SwitchyardError } from '../../src/errors/switchyard-error.js';
+import { alice, appConfig } from './fixtures.js';
 import { world } from './fake-ports.js';
 
 /** A logger whose lines a test reads: level and message. */
@@ -58,5 +61,38 @@ describe('driftCheck (the drift check of switchyard serve)', () => {
     w.fleet.live.set('node-c', 'blue');
     await w.service.abort('blog', alice);
     await started.done;
+  });
+
+  it('discovers the nodes once per pass and reads the apps one after another, so a deploy never waits behind every app\'s reads', async () => {
+    const w = world();
+    const apps = ['blog', 'shop', 'wiki'].map((name) => appConfig({ name, namespace: name }));
+    const service = new DeployService({ ...w.deps, apps, newId: (a) => `${a}-1` });
+    let reading = 0;
+    let most = 0;
+    const read = w.fleet.serving.bind(w.fleet);
+    w.fleet.serving = async (nodes: FleetNode[]) => {
+      most = Math.max(most, ++reading);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      reading--;
+      return read(nodes);
+    };
+    await driftCheck(service, capturingLog().log)(new AbortController().signal);
+    expect(w.journal.filter((j) => j === 'fleet discover')).toHaveLength(1);
+    expect(w.journal.filter((j) => j === 'fleet read')).toHaveLength(3);
+    expect(most).toBe(1);
+  });
+
+  it('a pass whose discovery fails is logged, checks nothing, and the next pass tries again', async () => {
+    const w = world();
+    const { log, said } = capturingLog();
+    const discover = w.fleet.discover.bind(w.fleet);
+    w.fleet.discover = () => Promise.reject(new SwitchyardError('discovery-failed', 'EC2 answered 503'));
+    const pass = driftCheck(w.service, log);
+    await pass(new AbortController().signal);
+    expect(said()).toEqual(['warn: drift check: cannot discover the nodes; trying again next pass']);
+    expect(w.journal).not.toContain('fleet read');
+    w.fleet.discover = discover;
+    await pass(new AbortController().signal);
+    expect(w.service.feed.fleet('blog')[0]).toMatchObject({ recorded: 'blue', drift: null });
   });
 });

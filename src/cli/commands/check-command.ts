@@ -33,7 +33,8 @@ export const checkCommand: CliCommand = (program, cli) => {
         const config = await session.config();
         const apps = app === undefined ? config.apps : [session.app(config, app)];
         const agent = await session.agent(config, { apps });
-        const readings = await Promise.all(apps.map((a) => agent.service.checkFleet(a.name)));
+        const nodes = await agent.service.discoverNodes(); // once for all apps
+        const readings = await Promise.all(apps.map((a) => agent.service.checkFleet(a.name, nodes)));
         session.json({ apps: readings.map((r, i) => ({ app: apps[i]!.name, report: r.report, ...(r.state.inFlight ? { inFlight: { id: r.state.inFlight.id, phase: r.state.inFlight.phase } } : {}) })) });
         readings.forEach((r, i) => session.say((i > 0 ? '\n' : '') + formatFleetCheck(apps[i]!.name, r).join('\n')));
         const drifted = readings.flatMap((r) => (r.report?.drift ? [r.report.app] : []));
