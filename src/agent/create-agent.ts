@@ -75,7 +75,7 @@ export async function createAgent(config: Config, options: AgentOptions): Promis
   const { log } = options;
   const kube: KubeClients = connectKube(connectOptions(config.kubernetes));
   const discovery = createDiscovery(config.discovery, options.ec2);
-  const pool = await SshPool.fromConfig(config.ssh);
+  const pool = await SshPool.fromConfig(config.ssh, { log });
   const switcher = new FleetSwitch({ pool, nginx: config.nginx, log });
   const identity = config.agent.identity ?? `${hostname()}-${process.pid}`;
   const instance = randomUUID().slice(0, 8);

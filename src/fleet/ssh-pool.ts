@@ -7,6 +7,7 @@ import type { ClientChannel } from 'ssh2';
 import type { SshConfig } from '../config/schema.js';
 import type { FleetNode } from '../discovery/fleet-node.js';
 import { SwitchyardError, asSwitchyardError } from '../errors/switchyard-error.js';
+import { type Logger, silentLogger } from '../log/logger.js';
 import { checkNodeAddress } from '../validate/patterns.js';
 import { type HostKeyVerdict, KnownHosts, hostKeyAlgorithms, knownHostsName } from './known-hosts.js';
 import { remoteScript } from './shell-quote.js';
@@ -22,6 +23,8 @@ export interface SshPoolOptions {
   connectTimeoutMs: number;
   commandTimeoutMs: number;
   keepaliveMs: number;
+  /** Where a connection lost between commands is reported (no command is there to fail with it). */
+  log?: Logger;
 }
 
 export interface ExecResult {
@@ -38,24 +41,28 @@ const fingerprint = (key: Buffer): string => `SHA256:${createHash('sha256').upda
 /**
  * SSH connections to the fleet, opened once per node and reused, with host
  * keys checked against known_hosts, a connect timeout, keepalive, a
- * per-command timeout (ssh2's exec has none) and bounded parallelism.
+ * per-command timeout (ssh2's exec has none) and bounded parallelism. A
+ * connection that fails (keepalive unanswered, reset) is logged and
+ * forgotten, never thrown: the next command dials again.
  *
  * @example
- * const pool = await SshPool.fromConfig(config.ssh);
+ * const pool = await SshPool.fromConfig(config.ssh, { log });
  * const results = await pool.forEach(nodes, (node) => pool.exec(node, 'cat -- "$1"', [file]));
  * await pool.close();
  */
 export class SshPool {
   private readonly connections = new Map<string, Promise<NodeSSH>>();
   private readonly options: SshPoolOptions;
+  private readonly log: Logger;
   readonly limit: LimitFunction;
 
   constructor(options: SshPoolOptions) {
     this.options = options;
+    this.log = options.log ?? silentLogger;
     this.limit = pLimit(options.concurrency);
   }
 
-  static async fromConfig(ssh: SshConfig): Promise<SshPool> {
+  static async fromConfig(ssh: SshConfig, options: { log?: Logger } = {}): Promise<SshPool> {
     const read = async (path: string, what: string): Promise<string> => {
       try {
         return await readFile(path, 'utf8');
@@ -76,6 +83,7 @@ export class SshPool {
       connectTimeoutMs: ssh.connectTimeoutSeconds * 1000,
       commandTimeoutMs: ssh.commandTimeoutSeconds * 1000,
       keepaliveMs: ssh.keepaliveSeconds * 1000,
+      log: options.log,
     });
   }
 
@@ -91,16 +99,26 @@ export class SshPool {
 
   connect(node: FleetNode): Promise<NodeSSH> {
     const key = `${node.address}:${node.port}`;
-    let connection = this.connections.get(key);
-    if (!connection) {
-      connection = this.open(node);
-      this.connections.set(key, connection);
-      // A failed or dropped connection is forgotten so the next call dials again.
-      connection.then(
-        (ssh) => ssh.connection?.once('close', () => this.connections.delete(key)),
-        () => this.connections.delete(key),
-      );
-    }
+    const kept = this.connections.get(key);
+    if (kept) return kept;
+    const connection = this.open(node);
+    this.connections.set(key, connection);
+    // A failed, dropped or broken connection is forgotten so the next call
+    // dials again; only this one, not one dialled since in its place.
+    const forget = (): void => {
+      if (this.connections.get(key) === connection) this.connections.delete(key);
+    };
+    connection.then((ssh) => {
+      // node-ssh listens for errors only while connecting. An error with no
+      // listener (a keepalive unanswered, a reset by a rebooted node) would
+      // throw out of ssh2 and end the agent, so this one stays for good.
+      ssh.connection?.once('close', forget).on('error', (err) => {
+        this.log.warn({ err, node: node.name, address: node.address }, 'SSH connection lost; the next command to the node dials again');
+        forget();
+        // Ended here, as close() no longer finds it.
+        ssh.dispose();
+      });
+    }, forget);
     return connection;
   }
 
@@ -160,10 +178,12 @@ export class SshPool {
     options: { stdin?: string | Readable; timeoutMs?: number; onStdout?: (chunk: Buffer) => void; signal?: AbortSignal } = {},
   ): Promise<ExecResult> {
     const ssh = await this.connect(node);
+    const client = ssh.connection;
     const timeoutMs = options.timeoutMs ?? this.options.commandTimeoutMs;
     let channel: ClientChannel | undefined;
     let timer: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
+    let onLost: ((err: Error) => void) | undefined;
     // Ends the remote command (timeout or cancel) and rejects with why.
     const stopped = new Promise<never>((_, reject) => {
       const stop = (err: SwitchyardError): void => {
@@ -179,6 +199,10 @@ export class SshPool {
       onAbort = () => stop(new SwitchyardError('ssh-command-failed', `${label(node)}: command cancelled`));
       if (options.signal?.aborted) onAbort();
       else options.signal?.addEventListener('abort', onAbort, { once: true });
+      // A connection that fails under the command fails it with why; its
+      // channel would only end without an exit code.
+      onLost = (err) => reject(connectionLost(node, err));
+      client?.once('error', onLost);
     });
     try {
       const result = await Promise.race([
@@ -199,16 +223,12 @@ export class SshPool {
     } catch (err) {
       if (err instanceof SwitchyardError) throw err;
       const e = err as Error & { code?: string };
-      if (['ECONNRESET', 'EPIPE', 'ETIMEDOUT'].includes(e.code ?? '') || /not connected|no response from server/i.test(e.message)) {
-        throw new SwitchyardError('ssh-connect-failed', `${label(node)}: SSH connection lost (${e.code ?? e.message})`, {
-          hint: 'check that the node and its sshd are up; then try again',
-          cause: err,
-        });
-      }
+      if (['ECONNRESET', 'EPIPE', 'ETIMEDOUT'].includes(e.code ?? '') || /not connected|no response from server/i.test(e.message)) throw connectionLost(node, err);
       throw new SwitchyardError('ssh-command-failed', `${label(node)}: ${e.message}`, { cause: err });
     } finally {
       clearTimeout(timer);
       if (onAbort) options.signal?.removeEventListener('abort', onAbort);
+      if (onLost) client?.removeListener('error', onLost);
     }
   }
 
@@ -217,6 +237,15 @@ export class SshPool {
     this.connections.clear();
     for (const settled of await Promise.allSettled(all)) if (settled.status === 'fulfilled') settled.value.dispose();
   }
+}
+
+/** The connection under a command failed: the node, its sshd or the network between went away. */
+function connectionLost(node: FleetNode, err: unknown): SwitchyardError {
+  const e = err as Error & { code?: string };
+  return new SwitchyardError('ssh-connect-failed', `${label(node)}: SSH connection lost (${e.code ?? e.message})`, {
+    hint: 'check that the node and its sshd are up; then try again',
+    cause: err,
+  });
 }
 
 function connectError(node: FleetNode, err: unknown): SwitchyardError {

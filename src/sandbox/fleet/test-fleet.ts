@@ -39,6 +39,8 @@ export interface TestNode extends FleetNode {
   /** The node's own folder, seen from outside its namespaces. */
   dir: string;
   holderPid: number;
+  /** The node's network interface, inside its namespace. */
+  link: string;
 }
 
 const NGINX = '/usr/sbin/nginx';
@@ -184,7 +186,7 @@ export class TestFleet {
     const dir = join(this.root, 'nodes', name);
     await this.writeNodeFiles(dir, name, address, live, upstream);
     const holderPid = await this.startHolder(namespace, dir);
-    const node: TestNode = { name, address, port: 22, namespace, dir, holderPid };
+    const node: TestNode = { name, address, port: 22, namespace, dir, holderPid, link: peer };
     await this.inNode(node, NGINX, ['-p', `${this.mount}/`, '-c', `${this.mount}/responders.conf`]);
     await this.inNode(node, NGINX, ['-p', `${this.mount}/`, '-c', `${this.mount}/nginx.conf`]);
     await this.startSshd(node);
@@ -281,6 +283,14 @@ export class TestFleet {
       if (comm.trim() === 'sshd') killQuietly(pid, 'SIGKILL');
     }
     await rm(join(node.dir, 'sshd.pid'), { force: true });
+  }
+
+  /**
+   * Takes the node's network link down, as a node that vanished or lost its
+   * network would be: open connections get no answer and no reset. Or back up.
+   */
+  async setLink(node: TestNode, state: 'up' | 'down'): Promise<void> {
+    await run('ip', ['-n', node.namespace, 'link', 'set', node.link, state]);
   }
 
   /** Gives the node a new host key, as a rebuilt (or impersonated) node would present. */
