@@ -17,7 +17,7 @@ import { FleetSwitch } from '../src/fleet/fleet-switch.js';
 import { SshPool } from '../src/fleet/ssh-pool.js';
 import { TestFleet } from '../src/sandbox/fleet/test-fleet.js';
 import type { Colour } from '../src/validate/patterns.js';
-import { median, round } from './figures.js';
+import { machineBusyMs, median, round } from './figures.js';
 
 const SIZES = [3, 10, 30];
 const ROUNDS = 3;
@@ -31,8 +31,8 @@ export default async function* switchBench(): AsyncGenerator<{ name: string } & 
       const switcher = new FleetSwitch({ pool, nginx: fleet.nginxConfig });
       await switcher.readLive(fleet.nodes, app); // open the connections, as a deploy has by then
       const ours = { prepare: [] as number[], commit: [] as number[], total: [] as number[], mixed: [] as number[], settled: [] as number[], perNode: [] as number[] };
-      const promote = { ms: [] as number[], mixed: [] as number[] };
-      const fabric = { total: [] as number[], mixed: [] as number[] };
+      const promote = { ms: [] as number[], mixed: [] as number[], cpu: [] as number[] };
+      const fabric = { total: [] as number[], mixed: [] as number[], cpu: [] as number[] };
       const strong = { total: [] as number[], mixed: [] as number[] };
       let live: Colour = 'blue';
       const flip = (): Colour => (live = live === 'blue' ? 'green' : 'blue');
@@ -49,12 +49,16 @@ export default async function* switchBench(): AsyncGenerator<{ name: string } & 
         const before = live;
         const staged = await switcher.stage(fleet.nodes, app, flip(), { from: before });
         const started = performance.now();
+        const busy = await machineBusyMs();
         const p = await switcher.switchTo(fleet.nodes, app, live, { from: before, staged });
         promote.ms.push(performance.now() - started);
+        promote.cpu.push((await machineBusyMs()) - busy);
         promote.mixed.push(p.mixedWindowMs);
         if (!p.staging?.used) throw new Error(`the promote did not use its staged prepare: ${JSON.stringify(p.staging)}`);
 
+        const fabricBusy = await machineBusyMs();
         const f = await fabricStyleSwitch(fleet, flip());
+        fabric.cpu.push((await machineBusyMs()) - fabricBusy);
         fabric.total.push(f.totalMs);
         fabric.mixed.push(f.mixedWindowMs);
         const s = await strongScriptSwitch(fleet, flip());
@@ -78,8 +82,10 @@ export default async function* switchBench(): AsyncGenerator<{ name: string } & 
         // Promote → every node confirmed, with the prepare staged during verification (check + commit).
         promoteMs: round(promoteMs),
         promoteMixedWindowMs: round(median(promote.mixed)),
+        promoteCpuMs: round(median(promote.cpu)),
         baselineMs: round(median(fabric.total)),
         baselineMixedWindowMs: round(median(fabric.mixed)),
+        baselineCpuMs: round(median(fabric.cpu)),
         strongMs: round(median(strong.total)),
         strongMixedWindowMs: round(median(strong.mixed)),
         // The targets' ratios (at 30 nodes: ≤ 0.1, ≤ 0.5, ≤ 0.5).
