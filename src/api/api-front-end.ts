@@ -7,6 +7,7 @@ import type { LeadershipView } from '../agent/leadership.js';
 import type { Secrets } from '../config/load-secrets.js';
 import type { Config } from '../config/schema.js';
 import { dashboardRoutes } from '../dashboard/dashboard-routes.js';
+import { fleetNote } from '../dashboard/fleet-note.js';
 import { isLoopback, viewerCheck } from '../dashboard/viewer-check.js';
 import { SwitchyardError } from '../errors/switchyard-error.js';
 import type { Logger } from '../log/logger.js';
@@ -75,6 +76,7 @@ export function apiFrontEnd(agent: Agent, deps: ApiDeps): ApiFrontEnd {
               service,
               apps: config.apps,
               now: () => new Date(),
+              fleetNote: fleetNote(() => deps.leadership.view, config.agent.driftCheckSeconds),
               check: viewerCheck({ tokens: [...secrets.viewerTokens, ...secrets.apiTokens], open: isLoopback(config.api.host) }),
               secureCookie: config.api.publicUrl?.startsWith('https:') ?? false,
               heartbeatMs: deps.heartbeatMs ?? 15_000,

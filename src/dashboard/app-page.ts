@@ -33,7 +33,7 @@ ${state ? html`<p>Live: ${state.live ? html`${colourBadge(state.live.colour)} ${
 Previous: ${state.previous ? html`${colourBadge(state.previous.colour)} ${state.previous.version}, ${view.retainedUntil ? html`kept until ${timeOf(view.retainedUntil.toISOString(), now)}` : 'retired'}` : 'none'}.
 ${flight ? html`In flight: <a href="/deploys/${flight.id}">${flight.kind} of ${flight.version}</a> ${phaseBadge(flight.phase)}.` : 'Nothing in flight.'}</p>` : html`<p class="problem">Cannot read its state: ${view.problem}</p>`}
 <h2>Nodes</h2>
-<p>${fleetSummary(view.fleet, now)}</p>
+<p>${fleetSummary(view.fleet, now, view.fleetNote)}</p>
 ${nodeGrid(view, now)}
 <h2>ReplicaSets</h2>
 ${replicaSets(view, colours)}

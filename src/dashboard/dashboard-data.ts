@@ -11,6 +11,12 @@ export interface DashboardData {
   service: DeployService;
   apps: readonly AppConfig[];
   now: () => Date;
+  /**
+   * Why this agent has no fleet check to show, when it is not that none ran
+   * yet: it does not lead (the leader checks), or the check is off. Null
+   * when it checks the nodes itself.
+   */
+  fleetNote: () => string | null;
 }
 
 /** One app as the overview and its page show it. */
@@ -25,6 +31,8 @@ export interface AppView {
   retainedUntil: Date | null;
   /** The latest fleet check; null before the first. */
   fleet: FleetReport | null;
+  /** Shown instead of "not checked yet" when there is no check (DashboardData.fleetNote). */
+  fleetNote: string | null;
 }
 
 /**
@@ -47,6 +55,7 @@ export function loadApps(data: DashboardData): Promise<AppView[]> {
 
 export async function loadApp(data: DashboardData, app: AppConfig): Promise<AppView> {
   const fleet = data.service.feed.fleet(app.name)[0] ?? null;
+  const fleetNote = data.fleetNote();
   try {
     const state = await data.service.readState(app.name);
     const until = retainedUntil(state, app);
@@ -57,8 +66,9 @@ export async function loadApp(data: DashboardData, app: AppConfig): Promise<AppV
       inFlight: state.inFlight && snapshotOf(data.service, state.inFlight, state),
       retainedUntil: until && until > data.now() ? until : null,
       fleet,
+      fleetNote,
     };
   } catch (err) {
-    return { app, state: null, problem: asSwitchyardError(err).message, inFlight: null, retainedUntil: null, fleet };
+    return { app, state: null, problem: asSwitchyardError(err).message, inFlight: null, retainedUntil: null, fleet, fleetNote };
   }
 }

@@ -2,9 +2,13 @@ import type { FleetReport } from '../deploy/fleet-report.js';
 import { html, type SafeHtml } from './html.js';
 import { ageOf, colourBadge } from './page-parts.js';
 
-/** What the last fleet check found, in one line: the drift as a warning, or which colour every node serves; "not checked yet" before the first. */
-export function fleetSummary(report: FleetReport | null, now: Date): SafeHtml {
-  if (!report) return html`<span class="muted">not checked yet</span>`;
+/**
+ * What the last fleet check found, in one line: the drift as a warning, or
+ * which colour every node serves; without a check, `note` (who checks, when
+ * this agent does not) or "not checked yet".
+ */
+export function fleetSummary(report: FleetReport | null, now: Date, note: string | null = null): SafeHtml {
+  if (!report) return html`<span class="muted">${note ?? 'not checked yet'}</span>`;
   const checked = html`<span class="muted">(checked ${ageOf(report.checkedAt, now)})</span>`;
   if (report.drift) return html`<strong class="drift">⚠ drift: ${report.drift}</strong> ${checked}`;
   const colours = [...new Set(report.nodes.map((n) => n.colour))];

@@ -58,7 +58,7 @@ function appRow(a: AppView, now: Date): SafeHtml {
         }`
       : 'none'
   }</td>
-<td>${fleetSummary(a.fleet, now)}</td>
+<td>${fleetSummary(a.fleet, now, a.fleetNote)}</td>
 </tr>`;
 }
 

@@ -53,7 +53,7 @@ const report = (over: Partial<FleetReport> = {}): FleetReport => ({
   drift: null,
   ...over,
 });
-const view = (over: Partial<AppView> = {}): AppView => ({ app, state: state(), problem: null, inFlight: null, retainedUntil: null, fleet: null, ...over });
+const view = (over: Partial<AppView> = {}): AppView => ({ app, state: state(), problem: null, inFlight: null, retainedUntil: null, fleet: null, fleetNote: null, ...over });
 const snapshot = (r: DeployRecord, over: Partial<DeploySnapshot> = {}): DeploySnapshot => ({
   revision: 1,
   app: 'blog',
@@ -126,6 +126,13 @@ describe('the dashboard pages, rendered from data', () => {
     expect(shown).toContain('asked by alice (slack), promoted by bob (cli)');
     expect(page.title).toBe('blog · drift · switchyard');
     expect(text(renderAppPage({ view: view(), colours: { problem: 'kube down' } }, now).main.text)).toContain('Nodes not checked yet');
+  });
+
+  it('a dashboard that has no check of its own (a follower, or the check off) says why instead of "not checked yet"; a check it has is shown', () => {
+    const note = 'checked by the leading agent, agent-a: see its dashboard';
+    expect(text(renderOverview([view({ fleetNote: note })], now).main.text)).toContain(`none ${note}`);
+    expect(text(renderAppPage({ view: view({ fleetNote: note }), colours: { problem: 'kube down' } }, now).main.text)).toContain(`Nodes ${note}`);
+    expect(text(renderOverview([view({ fleetNote: note, fleet: report() })], now).main.text)).toMatch(/all 2 serve blue \(checked 12\.0 s ago\)/);
   });
 
   it('deploy page: the timeline with each phase’s duration as a bar (the current one so far), pods ready, nodes switched, the mixed window, previews, the error and its hint', () => {

@@ -102,6 +102,8 @@ describeOnFleet('two serve agents: the leader SIGKILLed mid-deploy (one leader; 
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect(await refused.json()).toMatchObject({ error: { code: 'not-leader', message: expect.stringContaining('agent-b does not lead; agent-a does') } });
     expect(appStateIn(env.kube).inFlight).toBeNull();
+    // Its dashboard has no fleet check of its own (only the leader checks the nodes), and says who has.
+    expect(await (await fetch(`${b.url}/`)).text()).toContain('checked by the leading agent, agent-a');
 
     // When: CI starts the deploy through the leader, and the leader is killed in `phase`.
     const request = { app: 'blog', version: '2.0.0', commit: '3f2a9c1', idempotencyKey: 'run-1-blog' };
