@@ -163,6 +163,12 @@ export class SshPool {
     // Each command is a few small packets each way; without this, Nagle's
     // algorithm and delayed ACKs add about 40 ms to every command.
     ssh.connection?.setNoDelay(true);
+    // Every command in flight listens for the connection's errors (node-ssh
+    // while its channel opens, exec until it ends), so several apps' commands
+    // on one node pass Node's default of 10 and it warns of a leak. sshd caps
+    // the sessions on a connection (MaxSessions, 10 by default); this leaves
+    // room for 30 commands, and a real leak would still be told.
+    ssh.connection?.setMaxListeners(2 * 30 + 1);
     return ssh;
   }
 
