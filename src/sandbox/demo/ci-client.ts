@@ -1,4 +1,5 @@
 import { request, type IncomingMessage, type RequestOptions } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { DeployView } from '../../api/deploy-view.js';
 import type { DeploySnapshot } from '../../deploy/deploy-feed.js';
 import { isFinal } from '../../deploy/deploy-phases.js';
@@ -23,6 +24,9 @@ export interface CiExchange {
 
 /** How long CI keeps sending a refused request again: an election takes at most about a lease (30 s by default). */
 const RETRY_FOR_MS = 120_000;
+
+/** How long CI waits before picking a broken event stream up again (the README's step sleeps 5 s). */
+const RECONNECT_MS = 5_000;
 
 /** One Server-Sent Event of a deploy: a whole snapshot (README: HTTP API). */
 export interface CiEvent {
@@ -90,36 +94,55 @@ export class CiClient {
   }
 
   /**
-   * Reads the deploy's event stream until it ends, calling `onEvent` for each
-   * snapshot. Never rejects: a refusal, a broken stream or `signal` is an end
-   * with exit code 1 and the reason.
+   * Reads the deploy's event stream until the deploy ends, calling `onEvent`
+   * for each snapshot. A stream that breaks off or ends early (the agent
+   * restarting, a proxy's idle cut) is picked up again after `reconnectMs`
+   * with Last-Event-ID, so only newer snapshots come, as the README's step
+   * does; `onReconnect` is told why. Never rejects: a refusal (any answer
+   * but 200) or `signal` is an end with exit code 1 and the reason.
    */
-  async follow(eventsUrl: string, onEvent: (e: CiEvent) => void, signal: AbortSignal): Promise<CiEnd> {
+  async follow(
+    eventsUrl: string,
+    onEvent: (e: CiEvent) => void,
+    signal: AbortSignal,
+    options: { reconnectMs?: number; onReconnect?: (why: string) => void } = {},
+  ): Promise<CiEnd> {
     let last: CiEvent | undefined;
     const end = (reason: string): CiEnd => {
       const phase = last?.deploy.phase;
       return { phase, exitCode: phase === 'done' ? 0 : 1, reason };
     };
-    try {
-      const res = await send(eventsUrl, { headers: { Authorization: `Bearer ${this.token}` }, signal });
-      if (res.statusCode !== 200) return end(`the API answered ${res.statusCode}: ${await readAll(res)}`);
-      let buffer = '';
-      res.setEncoding('utf8');
-      for await (const chunk of res) {
-        buffer += chunk as string;
-        let at: number;
-        while ((at = buffer.indexOf('\n\n')) >= 0) {
-          const event = parseEvent(buffer.slice(0, at));
-          buffer = buffer.slice(at + 2);
-          if (!event) continue;
-          last = event;
-          onEvent(event);
+    for (;;) {
+      let why = 'the stream ended before the deploy did';
+      try {
+        const headers = { Authorization: `Bearer ${this.token}`, ...(last ? { 'Last-Event-ID': last.id } : {}) };
+        const res = await send(eventsUrl, { headers, signal });
+        if (res.statusCode !== 200) return end(`the API answered ${res.statusCode}: ${await readAll(res)}`);
+        let buffer = '';
+        res.setEncoding('utf8');
+        for await (const chunk of res) {
+          buffer += chunk as string;
+          let at: number;
+          while ((at = buffer.indexOf('\n\n')) >= 0) {
+            const event = parseEvent(buffer.slice(0, at));
+            buffer = buffer.slice(at + 2);
+            if (!event) continue;
+            last = event;
+            onEvent(event);
+          }
         }
+      } catch (err) {
+        if (signal.aborted) return end('stopped');
+        why = `the stream broke: ${(err as Error).message}`;
       }
       const phase = last?.deploy.phase;
-      return end(phase && isFinal(phase) ? `the deploy ended ${phase}` : 'the stream ended before the deploy did');
-    } catch (err) {
-      return end(signal.aborted ? 'stopped' : `the stream broke: ${(err as Error).message}`);
+      if (phase && isFinal(phase)) return end(`the deploy ended ${phase}`);
+      options.onReconnect?.(why);
+      try {
+        await sleep(options.reconnectMs ?? RECONNECT_MS, undefined, { signal });
+      } catch {
+        return end('stopped');
+      }
     }
   }
 }

@@ -60,6 +60,7 @@ export class DemoCiJob {
         phase = e.deploy.phase;
       },
       this.stopping.signal,
+      { onReconnect: (why) => this.o.say(`  CI: ${why}; picks it up again after the last event seen (Last-Event-ID)`) },
     );
     this.ended = end;
     if (end.reason !== 'stopped') {
