@@ -31,8 +31,15 @@ interface FleetStaged extends StagedFiles {
  */
 export function sshFleetPort(deps: { discovery: Discovery; switcher: FleetSwitch; log: Logger; smokeTimeoutMs?: number }): FleetPort {
   const { discovery, switcher, log } = deps;
+  // Callers at the same moment (`status` of every app, the feed, a deploy)
+  // share one discovery: the fleet is the same for each, and 50 apps would
+  // otherwise be 50 EC2 calls at once. Nothing is kept once it settles.
+  let discovering: Promise<FleetNode[]> | undefined;
   return {
-    discover: () => discovery.discover(),
+    discover() {
+      discovering ??= discovery.discover().finally(() => (discovering = undefined));
+      return discovering.then((nodes) => [...nodes]);
+    },
 
     async liveColour(nodes, app) {
       const live = await switcher.readLive(nodes, app);
