@@ -1,16 +1,17 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { run } from '../../src/cli/main.js';
 import type { ResumeHow } from '../../src/deploy/deploy-event.js';
 import { renderUpstream } from '../../src/fleet/upstream-file.js';
 import type { StoreEvent } from '../../src/sandbox/kube/kube-store.js';
-import { startSandboxEnv, type SandboxEnv } from '../../src/sandbox/sandbox-env.js';
+import type { SandboxEnv } from '../../src/sandbox/sandbox-env.js';
 import type { Phase } from '../../src/state/app-state.js';
 import { stateInEvent, untilAppState } from '../support/app-state-in-store.js';
-import { CliProcess } from '../support/cli-process.js';
+import type { CliProcess } from '../support/cli-process.js';
 import { expectConsistent } from '../support/expect-consistent.js';
 import { describeOnFleet, servedByAll } from '../support/fleet.js';
+import { sandboxPerTest } from '../support/sandbox-per-test.js';
 import { killOnUpstreamChange, killWhen } from '../support/kill-when.js';
 
 const recorded = (phase: Phase) => (e: StoreEvent) => stateInEvent(e)?.inFlight?.phase === phase;
@@ -62,22 +63,11 @@ const cases: [string, Kill][] = [
 ];
 
 describeOnFleet('the agent process killed in each phase and started again, on three real nodes (invariant 6)', () => {
-  let env: SandboxEnv | undefined;
-  const processes: CliProcess[] = [];
-  afterEach(async () => {
-    for (const p of processes.splice(0)) await p.stop();
-    await env?.close();
-    env = undefined;
-  });
-  const cli = (args: string[]): CliProcess => {
-    const p = CliProcess.start(args, env!.env);
-    processes.push(p);
-    return p;
-  };
+  const { start, cli } = sandboxPerTest();
 
   it.each(cases)('%s: a new `switchyard serve` takes the deploy over and ends it consistent', async (_, k) => {
     // Given blue 1.0.0 on three nodes, and a `switchyard deploy blog 2.0.0` that dies in the phase.
-    env = await startSandboxEnv({ nodes: 3, agent: { leaseSeconds: 5 } });
+    const env = await start({ nodes: 3, agent: { leaseSeconds: 5 } });
     const deploy = cli(['deploy', 'blog', '2.0.0', '--yes', ...(k.skipVerify ? ['--skip-verify'] : [])]);
     await (k.kill ?? ((e: SandboxEnv, d: CliProcess) => killWhen(e.kube, d, recorded(k.phase))))(env, deploy);
     await deploy.exited;

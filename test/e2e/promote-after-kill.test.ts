@@ -1,38 +1,26 @@
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { leaseName } from '../../src/cluster/colour-names.js';
 import { run } from '../../src/cli/main.js';
 import type { StoreEvent } from '../../src/sandbox/kube/kube-store.js';
-import { startSandboxEnv, type SandboxEnv } from '../../src/sandbox/sandbox-env.js';
 import { stateInEvent, untilAppState } from '../support/app-state-in-store.js';
-import { CliProcess } from '../support/cli-process.js';
 import { expectConsistent } from '../support/expect-consistent.js';
 import { describeOnFleet } from '../support/fleet.js';
 import { killWhen } from '../support/kill-when.js';
+import { sandboxPerTest } from '../support/sandbox-per-test.js';
 
 const verifying = (e: StoreEvent) => stateInEvent(e)?.inFlight?.phase === 'verifying';
 
 describeOnFleet('promote after the deploy process was SIGKILLed, on real nodes', () => {
-  let env: SandboxEnv | undefined;
-  const processes: CliProcess[] = [];
-  afterEach(async () => {
-    for (const p of processes.splice(0)) await p.stop();
-    await env?.close();
-    env = undefined;
-  });
-  const cli = (args: string[]): CliProcess => {
-    const p = CliProcess.start(args, env!.env);
-    processes.push(p);
-    return p;
-  };
+  const { start, cli } = sandboxPerTest();
 
   it('says the holder looks dead and until when its lease holds the deploy; a serve then takes it over and acts on the promote', async () => {
     // Given alice's deploy waiting in verification, its process SIGKILLed there,
-    env = await startSandboxEnv({ nodes: 2, agent: { leaseSeconds: 5 } });
+    const env = await start({ nodes: 2, agent: { leaseSeconds: 5 } });
     const deploy = cli(['deploy', 'blog', '2.0.0', '--yes']);
     const left = (await killWhen(env.kube, deploy, verifying, 90_000)).inFlight!;
     await deploy.exited;
     // and more than half a lease gone without a renewal (a live holder renews every third).
-    const renewTime = () => Date.parse(String((env!.kube.store.find('leases', 'blog', leaseName('blog'))?.spec as { renewTime?: string } | undefined)?.renewTime));
+    const renewTime = () => Date.parse(String((env.kube.store.find('leases', 'blog', leaseName('blog'))?.spec as { renewTime?: string } | undefined)?.renewTime));
     while (Date.now() - renewTime() < 3_000) await new Promise((r) => setTimeout(r, 100));
 
     // When bob promotes from his shell,
