@@ -2,22 +2,18 @@ import { existsSync } from 'node:fs';
 import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { FleetSwitch } from '../../src/fleet/fleet-switch.js';
 import { SshPool } from '../../src/fleet/ssh-pool.js';
 import { parseUpstream } from '../../src/fleet/upstream-file.js';
-import { type FleetUnderTest, blog, describeOnFleet, servedBy, servedByAll, startFleet, upstreamFile, failure } from '../support/fleet.js';
+import { blog, describeOnFleet, servedBy, servedByAll, upstreamFile, failure, fleetPerTest } from '../support/fleet.js';
 
 
 describeOnFleet('fleet switch on real nginx and sshd nodes', () => {
-  let t: FleetUnderTest | undefined;
-  afterEach(async () => {
-    await t?.close();
-    t = undefined;
-  });
+  const fleets = fleetPerTest();
 
   it('switches blue → green → blue on every node, seen through each node\'s nginx', async () => {
-    t = await startFleet({ size: 3 });
+    const t = await fleets.start({ size: 3 });
     const { fleet, switcher } = t;
     expect(await servedByAll(fleet)).toEqual(['blog blue', 'blog blue', 'blog blue']);
 
@@ -37,17 +33,17 @@ describeOnFleet('fleet switch on real nginx and sshd nodes', () => {
   });
 
   it('changes nothing when switching to the colour already live', async () => {
-    t = await startFleet({ size: 3 });
-    const before = await Promise.all(t.fleet.nodes.map((n) => t!.fleet.nginxMaster(n)));
+    const t = await fleets.start({ size: 3 });
+    const before = await Promise.all(t.fleet.nodes.map((n) => t.fleet.nginxMaster(n)));
     const result = await t.switcher.switchTo(t.fleet.nodes, blog, 'blue');
     expect(result.nodes.map((n) => n.changed)).toEqual([false, false, false]);
     expect(result.mixedWindowMs).toBe(0);
-    expect(await Promise.all(t.fleet.nodes.map((n) => t!.fleet.nginxMaster(n)))).toEqual(before);
+    expect(await Promise.all(t.fleet.nodes.map((n) => t.fleet.nginxMaster(n)))).toEqual(before);
     expect(existsSync(join(t.fleet.nodes[0]!.dir, 'backends.d', 'blog.conf.switchyard-backup'))).toBe(false);
   });
 
   it('changes only the app\'s upstream: a second upstream on blue\'s port keeps serving blue after a switch to green', async () => {
-    t = await startFleet({ size: 3 });
+    const t = await fleets.start({ size: 3 });
     const { fleet, switcher } = t;
     // Static assets come from blue's pods whatever colour is live: an
     // upstream of the operator's, in the same file, on the same port.
@@ -70,7 +66,7 @@ describeOnFleet('fleet switch on real nginx and sshd nodes', () => {
 
   it('switches the upstream the app\'s config names', async () => {
     const shop = { name: 'shop', portBase: 30020, upstreamName: 'shop_backend' };
-    t = await startFleet({ size: 2, apps: [shop] });
+    const t = await fleets.start({ size: 2, apps: [shop] });
     const { fleet, switcher } = t;
     expect(await upstreamFile(fleet.nodes[0]!, 'shop')).toContain('upstream shop_backend {');
     await switcher.switchTo(fleet.nodes, shop, 'green');
@@ -82,7 +78,7 @@ describeOnFleet('fleet switch on real nginx and sshd nodes', () => {
   });
 
   it('stops before changing anything when a node\'s sshd is down during prepare', async () => {
-    t = await startFleet({ size: 3 });
+    const t = await fleets.start({ size: 3 });
     const { fleet, switcher } = t;
     await switcher.readLive(fleet.nodes, blog); // connections are open, as in a deploy
     await fleet.stopSshd(fleet.nodes[1]!);
@@ -99,7 +95,7 @@ describeOnFleet('fleet switch on real nginx and sshd nodes', () => {
   });
 
   it('puts every node back when nginx -t fails on one node during commit', async () => {
-    t = await startFleet({ size: 3 }, { testHooks: true });
+    const t = await fleets.start({ size: 3 }, { testHooks: true });
     const { fleet, switcher } = t;
     await writeFile(join(fleet.nodes[1]!.dir, 'test-fail'), '');
 
@@ -116,7 +112,7 @@ describeOnFleet('fleet switch on real nginx and sshd nodes', () => {
   });
 
   it('refuses, before any change, a node whose nginx config is broken', async () => {
-    t = await startFleet({ size: 3 });
+    const t = await fleets.start({ size: 3 });
     const { fleet, switcher } = t;
     await appendFile(join(fleet.nodes[1]!.dir, 'nginx.conf'), 'this is not nginx;\n');
 
@@ -129,7 +125,7 @@ describeOnFleet('fleet switch on real nginx and sshd nodes', () => {
   });
 
   it('detects a reload that nginx accepts but cannot apply, and puts every node back', async () => {
-    t = await startFleet({ size: 3 }, { reloadConfirmSeconds: 1 });
+    const t = await fleets.start({ size: 3 }, { reloadConfirmSeconds: 1 });
     const { fleet, switcher } = t;
     const node = fleet.nodes[2]!;
     // 127.0.0.1:30000 is taken by the node's NodePort responder: nginx -t
@@ -146,7 +142,7 @@ describeOnFleet('fleet switch on real nginx and sshd nodes', () => {
   });
 
   it('puts back a node whose connection dropped after it was told to reload', async () => {
-    t = await startFleet({ size: 3 });
+    const t = await fleets.start({ size: 3 });
     const { fleet } = t;
     // node-2 reloads, then its command hangs past the commit's timeout (twice the command
     // timeout: a commit may first wait as long for its node lock) once:
@@ -167,7 +163,7 @@ describeOnFleet('fleet switch on real nginx and sshd nodes', () => {
   });
 
   it('refuses a changed host key and an unknown host with a clear message', async () => {
-    t = await startFleet({ size: 3 });
+    const t = await fleets.start({ size: 3 });
     const { fleet, pool } = t;
     await fleet.replaceHostKey(fleet.nodes[0]!);
     const switcher = new FleetSwitch({ pool, nginx: fleet.nginxConfig });
@@ -185,7 +181,7 @@ describeOnFleet('fleet switch on real nginx and sshd nodes', () => {
   });
 
   it('refuses a node whose file marks both colours down, before any write', async () => {
-    t = await startFleet({ size: 3 });
+    const t = await fleets.start({ size: 3 });
     const { fleet, switcher } = t;
     const path = join(fleet.nodes[1]!.dir, 'backends.d', 'blog.conf');
     await writeFile(path, (await readFile(path, 'utf8')).replace('30000;', '30000 down;'));
@@ -196,7 +192,7 @@ describeOnFleet('fleet switch on real nginx and sshd nodes', () => {
   });
 
   it('names the nodes that disagree, and brings them together on request', async () => {
-    t = await startFleet({ size: 3 });
+    const t = await fleets.start({ size: 3 });
     const { fleet, switcher } = t;
     await switcher.switchTo([fleet.nodes[2]!], blog, 'green');
     const err = await failure(switcher.switchTo(fleet.nodes, blog, 'green'));
@@ -208,7 +204,7 @@ describeOnFleet('fleet switch on real nginx and sshd nodes', () => {
   });
 
   it('with the recorded colour, refuses a fleet where one node drifted or all left the record, naming them and reconcile, before any write', async () => {
-    t = await startFleet({ size: 3 });
+    const t = await fleets.start({ size: 3 });
     const { fleet, switcher } = t;
     await switcher.switchTo([fleet.nodes[2]!], blog, 'green');
     const drifted = await failure(switcher.switchTo(fleet.nodes, blog, 'green', { from: 'blue' }));
@@ -224,7 +220,7 @@ describeOnFleet('fleet switch on real nginx and sshd nodes', () => {
   });
 
   it('bounds the drain by its deadline while a request is in flight, and ends it at once when cancelled', async () => {
-    t = await startFleet({ size: 3 });
+    const t = await fleets.start({ size: 3 });
     const { fleet, switcher } = t;
     // A request still arriving on node-1 keeps its old worker busy.
     const held = connect({ host: fleet.nodes[0]!.address, port: 80 });
@@ -245,7 +241,7 @@ describeOnFleet('fleet switch on real nginx and sshd nodes', () => {
   });
 
   it('reports each node drained once its old workers exit, and runs post-deploy and release clean-up', async () => {
-    t = await startFleet({ size: 3 });
+    const t = await fleets.start({ size: 3 });
     const { fleet, switcher } = t;
     for (const node of fleet.nodes) {
       for (const r of ['r1', 'r2', 'r3', 'r4']) await fleet.inNode(node, 'mkdir', ['-p', `${fleet.mount}/releases/${r}`]);

@@ -3,13 +3,13 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { renderUpstreamFile, renderVhostFile } from '../../src/fleet/nginx-templates.js';
 import { COMMIT_UPSTREAM, STAGE_UPSTREAM, nodeFiles } from '../../src/fleet/remote-scripts.js';
 import { SshPool } from '../../src/fleet/ssh-pool.js';
 import { parseUpstream, renderUpstream } from '../../src/fleet/upstream-file.js';
 import type { TestNode } from '../../src/sandbox/fleet/test-fleet.js';
-import { type FleetUnderTest, describeOnFleet, servedBy, servedByAll, startFleet, upstreamFile, failure } from '../support/fleet.js';
+import { describeOnFleet, servedBy, servedByAll, upstreamFile, failure, fleetPerTest } from '../support/fleet.js';
 
 /** blog with a probe: a request through each node's nginx to the blog vhost. */
 const blog = { name: 'blog', portBase: 30000, probe: { host: 'blog', path: '/', port: 80 } };
@@ -32,15 +32,11 @@ const armed = async (node: TestNode): Promise<boolean> =>
 
 for (const login of ['root', 'deploy'] as const) {
   describeOnFleet(`the live colour is what nginx runs, on real nodes, switchyard logged in as ${login}`, () => {
-    let t: FleetUnderTest | undefined;
-    afterEach(async () => {
-      await t?.close();
-      t = undefined;
-    });
+    const fleets = fleetPerTest();
 
     /** Leaves a node as a commit that died between "armed" and "confirmed" would: green renamed in, the journal beside it. */
     async function leaveArmed(node: TestNode): Promise<void> {
-      const { fleet, pool } = t!;
+      const { fleet, pool } = fleets.current;
       const live = `${fleet.nginxConfig.backendsDir}/blog.conf`;
       const { backup, journal } = nodeFiles(live);
       const green = renderUpstream(await upstreamFile(node), blog, 'green', live);
@@ -50,7 +46,7 @@ for (const login of ['root', 'deploy'] as const) {
     }
 
     it('settles a node that a dead run left armed before trusting its file, also when an outside reload made the armed file live', async () => {
-      t = await startFleet({ size: 3, login });
+      const t = await fleets.start({ size: 3, login });
       const { fleet, switcher } = t;
       const [reloaded, armedOnly] = fleet.nodes;
       await leaveArmed(reloaded!);
@@ -71,7 +67,7 @@ for (const login of ['root', 'deploy'] as const) {
     });
 
     it('puts back and reloads an armed node that an outside reload made live while the switch waited at the barrier, when another node fails', async () => {
-      t = await startFleet({ size: 3, login }, { testHooks: true });
+      const t = await fleets.start({ size: 3, login }, { testHooks: true });
       const { fleet, switcher } = t;
       const [outside, , failing] = fleet.nodes;
       await writeFile(join(failing!.dir, 'test-hold'), '');
@@ -94,7 +90,7 @@ for (const login of ['root', 'deploy'] as const) {
     });
 
     it('times out at the barrier by itself when the agent never says go, and puts the node back', async () => {
-      t = await startFleet({ size: 1, login });
+      const t = await fleets.start({ size: 1, login });
       const { fleet } = t;
       const node = fleet.nodes[0]!;
       const live = `${fleet.nginxConfig.backendsDir}/blog.conf`;
@@ -128,7 +124,7 @@ for (const login of ['root', 'deploy'] as const) {
     });
 
     it('says a node could not be put back when its restore fails, and no read trusts its file until someone fixes it', async () => {
-      t = await startFleet({ size: 3, login }, { testHooks: true });
+      const t = await fleets.start({ size: 3, login }, { testHooks: true });
       const { fleet, switcher } = t;
       const [lost, , failing] = fleet.nodes;
       const { backup } = files(lost!);
@@ -160,7 +156,7 @@ for (const login of ['root', 'deploy'] as const) {
     });
 
     it('refuses, before any change, a node whose nginx does not load the upstream file, and its truth says why', async () => {
-      t = await startFleet({ size: 3, login });
+      const t = await fleets.start({ size: 3, login });
       const { fleet, switcher } = t;
       const node = fleet.nodes[1]!;
       // An easy onboarding mistake: nginx.conf without the backends.d include, blogLB inline.
@@ -182,7 +178,7 @@ for (const login of ['root', 'deploy'] as const) {
     });
 
     it('catches traffic that did not move after a confirmed reload, and puts every node back', async () => {
-      t = await startFleet({ size: 3, login });
+      const t = await fleets.start({ size: 3, login });
       const { fleet, switcher } = t;
       const node = fleet.nodes[1]!;
       // node-2's vhost proxies to an upstream of its own on blue's port: the file flips, the traffic does not.
@@ -199,7 +195,7 @@ for (const login of ['root', 'deploy'] as const) {
 
     if (login === 'deploy') {
       it('lets the deploy user run as root exactly nginx\'s test, dump and reload, and nothing else', async () => {
-        t = await startFleet({ size: 1, login });
+        const t = await fleets.start({ size: 1, login });
         const { fleet, pool } = t;
         const node = fleet.nodes[0]!;
         const run = async (command: string): Promise<number> => (await pool.exec(node, 'sh -c "$1" >/dev/null 2>&1', [command])).code;

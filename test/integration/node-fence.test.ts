@@ -1,22 +1,18 @@
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { parseUpstream } from '../../src/fleet/upstream-file.js';
-import { type FleetUnderTest, blog, describeOnFleet, servedByAll, startFleet, upstreamFile, failure } from '../support/fleet.js';
+import { blog, describeOnFleet, servedByAll, upstreamFile, failure, fleetPerTest } from '../support/fleet.js';
 
 
 const fenceOf = (dir: string): Promise<string> => readFile(join(dir, 'backends.d', 'blog.conf.fence'), 'utf8');
 
 describeOnFleet('node commits are fenced by the app lock\'s token (docs/architecture.md, invariant 12)', () => {
-  let t: FleetUnderTest | undefined;
-  afterEach(async () => {
-    await t?.close();
-    t = undefined;
-  });
+  const fleets = fleetPerTest();
 
   it('each node keeps the highest fence it committed under and refuses a lower one, changing nothing anywhere', async () => {
-    t = await startFleet({ size: 3 });
+    const t = await fleets.start({ size: 3 });
     const { fleet, switcher } = t;
     await switcher.switchTo(fleet.nodes, blog, 'green', { fence: 5 });
     for (const node of fleet.nodes) expect(await fenceOf(node.dir)).toBe('5\n');
@@ -41,7 +37,7 @@ describeOnFleet('node commits are fenced by the app lock\'s token (docs/architec
   });
 
   it('one node that saw a newer holder stops the whole switch, naming that node; the others are put back', async () => {
-    t = await startFleet({ size: 3 });
+    const t = await fleets.start({ size: 3 });
     const { fleet, switcher } = t;
     await writeFile(join(fleet.nodes[2]!.dir, 'backends.d', 'blog.conf.fence'), '9\n');
     const err = await failure(switcher.switchTo(fleet.nodes, blog, 'green', { fence: 8 }));

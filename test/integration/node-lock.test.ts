@@ -1,25 +1,21 @@
 import { existsSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { SwitchyardError } from '../../src/errors/switchyard-error.js';
 import type { FleetEvent } from '../../src/fleet/fleet-switch.js';
 import { FleetSwitch } from '../../src/fleet/fleet-switch.js';
 import { parseUpstream } from '../../src/fleet/upstream-file.js';
 import { startLoad } from '../../src/sandbox/load/http-load.js';
-import { type FleetUnderTest, blog, describeOnFleet, hookedTestCommand, servedByAll, startFleet, upstreamFile } from '../support/fleet.js';
+import { blog, describeOnFleet, hookedTestCommand, servedByAll, upstreamFile, fleetPerTest } from '../support/fleet.js';
 
 const www = { name: 'www', portBase: 30010 };
 
 describeOnFleet('one switch per nginx at a time: two apps on the same nodes (docs/architecture.md, invariants 2, 11)', () => {
-  let t: FleetUnderTest | undefined;
-  afterEach(async () => {
-    await t?.close();
-    t = undefined;
-  });
+  const fleets = fleetPerTest();
 
   it('a switch of www waits for blog\'s armed nodes, so blog failing at commit never leaves a node serving blog\'s new colour', async () => {
-    t = await startFleet({ size: 3, apps: [blog, www] }, { testHooks: true });
+    const t = await fleets.start({ size: 3, apps: [blog, www] }, { testHooks: true });
     const { fleet, pool } = t;
     const nginx = { ...fleet.nginxConfig, testCommand: hookedTestCommand(fleet) };
     const events: FleetEvent[] = [];

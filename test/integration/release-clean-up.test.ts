@@ -2,23 +2,21 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import { type FleetUnderTest, describeOnFleet, startFleet } from '../support/fleet.js';
+import { describeOnFleet, fleetPerTest } from '../support/fleet.js';
 
 const DAY = 86_400;
 const old = (days: number) => new Date(Date.parse('2024-01-01T00:00:00Z') + days * DAY * 1000);
 
 describeOnFleet('release clean-up on a real node: only ever the releases folder\'s own old subfolders', () => {
-  let t: FleetUnderTest | undefined;
+  const fleets = fleetPerTest();
   let topLevel: string | undefined;
   afterEach(async () => {
-    await t?.close();
-    t = undefined;
     if (topLevel) await rm(topLevel, { recursive: true, force: true });
     topLevel = undefined;
   });
 
   it('keeps the newest, and never follows a symlink, enters a mount, or touches a file or an odd name', async () => {
-    t = await startFleet({ size: 1 });
+    const t = await fleets.start({ size: 1 });
     const { fleet, switcher } = t;
     const node = fleet.nodes[0]!;
     // On the host the node's folder is node.dir; on the node (over SSH) it is fleet.mount.
@@ -46,7 +44,7 @@ describeOnFleet('release clean-up on a real node: only ever the releases folder\
   });
 
   it('follows a releasesDir that is itself a symlink, but refuses one that leads near the root', async () => {
-    t = await startFleet({ size: 1 });
+    const t = await fleets.start({ size: 1 });
     const { fleet, switcher } = t;
     const node = fleet.nodes[0]!;
     const releases = join(node.dir, 'releases');

@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
 import { appendFile, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { SwitchyardError } from '../../src/errors/switchyard-error.js';
 import { renderUpstream } from '../../src/fleet/upstream-file.js';
 import type { TestFleet, TestNode } from '../../src/sandbox/fleet/test-fleet.js';
-import { type FleetUnderTest, blog, describeOnFleet, servedByAll, startFleet, upstreamFile } from '../support/fleet.js';
+import { blog, describeOnFleet, servedByAll, upstreamFile, fleetPerTest } from '../support/fleet.js';
 
 const file = (node: TestNode, suffix = ''): string => join(node.dir, 'backends.d', `blog.conf${suffix}`);
 
@@ -18,14 +18,10 @@ async function nginxWorkers(fleet: TestFleet): Promise<string[]> {
 }
 
 describeOnFleet('a switch staged ahead (during verification) and committed on promote, on real nodes', () => {
-  let t: FleetUnderTest | undefined;
-  afterEach(async () => {
-    await t?.close();
-    t = undefined;
-  });
+  const fleets = fleetPerTest();
 
   it('staging changes no traffic; the commit renames the very files staged in, after checking them, and leaves none behind', async () => {
-    t = await startFleet({ size: 3 });
+    const t = await fleets.start({ size: 3 });
     const { fleet, switcher } = t;
     const lives = await Promise.all(fleet.nodes.map((n) => upstreamFile(n)));
     const workers = await nginxWorkers(fleet);
@@ -50,7 +46,7 @@ describeOnFleet('a switch staged ahead (during verification) and committed on pr
   });
 
   it('a live file edited by hand after staging (same colour): the switch prepares again in full, says why, and switches', async () => {
-    t = await startFleet({ size: 3 });
+    const t = await fleets.start({ size: 3 });
     const { fleet, switcher } = t;
     const staged = await switcher.stage(fleet.nodes, blog, 'green', { from: 'blue' });
     const edited = fleet.nodes[1]!;
@@ -65,7 +61,7 @@ describeOnFleet('a switch staged ahead (during verification) and committed on pr
   });
 
   it('a node set to the other colour by hand after staging: the full prepare refuses it as drift, changing nothing', async () => {
-    t = await startFleet({ size: 3 });
+    const t = await fleets.start({ size: 3 });
     const { fleet, switcher } = t;
     const staged = await switcher.stage(fleet.nodes, blog, 'green', { from: 'blue' });
     const drifted = fleet.nodes[2]!;
@@ -82,7 +78,7 @@ describeOnFleet('a switch staged ahead (during verification) and committed on pr
   });
 
   it('a staged file replaced after staging (another run staged something else) is not committed', async () => {
-    t = await startFleet({ size: 2 });
+    const t = await fleets.start({ size: 2 });
     const { fleet, switcher } = t;
     const staged = await switcher.stage(fleet.nodes, blog, 'green', { from: 'blue' });
     await writeFile(file(fleet.nodes[0]!, '.staged'), await upstreamFile(fleet.nodes[0]!));
@@ -94,7 +90,7 @@ describeOnFleet('a switch staged ahead (during verification) and committed on pr
   });
 
   it('unstage removes the staged files and touches nothing else', async () => {
-    t = await startFleet({ size: 3 });
+    const t = await fleets.start({ size: 3 });
     const { fleet, switcher } = t;
     const lives = await Promise.all(fleet.nodes.map((n) => upstreamFile(n)));
     await switcher.stage(fleet.nodes, blog, 'green', { from: 'blue' });
@@ -109,14 +105,10 @@ describeOnFleet('a switch staged ahead (during verification) and committed on pr
 });
 
 describeOnFleet('a staged switch through a non-root login with the narrow sudoers rule', () => {
-  let t: FleetUnderTest | undefined;
-  afterEach(async () => {
-    await t?.close();
-    t = undefined;
-  });
+  const fleets = fleetPerTest();
 
   it('stages and commits the staged files as the deploy user', async () => {
-    t = await startFleet({ size: 2, login: 'deploy' });
+    const t = await fleets.start({ size: 2, login: 'deploy' });
     const { fleet, switcher } = t;
     const staged = await switcher.stage(fleet.nodes, blog, 'green', { from: 'blue' });
     const result = await switcher.switchTo(fleet.nodes, blog, 'green', { from: 'blue', staged });

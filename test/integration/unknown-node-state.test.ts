@@ -1,20 +1,16 @@
 import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { FleetSwitch } from '../../src/fleet/fleet-switch.js';
 import { parseUpstream } from '../../src/fleet/upstream-file.js';
-import { type FleetUnderTest, blog, describeOnFleet, servedByAll, startFleet, upstreamFile, failure } from '../support/fleet.js';
+import { blog, describeOnFleet, servedByAll, upstreamFile, failure, fleetPerTest } from '../support/fleet.js';
 
 
 describeOnFleet('a node whose state cannot be told is unknown, never a guess (docs/architecture.md, invariants 2, 11)', () => {
-  let t: FleetUnderTest | undefined;
-  afterEach(async () => {
-    await t?.close();
-    t = undefined;
-  });
+  const fleets = fleetPerTest();
 
   it('a drain that cannot be told (no pid file, no SSH) is reported with its cause, never as drained', async () => {
-    t = await startFleet({ size: 3 });
+    const t = await fleets.start({ size: 3 });
     const { fleet, switcher } = t;
     const result = await switcher.switchTo(fleet.nodes, blog, 'green');
     const pidFile = join(fleet.nodes[0]!.dir, 'nginx.pid');
@@ -35,7 +31,7 @@ describeOnFleet('a node whose state cannot be told is unknown, never a guess (do
   });
 
   it('a commit that exits 0 with a report that cannot be read counts as maybe reloaded: it is put back with the others', async () => {
-    t = await startFleet({ size: 3 });
+    const t = await fleets.start({ size: 3 });
     const { fleet, pool } = t;
     // node-2's reload really happens, then (once) a line no commit writes reaches its report.
     const marker = `${fleet.mount}/garble-report`;

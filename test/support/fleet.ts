@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { describe, it } from 'vitest';
+import { afterEach, describe, it } from 'vitest';
 import type { NginxConfig } from '../../src/config/schema.js';
 import type { SwitchyardError } from '../../src/errors/switchyard-error.js';
 import { FleetSwitch } from '../../src/fleet/fleet-switch.js';
@@ -69,6 +69,34 @@ export async function startFleet(
     async close() {
       await pool.close();
       await fleet.close();
+    },
+  };
+}
+
+/**
+ * Fleets for the tests of a describe block: `start` as startFleet, each
+ * closed after its test; `current` is the running test's.
+ *
+ * @example
+ * const fleets = fleetPerTest();
+ * it('…', async () => {
+ *   const { fleet, switcher } = await fleets.start({ size: 3 });
+ * });
+ */
+export function fleetPerTest(): { start: typeof startFleet; readonly current: FleetUnderTest } {
+  let open: FleetUnderTest | undefined;
+  afterEach(async () => {
+    await open?.close();
+    open = undefined;
+  });
+  return {
+    async start(options, nginx) {
+      open = await startFleet(options, nginx);
+      return open;
+    },
+    get current() {
+      if (!open) throw new Error('no fleet started in this test');
+      return open;
     },
   };
 }
