@@ -8,6 +8,7 @@ import { systemClock } from '../deploy/system-clock.js';
 import { asSwitchyardError, SwitchyardError } from '../errors/switchyard-error.js';
 import type { Logger } from '../log/logger.js';
 import type { Actor, Phase } from '../state/app-state.js';
+import { checkAppName } from '../validate/patterns.js';
 import type { CliIo } from './cli-io.js';
 import { exitCodeFor, type ExitCode } from './exit-codes.js';
 
@@ -97,6 +98,17 @@ export class CliSession {
     );
     this.agents.push(agent);
     return agent;
+  }
+
+  /**
+   * The apps a command about "one app, or every app" reads (`name`, checked
+   * as input, or all in the config) and an agent limited to them.
+   */
+  async appsAgent(name: string | undefined): Promise<{ apps: AppConfig[]; agent: Agent }> {
+    if (name !== undefined) checkAppName(name);
+    const config = await this.config();
+    const apps = name === undefined ? config.apps : [this.app(config, name)];
+    return { apps, agent: await this.agent(config, { apps }) };
   }
 
   /**

@@ -1,6 +1,5 @@
 import type { FleetReading } from '../../deploy/read-fleet-report.js';
 import { SwitchyardError } from '../../errors/switchyard-error.js';
-import { checkAppName } from '../../validate/patterns.js';
 import { examples, type CliCommand } from '../cli-command.js';
 import { EXIT, exitCodeFor } from '../exit-codes.js';
 
@@ -29,10 +28,7 @@ export const checkCommand: CliCommand = (program, cli) => {
     )
     .action(
       cli.action(async (session, [app]) => {
-        if (app !== undefined) checkAppName(app);
-        const config = await session.config();
-        const apps = app === undefined ? config.apps : [session.app(config, app)];
-        const agent = await session.agent(config, { apps });
+        const { apps, agent } = await session.appsAgent(app);
         const nodes = await agent.service.discoverNodes(); // once for all apps
         const readings = await Promise.all(apps.map((a) => agent.service.checkFleet(a.name, nodes)));
         session.json({ apps: readings.map((r, i) => ({ app: apps[i]!.name, report: r.report, ...(r.state.inFlight ? { inFlight: { id: r.state.inFlight.id, phase: r.state.inFlight.phase } } : {}) })) });

@@ -1,4 +1,3 @@
-import { checkAppName } from '../../validate/patterns.js';
 import { examples, type CliCommand } from '../cli-command.js';
 import { EXIT } from '../exit-codes.js';
 import { formatStatus, statusView } from '../status-view.js';
@@ -16,10 +15,7 @@ export const statusCommand: CliCommand = (program, cli) => {
     )
     .action(
       cli.action(async (session, [app]) => {
-        if (app !== undefined) checkAppName(app);
-        const config = await session.config();
-        const apps = app === undefined ? config.apps : [session.app(config, app)];
-        const agent = await session.agent(config, { apps });
+        const { apps, agent } = await session.appsAgent(app);
         const views = (await Promise.all(apps.map((a) => agent.service.status(a.name)))).map(statusView);
         session.json({ apps: views });
         views.forEach((v, i) => session.say((i > 0 ? '\n' : '') + formatStatus(v).join('\n')));
