@@ -10,7 +10,7 @@ export type SlashRequest =
   | { verb: 'help' };
 
 /** Each form, for help and for the reply to bad input. */
-export const USAGE: readonly { form: string; what: string }[] = [
+const USAGE: readonly { form: string; what: string }[] = [
   { form: '<app> <version>', what: 'deploy a version as the idle colour; it waits for Promote before taking traffic' },
   { form: '<app> <version> --override-freeze "<why>"', what: 'deploy during a freeze window (overrideFreeze role); the reason is kept in history' },
   { form: 'status [app]', what: 'what is live, what is in flight, and whether every node agrees' },

@@ -4,7 +4,7 @@ import { examples, type CliCommand } from '../cli-command.js';
 import { EXIT, exitCodeFor } from '../exit-codes.js';
 
 /** One app's check for people: the record, what each node serves, and the drift line (or that there is none). */
-export function formatFleetCheck(app: string, reading: FleetReading): string[] {
+function formatFleetCheck(app: string, reading: FleetReading): string[] {
   const { state, report } = reading;
   const live = state.live ? `${state.live.colour} ${state.live.version}` : 'nothing';
   if (!report) {

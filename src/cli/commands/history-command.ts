@@ -5,7 +5,7 @@ import { EXIT } from '../exit-codes.js';
 import { describeFreezeOverride, describeOutcome, formatActor, formatDuration } from '../../deploy/wording.js';
 
 /** One finished deploy: what, outcome, who did what, when. */
-export function formatHistoryEntry(r: DeployRecord): string[] {
+function formatHistoryEntry(r: DeployRecord): string[] {
   const who = [
     `requested by ${formatActor(r.requestedBy)} at ${r.requestedAt}`,
     ...(r.startedBy ? [`started by ${formatActor(r.startedBy)}`] : []),

@@ -7,7 +7,7 @@ import { confirm } from '../confirm.js';
 import { EXIT } from '../exit-codes.js';
 
 /** What a reconcile would change, for people: each node that moves, and the record. */
-export function formatReconcilePlan(plan: ReconcilePlan): string[] {
+function formatReconcilePlan(plan: ReconcilePlan): string[] {
   const { app, target, version, record } = plan;
   const was = record.from ? `${record.from.colour} ${record.from.version}` : 'nothing';
   const recordLine = record.from?.colour === target && record.from.version === version ? `${was} (unchanged)` : `${was} → ${target} ${version}`;

@@ -9,7 +9,7 @@ import { eventOutput } from '../event-output.js';
 import { EXIT } from '../exit-codes.js';
 
 /** A resume report in words; undefined for what the events already told ('resumed'). */
-export function describeReport(r: ResumeReport): string | undefined {
+function describeReport(r: ResumeReport): string | undefined {
   const id = r.deployId ? `${r.deployId} (${r.phase})` : r.app;
   switch (r.how) {
     case 'idle':
@@ -24,7 +24,7 @@ export function describeReport(r: ResumeReport): string | undefined {
 }
 
 /** A retention report in words; undefined when there is nothing to say. */
-export function describeRetire(r: RetireReport): string | undefined {
+function describeRetire(r: RetireReport): string | undefined {
   const what = r.colour ? `${r.app}-${r.colour} (${r.version})` : r.app;
   switch (r.how) {
     case 'kept':
