@@ -35,7 +35,7 @@ export async function resolve(specifier, context, next) {
   return (await readFile(log, 'utf8')).split('\n').filter(Boolean);
 }
 
-describe('the CLI loads the sandbox only for `switchyard sandbox`', () => {
+describe('the CLI loads what only one command needs (the sandbox, the API and dashboard) only for that command', () => {
   let dir: string;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'switchyard-lazy-'));
@@ -46,5 +46,11 @@ describe('the CLI loads the sandbox only for `switchyard sandbox`', () => {
     const modules = await loadedModules(dir, args);
     expect(modules).toContain(pathToFileURL(join(root, 'src', 'cli', 'commands', 'serve-command.ts')).href);
     expect(modules.filter((url) => url.startsWith(sandboxDir))).toEqual([]);
+  });
+
+  it('loads the API and the dashboard (which read files as they load) only when `serve` runs, not for other commands', async () => {
+    const modules = await loadedModules(dir, ['status', '--help']);
+    const served = [join(root, 'src', 'api'), join(root, 'src', 'dashboard')].map((d) => pathToFileURL(d).href);
+    expect(modules.filter((url) => served.some((d) => url.startsWith(d)))).toEqual([]);
   });
 });

@@ -1,7 +1,6 @@
 import type { ResumeReport } from '../../deploy/deploy-service.js';
 import type { RetireReport } from '../../deploy/retire-retained.js';
 import { AgentServer } from '../../agent/agent-server.js';
-import { loadFrontEnds } from '../../agent/load-front-ends.js';
 import { loadSecrets } from '../../config/load-secrets.js';
 import { examples, type CliCommand } from '../cli-command.js';
 import type { CliSession } from '../cli-session.js';
@@ -101,6 +100,8 @@ export const serveCommand: CliCommand = (program, cli) => {
             onResume: changePrinter(session, 'resume-report', describeReport),
             onRetire: changePrinter(session, 'retire-report', describeRetire),
           });
+          // Loaded here, not with the CLI: the API and the dashboard (which reads its assets as it loads) serve only `serve`.
+          const { loadFrontEnds } = await import('../../agent/load-front-ends.js');
           const { api } = await loadFrontEnds(server, agent, { config, secrets, log: session.log, clock: session.clock });
           await server.start();
           if (api) session.say(`HTTP API listening on ${api.url}`);
